@@ -1,0 +1,72 @@
+// The contract between the trigger handler / probe runtime and the instrumentation engine.
+// See docs/design/probe-abi.md; change both sides together.
+namespace Deep.Agent.Instrumentation;
+
+/// <summary>Where in a location's code an action runs (the tracepoint's <c>stage</c> argument).</summary>
+public enum ProbeStage
+{
+    /// <summary>Before the line executes (the default).</summary>
+    LineStart,
+    /// <summary>After the line executed.</summary>
+    LineEnd,
+    /// <summary>After the line, with its outcome.</summary>
+    LineCapture,
+    /// <summary>At method entry.</summary>
+    MethodStart,
+    /// <summary>At method exit.</summary>
+    MethodEnd,
+    /// <summary>At method exit, with return value or exception and duration.</summary>
+    MethodCapture,
+}
+
+/// <summary>A location the trigger handler wants probed. Tracepoints at the same location share one probe.</summary>
+/// <param name="ProbeId">Assigned by the agent; the <c>int32</c> the rewritten IL passes to the probe runtime.</param>
+/// <param name="Path">The tracepoint's path as given (bare name, relative or foreign absolute path).</param>
+/// <param name="Line">The requested line (ignored for method locations).</param>
+/// <param name="MethodName">Set for method locations.</param>
+/// <param name="ClassName">Narrows <paramref name="MethodName"/>.</param>
+/// <param name="Stage">Where the probe runs.</param>
+public sealed record ProbeLocation(int ProbeId, string Path, int Line, string? MethodName, string? ClassName, ProbeStage Stage);
+
+/// <summary>Resolves locations to methods and has the profiler rewrite them.</summary>
+public interface IInstrumentationEngine
+{
+    /// <summary>Install the probe for <paramref name="location"/>. Called on an agent thread; never throws.</summary>
+    void Install(ProbeLocation location);
+
+    /// <summary>Remove the probe; the method's original code is restored. Never throws.</summary>
+    void Remove(int probeId);
+}
+
+/// <summary>What a probe slot holds.</summary>
+public enum SlotKind
+{
+    /// <summary><c>this</c>.</summary>
+    This,
+    /// <summary>A method argument.</summary>
+    Argument,
+    /// <summary>A local variable in scope at the probe's IL offset.</summary>
+    Local,
+}
+
+/// <summary>One captured value of a probe: slot <c>i</c> is the i-th <c>Value&lt;T&gt;</c> call of the IL.</summary>
+/// <param name="Name">The name to show (<c>this</c>, a parameter name, a local's source name).</param>
+/// <param name="DeclaredType">The declared type of the value (a ref/out argument's element type).</param>
+/// <param name="Kind">This, argument or local.</param>
+/// <param name="OriginalName">The compiler's name when it differs (e.g. a hoisted <c>&lt;x&gt;5__2</c>).</param>
+public sealed record ProbeSlot(string Name, Type DeclaredType, SlotKind Kind, string? OriginalName = null);
+
+/// <summary>How a resolved probe's values are laid out, and where it was installed.</summary>
+/// <param name="Slots">Slot i holds the value passed with slot number i.</param>
+/// <param name="Method">The method the probe is in.</param>
+/// <param name="FilePath">The source document's path as recorded in the PDB.</param>
+/// <param name="LineUsed">The line actually probed (the next line with code when the requested one has none).</param>
+/// <param name="ILOffset">Where in the method the probe was inserted.</param>
+/// <param name="NotCaptured">Values in scope that cannot be captured, with why (e.g. byref-like types).</param>
+public sealed record ProbeFrameLayout(
+    IReadOnlyList<ProbeSlot> Slots,
+    System.Reflection.MethodBase Method,
+    string FilePath,
+    int LineUsed,
+    int ILOffset,
+    IReadOnlyList<string> NotCaptured);
