@@ -40,7 +40,8 @@ internal static class TypeNames
         }
         if (name.StartsWith("System.", StringComparison.Ordinal))
         {
-            var framework = typeof(object).Assembly.GetType(name) ?? Type.GetType(name, throwOnError: false);
+            var framework = typeof(object).Assembly.GetType(name)
+                            ?? AppDomain.CurrentDomain.GetAssemblies().Where(FrameworkTypes.IsFrameworkAssembly).Select(a => a.GetType(name)).FirstOrDefault(t => t != null);
             if (framework != null) return framework;
         }
         if (Cache.TryGetValue(name, out var cached) && cached != null)
