@@ -98,6 +98,10 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
         {
             // stopping
         }
+        catch (Exception) when (token.IsCancellationRequested)
+        {
+            // stopping: the call in flight was cancelled
+        }
         catch (Exception e)
         {
             SelfLog.Error($"snapshot sender stopped: {e.Message}");
