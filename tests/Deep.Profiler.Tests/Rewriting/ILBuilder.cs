@@ -79,7 +79,7 @@ internal sealed class ILBuilder
         {
             int displacement = _labels[label] - relativeTo;
             if (size == 1)
-                code[at] = checked((byte)(sbyte)displacement);
+                code[at] = unchecked((byte)checked((sbyte)displacement));
             else
                 BinaryPrimitives.WriteInt32LittleEndian(code.AsSpan(at), displacement);
         }
