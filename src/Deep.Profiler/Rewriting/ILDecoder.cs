@@ -79,7 +79,7 @@ internal static class ILDecoder
         }
 
         // Every branch must land on an instruction boundary (or the end of the code for fall-off checks).
-        var starts = new HashSet<int>(result.Count);
+        var starts = new HashSet<int>(result.Count + 1) { code.Length };
         foreach (var i in result)
             starts.Add(i.Offset);
         foreach (var i in result)

@@ -78,7 +78,7 @@ internal sealed class SampleMethods
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static unsafe T Generic<T, U>(T value, U[] other, int* pointer, delegate*<int, void> fn) where T : struct
+    public static unsafe T Generic<T, U>(T value, U[] other, int* pointer, delegate*<int, void> fn) where T : struct where U : unmanaged
     {
         T local = value;
         ref T alias = ref local;
