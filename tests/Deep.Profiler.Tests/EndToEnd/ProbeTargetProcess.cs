@@ -19,6 +19,11 @@ public sealed class ProbeTargetProcess
         if (build.ExitCode != 0)
             throw new InvalidOperationException("building ProbeTarget failed:\n" + build.Output);
 
+        HookAppDirectory = AppDirectory + "-hook";
+        build = Run("dotnet", ["build", Path.Combine(Root, "tests", "TestApps", "HookTarget"), "-c", "Debug", "-o", HookAppDirectory, "-nologo", "-v", "q"], Root, null, TimeSpan.FromMinutes(5));
+        if (build.ExitCode != 0)
+            throw new InvalidOperationException("building HookTarget failed:\n" + build.Output);
+
         LogPath = Path.Combine(AppDirectory, "profiler.log");
         var run = RunApp(ProfilerEnvironment());
         ExitCode = run.ExitCode;
@@ -34,6 +39,7 @@ public sealed class ProbeTargetProcess
     public string Root { get; }
     public string ProfilerPath { get; }
     public string AppDirectory { get; }
+    public string HookAppDirectory { get; }
     public string LogPath { get; }
     public int ExitCode { get; }
     public string Output { get; }
@@ -49,6 +55,14 @@ public sealed class ProbeTargetProcess
 
     public (int ExitCode, string Output) RunApp(Dictionary<string, string?> environment) =>
         Run("dotnet", [Path.Combine(AppDirectory, "ProbeTarget.dll")], AppDirectory, environment, TimeSpan.FromMinutes(2));
+
+    /// <summary>Runs HookTarget, which does not reference the agent, with the recorder as a startup hook.</summary>
+    public (int ExitCode, string Output) RunHookApp()
+    {
+        var env = ProfilerEnvironment();
+        env["DOTNET_STARTUP_HOOKS"] = Path.Combine(AppDirectory, "Deep.Agent.dll");
+        return Run("dotnet", [Path.Combine(HookAppDirectory, "HookTarget.dll")], HookAppDirectory, env, TimeSpan.FromMinutes(2));
+    }
 
     private static (int ExitCode, string Output) Run(string file, string[] args, string directory, Dictionary<string, string?>? environment, TimeSpan timeout)
     {

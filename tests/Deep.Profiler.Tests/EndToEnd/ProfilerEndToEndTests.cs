@@ -88,12 +88,27 @@ public class ProfilerEndToEndTests(ProbeTargetProcess app) : IClassFixture<Probe
         Assert.Equal("error: the method cannot be instrumented: slot 0: local 7 does not exist (the method has 0 locals)", Line("bad-local"));
 
     [Fact]
+    public void A_byref_like_local_is_refused_before_anything_is_rewritten()
+    {
+        Assert.Equal("error: probe 15, slot 0 (Local 0) is of the byref-like type Span`1, which cannot be captured", Line("byref-like"));
+        Assert.Equal("3", Line("byref-like-result"));
+    }
+
+    [Fact]
     public void The_opt_in_log_records_initialisation_and_rejit_requests()
     {
         var log = File.ReadAllText(app.LogPath);
         Assert.Contains("InitializeCurrentThread hr=0x00000000", log);
         Assert.Contains("ReJIT requested", log);
         Assert.Contains("SetILFunctionBody hr=0x00000000", log);
+    }
+
+    [Fact]
+    public void Rewritten_code_binds_to_an_agent_loaded_as_a_startup_hook()
+    {
+        var (exitCode, output) = app.RunHookApp();
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("hook: ok hits=30|0:Int32=6,1:Int32=7 result=42", output);
     }
 
     [Fact]

@@ -124,5 +124,19 @@ setup = Probe(add, new ProbeInsertion(13, 9999, [Arg(0)]));
 Report("bad-offset", setup, Targets.Add(1, 2));
 setup = Probe(add, new ProbeInsertion(14, 0, [Loc(7)]));
 Report("bad-local", setup, Targets.Add(1, 2));
+// A byref-like local cannot be a generic argument: the runtime refuses the body; the method must keep working.
+var spanLength = Method(nameof(Targets.SpanLength));
+setup = Probe(spanLength, new ProbeInsertion(15, LastRet(spanLength), [Loc(0)]));
+string spanResult;
+try
+{
+    spanResult = Targets.SpanLength(3).ToString();
+}
+catch (Exception e)
+{
+    spanResult = "threw " + e.GetType().Name;
+}
+Report("byref-like", setup, spanResult);
+Console.WriteLine($"byref-like-result: {spanResult}");
 Console.WriteLine("done");
 return 0;

@@ -100,4 +100,12 @@ internal static class Targets
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int Shared(int x) => x + 1;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int SpanLength(int n)
+    {
+        Span<byte> buffer = stackalloc byte[n];
+        buffer.Fill(1);
+        return buffer.Length;
+    }
 }
