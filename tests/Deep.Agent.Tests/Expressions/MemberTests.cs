@@ -241,4 +241,15 @@ public class MemberTests
         Assert.Equal(true, scope.Value("set.Contains(2)"));
         Assert.Equal(1, scope.Value("order.Tags.IndexOf(\"express\")"));
     }
+
+    [Fact]
+    public void Reading_an_instance_field_never_runs_the_type_initializer()
+    {
+        var lazy = new LazyInitialized();
+        Assert.Equal(0, LazyInitializedProbe.Ran);
+        var scope = new TestScope().Add("typed", lazy).Add<object>("boxed", lazy);
+        Assert.Equal(3, scope.Value("typed.Own"));
+        Assert.Equal(3, scope.Value("boxed.Own"));
+        Assert.Equal(0, LazyInitializedProbe.Ran);
+    }
 }
