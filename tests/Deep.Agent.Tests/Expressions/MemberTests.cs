@@ -218,6 +218,8 @@ public class MemberTests
         Assert.Equal(true, scope.Value("string.IsNullOrEmpty(\"\")"));
         Assert.Equal(false, scope.Value("string.IsNullOrWhiteSpace(name)"));
         Assert.Equal("order_17", scope.Value("name.Replace('-', '_')"));
+        Assert.Equal(true, scope.Value("name.StartsWith(\"ORDER\", StringComparison.OrdinalIgnoreCase)"));
+        Assert.Equal(2.0, scope.Value("Math.Round(2.5, MidpointRounding.ToEven)"));
     }
 
     [Fact]
