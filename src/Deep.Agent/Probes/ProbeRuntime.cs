@@ -63,6 +63,7 @@ public static class ProbeRuntime
     }
 
     /// <summary>Evaluates conditions, runs the actions that pass, records fires, and clears the hit state.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // a stable frame count between the probed method and the snapshot
     public static void Fire(int probeId)
     {
         var hit = t_hit;
@@ -86,6 +87,7 @@ public static class ProbeRuntime
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RunActions(int probeId, ArmedProbe armed, HitState values)
     {
         var now = Environment.TickCount64;
