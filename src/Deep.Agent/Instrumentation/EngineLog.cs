@@ -1,31 +1,24 @@
-using System.Diagnostics;
+using Deep.Agent.Diagnostics;
 
 namespace Deep.Agent.Instrumentation;
 
 /// <summary>
-/// Self-diagnostics of the instrumentation engine. Goes to <see cref="Trace"/> (and stderr with <c>DEEP_DEBUG=true</c>)
-/// so a developer can see why a tracepoint did not install without attaching a debugger.
+/// Self-diagnostics of the instrumentation engine, through the agent's <see cref="SelfLog"/> (the <c>Deep-Agent</c>
+/// EventSource, and stderr with <c>DEEP_DEBUG=true</c>). Never throws.
 /// </summary>
 internal static class EngineLog
 {
-    private static readonly bool ToStderr =
-        string.Equals(Environment.GetEnvironmentVariable("DEEP_DEBUG"), "true", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>Something a developer may want to know.</summary>
-    public static void Info(string message) => Write("info", message);
+    public static void Info(string message) => Guard(() => SelfLog.Info("engine: " + message));
 
     /// <summary>Something that went wrong and was handled.</summary>
-    public static void Warn(string message) => Write("warn", message);
+    public static void Warn(string message) => Guard(() => SelfLog.Warning("engine: " + message));
 
-    private static void Write(string level, string message)
+    private static void Guard(Action write)
     {
         try
         {
-            Trace.WriteLine($"[deep engine {level}] {message}");
-            if (ToStderr)
-            {
-                Console.Error.WriteLine($"[deep engine {level}] {message}");
-            }
+            write();
         }
         catch (Exception)
         {
