@@ -133,11 +133,15 @@ internal static unsafe class ProfilerBridge
             char* error = stackalloc char[ErrorCapacity];
             int errorLength = 0;
             int rc;
+            // The profiler reads `this` of a struct through a byref, typed by the declaring type (open if generic).
+            var declaring = method.DeclaringType;
+            int typeFlags = declaring is null ? 0
+                : (declaring.IsValueType ? 1 : 0) | (declaring.IsGenericType ? declaring.GetGenericArguments().Length & 0xFF : 0) << 8;
             fixed (char* pathChars = path)
             fixed (NativeInsertion* itemPtr = items)
             fixed (NativeSlot* slotPtr = slots)
             {
-                rc = native.SetMethodProbes(pathChars, path.Length, (uint)method.MetadataToken,
+                rc = native.SetMethodProbes(pathChars, path.Length, (uint)method.MetadataToken, typeFlags,
                     itemPtr, items.Length, slotPtr, slots.Length, CallTimeoutMs, error, ErrorCapacity, &errorLength);
             }
             if (rc == 0)
@@ -195,6 +199,19 @@ internal static unsafe class ProfilerBridge
                     : "the runtime did not initialise the profiler (check CORECLR_PROFILER and the runtime's profiler log)";
                 return null;
             }
+            // The rewritten IL references the probe runtime by assembly name and version: tell the profiler ours.
+            var agent = typeof(ProfilerBridge).Assembly.GetName();
+            var version = agent.Version ?? new Version(0, 0, 0, 0);
+            string agentName = agent.Name ?? "Deep.Agent";
+            fixed (char* n = agentName)
+            {
+                int hrConfigure = native.Configure(n, agentName.Length, version.Major, version.Minor, Math.Max(0, version.Build), Math.Max(0, version.Revision));
+                if (hrConfigure != 0)
+                {
+                    s_notLoadedReason = $"the profiler refused the agent's identity (0x{hrConfigure:X8})";
+                    return null;
+                }
+            }
             return native;
         }
         catch (Exception e)
@@ -226,8 +243,11 @@ internal static unsafe class ProfilerBridge
         public readonly delegate* unmanaged<int*, int*, int*, int> GetInfo =
             (delegate* unmanaged<int*, int*, int*, int>)NativeLibrary.GetExport(handle, "deep_profiler_get_info");
 
-        public readonly delegate* unmanaged<char*, int, uint, NativeInsertion*, int, NativeSlot*, int, int, char*, int, int*, int> SetMethodProbes =
-            (delegate* unmanaged<char*, int, uint, NativeInsertion*, int, NativeSlot*, int, int, char*, int, int*, int>)NativeLibrary.GetExport(handle, "deep_set_method_probes");
+        public readonly delegate* unmanaged<char*, int, int, int, int, int, int> Configure =
+            (delegate* unmanaged<char*, int, int, int, int, int, int>)NativeLibrary.GetExport(handle, "deep_profiler_configure");
+
+        public readonly delegate* unmanaged<char*, int, uint, int, NativeInsertion*, int, NativeSlot*, int, int, char*, int, int*, int> SetMethodProbes =
+            (delegate* unmanaged<char*, int, uint, int, NativeInsertion*, int, NativeSlot*, int, int, char*, int, int*, int>)NativeLibrary.GetExport(handle, "deep_set_method_probes");
 
         public readonly delegate* unmanaged<char*, int, uint, int*, int*, char*, int, int*, int> GetMethodStatus =
             (delegate* unmanaged<char*, int, uint, int*, int*, char*, int, int*, int>)NativeLibrary.GetExport(handle, "deep_get_method_status");
