@@ -66,4 +66,10 @@ internal abstract class ProbeAction
 
     /// <summary>True the first time only, so a runtime error is reported once per action rather than per hit.</summary>
     public bool FirstRuntimeError() => Interlocked.Exchange(ref _runtimeErrorReported, 1) == 0;
+
+    /// <summary>Reports an error at a hit, the first time only.</summary>
+    public void ReportRuntimeError(string message)
+    {
+        if (FirstRuntimeError()) ProbeRuntime.ReportError(this, message);
+    }
 }

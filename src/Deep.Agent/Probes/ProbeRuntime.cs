@@ -125,6 +125,8 @@ public static class ProbeRuntime
         hit?.Complete(e => Report(null, $"completing the hit failed: {e.Message}"));
     }
 
+    internal static void ReportError(ProbeAction? action, string message) => Report(action, message);
+
     private static void Report(ProbeAction? action, string message)
     {
         try
@@ -236,22 +238,22 @@ public static class ProbeRuntime
             state.Armed = null;
             return;
         }
-        var ready = new List<ProbeAction>(state.Actions.Length);
+        // Any expression of a tracepoint that does not compile rejects the whole tracepoint (it never fires),
+        // while the other tracepoints at this location keep working.
+        var failed = new HashSet<object>(ReferenceEqualityComparer.Instance);
         foreach (var action in state.Actions)
         {
-            if (action.Prepare(layout)) ready.Add(action);
-            else
+            if (action.Prepare(layout) || !failed.Add(action.Tracepoint)) continue;
+            try
             {
-                try
-                {
-                    PrepareErrorSink?.Invoke(probeId, action, action.PrepareError!);
-                }
-                catch
-                {
-                    // diagnostics must not break arming
-                }
+                PrepareErrorSink?.Invoke(probeId, action, action.PrepareError!);
+            }
+            catch
+            {
+                // diagnostics must not break arming
             }
         }
+        var ready = state.Actions.Where(a => !failed.Contains(a.Tracepoint)).ToList();
         state.Armed = ready.Count == 0 ? null : new ArmedProbe(layout, ready.ToArray());
     }
 
