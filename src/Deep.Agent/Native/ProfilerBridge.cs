@@ -115,6 +115,9 @@ internal static unsafe class ProfilerBridge
             if (string.IsNullOrEmpty(path) || path.StartsWith('<'))
                 return new MethodProbeResult(false, $"{method.DeclaringType}.{method.Name} is in a module without a file (dynamic or in-memory): it cannot be instrumented");
 
+            if (FindUncapturableSlot(method, probes) is { } refusal)
+                return new MethodProbeResult(false, refusal);
+
             int slotCount = 0;
             foreach (var p in probes)
                 slotCount += p.Slots?.Count ?? 0;
@@ -155,6 +158,40 @@ internal static unsafe class ProfilerBridge
         {
             return new MethodProbeResult(false, "calling the profiler failed: " + e.Message);
         }
+    }
+
+    // A byref-like value (Span<T>, a ref struct) cannot be a generic argument or be boxed: IL that tries fails
+    // only when the method runs, in the application. Refuse such slots here, where the types are known.
+    private static string? FindUncapturableSlot(MethodBase method, IReadOnlyList<ProbeInsertion> probes)
+    {
+        IList<LocalVariableInfo>? locals = null;
+        var parameters = method.GetParameters();
+        bool hasThis = !method.IsStatic;
+        foreach (var probe in probes)
+        {
+            var slots = probe.Slots ?? [];
+            for (int i = 0; i < slots.Count; i++)
+            {
+                var slot = slots[i];
+                Type? type = slot.Kind switch
+                {
+                    SlotKind.This => method.DeclaringType,
+                    SlotKind.Argument when hasThis && slot.Index == 0 => method.DeclaringType,
+                    SlotKind.Argument => slot.Index - (hasThis ? 1 : 0) is int p && p >= 0 && p < parameters.Length ? parameters[p].ParameterType : null,
+                    SlotKind.Local => (locals ??= method.GetMethodBody()?.LocalVariables ?? []) is var l && slot.Index >= 0 && slot.Index < l.Count ? l[slot.Index].LocalType : null,
+                    _ => null,
+                };
+                if (type is null)
+                    continue; // out of range: the profiler answers with the exact reason
+                if (type.IsByRef || type.IsPointer)
+                    type = type.GetElementType()!;
+                bool byRefLike = type.IsByRefLike
+                    || (type.IsGenericParameter && (type.GenericParameterAttributes & GenericParameterAttributes.AllowByRefLike) != 0);
+                if (byRefLike || type == typeof(TypedReference))
+                    return $"probe {probe.ProbeId}, slot {i} ({slot.Kind} {slot.Index}) is of the byref-like type {type.Name}, which cannot be captured";
+            }
+        }
+        return null;
     }
 
     private static Native? Load()
