@@ -2,22 +2,26 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Deep.Server;
 
 namespace Deep.Ui.Tests.Infrastructure;
 
 /// <summary>
-/// The real <c>deep server</c> process on free loopback ports with a temporary data folder; stopped and cleaned up
-/// on dispose.
+/// The real DEEP server on free loopback ports with a temporary data folder, serving the web UI from the source
+/// tree; stopped and cleaned up on dispose. Either the <c>deep server</c> process or <see cref="DeepServer"/> in
+/// this process (the same server code, started through its public API).
 /// </summary>
 internal sealed class DeepServerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly Process? _process;
+    private readonly DeepServer? _inProcess;
     private readonly StringBuilder _output = new();
     private readonly string _dataDir;
 
-    private DeepServerProcess(Process process, string dataDir, int httpPort, int grpcPort, string? apiKey)
+    private DeepServerProcess(Process? process, DeepServer? inProcess, string dataDir, int httpPort, int grpcPort, string? apiKey)
     {
         _process = process;
+        _inProcess = inProcess;
         _dataDir = dataDir;
         HttpPort = httpPort;
         GrpcPort = grpcPort;
@@ -40,8 +44,37 @@ internal sealed class DeepServerProcess : IAsyncDisposable
     /// <summary>What the server printed so far, for failure messages.</summary>
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    /// <summary>Starts the server and waits until its HTTP API answers.</summary>
-    public static async Task<DeepServerProcess> StartAsync(string? apiKey = null)
+    /// <summary>The web UI's files in the source tree: what the tests look at is what is committed.</summary>
+    public static string WebRoot => Path.Combine(Repo.Root, "src", "Deep.Server", "Ui", "wwwroot");
+
+    /// <summary>Starts <see cref="DeepServer"/> in this process and waits until its HTTP API answers.</summary>
+    public static async Task<DeepServerProcess> StartInProcessAsync(string? apiKey = null)
+    {
+        var dataDir = Repo.NewTempDir("deep-ui-data");
+        var server = await DeepServer.StartAsync(new DeepServerOptions
+        {
+            GrpcPort = 0,
+            HttpPort = 0,
+            Listen = "127.0.0.1",
+            DataDirectory = dataDir,
+            ApiKey = apiKey,
+            WebRoot = WebRoot,
+        });
+        var result = new DeepServerProcess(null, server, dataDir, server.HttpAddress.Port, server.GrpcAddress.Port, apiKey);
+        try
+        {
+            await result.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            await result.DisposeAsync();
+            throw;
+        }
+        return result;
+    }
+
+    /// <summary>Starts the <c>deep server</c> process and waits until its HTTP API answers.</summary>
+    public static async Task<DeepServerProcess> StartProcessAsync(string? apiKey = null)
     {
         if (!File.Exists(Repo.DeepCliDll))
             throw new InvalidOperationException($"The deep command is not built at {Repo.DeepCliDll}; build tests/Deep.Ui.Tests first.");
@@ -63,7 +96,7 @@ internal sealed class DeepServerProcess : IAsyncDisposable
         psi.Environment.Remove("DEEP_API_KEY");
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
-        var server = new DeepServerProcess(process, dataDir, http, grpc, apiKey);
+        var server = new DeepServerProcess(process, null, dataDir, http, grpc, apiKey);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
@@ -102,7 +135,7 @@ internal sealed class DeepServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited)
+            if (_process is { HasExited: true })
                 throw new InvalidOperationException($"deep server exited with code {_process.ExitCode} before it answered:\n{Output}");
             try
             {
@@ -125,9 +158,10 @@ internal sealed class DeepServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_inProcess is not null) await _inProcess.DisposeAsync();
         try
         {
-            if (!_process.HasExited)
+            if (_process is { HasExited: false })
             {
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
@@ -135,7 +169,7 @@ internal sealed class DeepServerProcess : IAsyncDisposable
         }
         catch (InvalidOperationException) { }
         catch (TimeoutException) { }
-        _process.Dispose();
+        _process?.Dispose();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

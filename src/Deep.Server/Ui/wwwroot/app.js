@@ -294,6 +294,22 @@ function formFieldFor(field) {
   return aliases[f] || null;
 }
 
+/**
+ * This server names the field in the message ("args.fire_count '-5' must be...", "the tracepoint has no path",
+ * "unknown stage 'x'", "watch 2 'a.(' is malformed"); find it there when the error has no "field".
+ */
+function fieldInMessage(message) {
+  const m = String(message);
+  const arg = /\bargs\.(\w+)/.exec(m);
+  if (arg) return arg[1];
+  if (/^watch \d+\b/i.test(m)) return 'watches';
+  if (/\bstage\b/i.test(m)) return 'stage';
+  if (/\b(line_number|lineNumber|line)\b/.test(m)) return 'lineNumber';
+  if (/\b(path|file)\b/i.test(m)) return 'path';
+  if (/\btarget(ing)?\b/i.test(m)) return 'targeting';
+  return null;
+}
+
 function clearFormErrors() {
   for (const span of document.querySelectorAll('#tp-form [data-error-for]')) span.textContent = '';
   for (const input of document.querySelectorAll('#tp-form [aria-invalid]')) input.removeAttribute('aria-invalid');
@@ -330,7 +346,10 @@ function showServerErrors(body, status) {
   } else if (body.errors && typeof body.errors === 'object') {
     for (const [field, msgs] of Object.entries(body.errors)) list.push({ field, message: [].concat(msgs).join(' ') });
   }
-  if (body.error || body.message) list.push({ field: body.field, message: body.error || body.message });
+  if (body.error || body.message) {
+    const message = body.error || body.message;
+    list.push({ field: body.field ?? fieldInMessage(message), message });
+  }
   if (!list.length) list.push({ field: null, message: `The server refused the tracepoint (HTTP ${status}).` });
   // Focus ends on the first field in error: show them in reverse.
   for (const e of list.reverse()) showFieldError(e.field, e.message);
@@ -575,7 +594,7 @@ function renderSnapshotDetail(s) {
 }
 
 function section(title, body) {
-  return el('section', { class: 'sub' }, el('h3', null, title), body);
+  return el('section', { class: 'part' }, el('h3', null, title), body);
 }
 
 function kvTable(list, label) {
