@@ -28,6 +28,45 @@ public abstract class UiTestBase
         return matching[0]!;
     }
 
+    /// <summary>Creates a tracepoint through the HTTP API (not the UI) and returns it as the server stored it.</summary>
+    private protected static async Task<JsonNode> CreateTracepointViaApiAsync(DeepServerProcess server, string path, int line)
+    {
+        using var client = server.NewApiClient();
+        var body = new JsonObject { ["tracepoint"] = new JsonObject { ["path"] = path, ["lineNumber"] = line } };
+        using var res = await client.PostAsync("api/tracepoints", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        var text = await res.Content.ReadAsStringAsync();
+        Assert.True(res.IsSuccessStatusCode, $"creating a tracepoint failed: {(int)res.StatusCode} {text}");
+        return JsonNode.Parse(text)!["tracepoint"]!;
+    }
+
+    /// <summary>Posts a tracepoint to the API and returns the server's error message (it must refuse it).</summary>
+    private protected static async Task<string> ServerRefusalAsync(DeepServerProcess server, JsonObject tracepoint)
+    {
+        using var client = server.NewApiClient();
+        var body = new JsonObject { ["tracepoint"] = tracepoint };
+        using var res = await client.PostAsync("api/tracepoints", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        var text = await res.Content.ReadAsStringAsync();
+        Assert.True((int)res.StatusCode == 400, $"expected the server to refuse {tracepoint.ToJsonString()}, got {(int)res.StatusCode} {text}");
+        return JsonNode.Parse(text)!["error"]!.GetValue<string>();
+    }
+
+    /// <summary>Retries until <paramref name="get"/> returns a value without failing (or 15 s pass).</summary>
+    private protected static async Task<T> PollAsync<T>(Func<Task<T?>> get) where T : class
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        for (;;)
+        {
+            try
+            {
+                var v = await get();
+                if (v is not null) return v;
+            }
+            catch (Xunit.Sdk.XunitException) when (DateTime.UtcNow < deadline) { }
+            if (DateTime.UtcNow >= deadline) throw new TimeoutException("condition not met within 15 s");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Saves a screenshot of the page into the test output folder and says where.</summary>
     private protected async Task ScreenshotAsync(IPage page, string name)
     {

@@ -87,21 +87,4 @@ public sealed class TracepointLifecycleTests(UiFixture fx, ITestOutputHelper out
         });
         Assert.DoesNotContain(left, t => t?["ID"]?.GetValue<string>() == id);
     }
-
-    /// <summary>Retries until <paramref name="get"/> returns a value without failing (or a deadline passes).</summary>
-    private static async Task<T> PollAsync<T>(Func<Task<T?>> get) where T : class
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        for (;;)
-        {
-            try
-            {
-                var v = await get();
-                if (v is not null) return v;
-            }
-            catch (Xunit.Sdk.XunitException) when (DateTime.UtcNow < deadline) { }
-            if (DateTime.UtcNow >= deadline) throw new TimeoutException("condition not met within 15 s");
-            await Task.Delay(100);
-        }
-    }
 }

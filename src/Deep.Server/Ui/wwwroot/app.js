@@ -300,14 +300,21 @@ function formFieldFor(field) {
  */
 function fieldInMessage(message) {
   const m = String(message);
-  const arg = /\bargs\.(\w+)/.exec(m);
-  if (arg) return arg[1];
-  if (/^watch \d+\b/i.test(m)) return 'watches';
-  if (/\bstage\b/i.test(m)) return 'stage';
-  if (/\b(line_number|lineNumber|line)\b/.test(m)) return 'lineNumber';
-  if (/\b(path|file)\b/i.test(m)) return 'path';
-  if (/\btarget(ing)?\b/i.test(m)) return 'targeting';
-  return null;
+  // The field named first is the one the message is about ("has no line_number: ... or args.method_name").
+  const candidates = [
+    [/\bargs\.(\w+)/, (x) => x[1]],
+    [/^watch \d+\b/i, () => 'watches'],
+    [/\bstage\b/i, () => 'stage'],
+    [/\b(line_number|lineNumber|line)\b/, () => 'lineNumber'],
+    [/\b(path|file)\b/i, () => 'path'],
+    [/\btarget(ing)?\b/i, () => 'targeting'],
+  ];
+  let best = null;
+  for (const [re, field] of candidates) {
+    const x = re.exec(m);
+    if (x && (!best || x.index < best.index)) best = { index: x.index, field: field(x) };
+  }
+  return best ? best.field : null;
 }
 
 function clearFormErrors() {
