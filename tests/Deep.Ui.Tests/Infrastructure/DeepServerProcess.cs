@@ -2,26 +2,22 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Deep.Server;
 
 namespace Deep.Ui.Tests.Infrastructure;
 
 /// <summary>
-/// The real DEEP server on free loopback ports with a temporary data folder, serving the web UI from the source
-/// tree; stopped and cleaned up on dispose. Either the <c>deep server</c> process or <see cref="DeepServer"/> in
-/// this process (the same server code, started through its public API).
+/// The real <c>deep server</c> process (the built src/Deep.Cli, serving the web UI files copied next to it) on free
+/// loopback ports with a temporary data folder; killed and cleaned up on dispose.
 /// </summary>
 internal sealed class DeepServerProcess : IAsyncDisposable
 {
-    private readonly Process? _process;
-    private readonly DeepServer? _inProcess;
+    private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly string _dataDir;
 
-    private DeepServerProcess(Process? process, DeepServer? inProcess, string dataDir, int httpPort, int grpcPort, string? apiKey)
+    private DeepServerProcess(Process process, string dataDir, int httpPort, int grpcPort, string? apiKey)
     {
         _process = process;
-        _inProcess = inProcess;
         _dataDir = dataDir;
         HttpPort = httpPort;
         GrpcPort = grpcPort;
@@ -44,37 +40,8 @@ internal sealed class DeepServerProcess : IAsyncDisposable
     /// <summary>What the server printed so far, for failure messages.</summary>
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    /// <summary>The web UI's files in the source tree: what the tests look at is what is committed.</summary>
-    public static string WebRoot => Path.Combine(Repo.Root, "src", "Deep.Server", "Ui", "wwwroot");
-
-    /// <summary>Starts <see cref="DeepServer"/> in this process and waits until its HTTP API answers.</summary>
-    public static async Task<DeepServerProcess> StartInProcessAsync(string? apiKey = null)
-    {
-        var dataDir = Repo.NewTempDir("deep-ui-data");
-        var server = await DeepServer.StartAsync(new DeepServerOptions
-        {
-            GrpcPort = 0,
-            HttpPort = 0,
-            Listen = "127.0.0.1",
-            DataDirectory = dataDir,
-            ApiKey = apiKey,
-            WebRoot = WebRoot,
-        });
-        var result = new DeepServerProcess(null, server, dataDir, server.HttpAddress.Port, server.GrpcAddress.Port, apiKey);
-        try
-        {
-            await result.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
-        }
-        catch
-        {
-            await result.DisposeAsync();
-            throw;
-        }
-        return result;
-    }
-
     /// <summary>Starts the <c>deep server</c> process and waits until its HTTP API answers.</summary>
-    public static async Task<DeepServerProcess> StartProcessAsync(string? apiKey = null)
+    public static async Task<DeepServerProcess> StartAsync(string? apiKey = null)
     {
         if (!File.Exists(Repo.DeepCliDll))
             throw new InvalidOperationException($"The deep command is not built at {Repo.DeepCliDll}; build tests/Deep.Ui.Tests first.");
@@ -96,7 +63,7 @@ internal sealed class DeepServerProcess : IAsyncDisposable
         psi.Environment.Remove("DEEP_API_KEY");
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
-        var server = new DeepServerProcess(process, null, dataDir, http, grpc, apiKey);
+        var server = new DeepServerProcess(process, dataDir, http, grpc, apiKey);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
@@ -158,7 +125,6 @@ internal sealed class DeepServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_inProcess is not null) await _inProcess.DisposeAsync();
         try
         {
             if (_process is { HasExited: false })
@@ -169,7 +135,7 @@ internal sealed class DeepServerProcess : IAsyncDisposable
         }
         catch (InvalidOperationException) { }
         catch (TimeoutException) { }
-        _process?.Dispose();
+        _process.Dispose();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

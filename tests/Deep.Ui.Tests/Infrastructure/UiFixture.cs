@@ -11,7 +11,7 @@ public sealed class UiFixture : IAsyncLifetime
     {
         Browser = await Browser.LaunchAsync();
         Agent = await AgentSender.CreateAsync();
-        Server = await DeepServerProcess.StartInProcessAsync();
+        Server = await DeepServerProcess.StartAsync();
     }
 
     public async Task DisposeAsync()

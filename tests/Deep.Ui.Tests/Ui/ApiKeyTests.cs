@@ -15,7 +15,7 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : UiTestBase(output), 
     public async Task InitializeAsync()
     {
         _browser = await Browser.LaunchAsync();
-        _server = await DeepServerProcess.StartInProcessAsync(apiKey: Key);
+        _server = await DeepServerProcess.StartAsync(apiKey: Key);
     }
 
     public async Task DisposeAsync()
