@@ -14,9 +14,9 @@ const state = {
   // tracepoint id -> [{agent, service, state, detail, updated}]
   status: null,
   snapshots: [],
-  selectedSnapshot: null,
-  // 'all' lists every snapshot with one call; 'per-tracepoint' when the server needs ?tracepoint=.
-  snapshotMode: 'all',
+  selectedKey: null,
+  // 'search' lists summaries through /api/search; 'list' full snapshots, for a server without search.
+  snapshotMode: 'search',
   keyPrompt: null,
 };
 
@@ -450,34 +450,65 @@ function renderSnapshotFilter() {
   sel.value = [...sel.options].some((o) => o.value === current) ? current : '';
 }
 
+/** A row of the list, from a full snapshot. */
+function itemFromSnapshot(s) {
+  const tp = s.tracepoint || {};
+  const frame = (s.frames || [])[0];
+  return {
+    key: base64ToHex(s.ID),
+    tsNanos: s.tsNanos,
+    service: attr(s.resource, 'service.name'),
+    location: tp.path ? `${tp.path}:${tpLine(tp)}` : frame ? `${frame.shortPath || frame.fileName}:${frame.lineNumber}` : '',
+    tracepointId: tpId(tp),
+    full: s,
+  };
+}
+
+/** A row of the list, from a search result (no variables: the snapshot is fetched when opened). */
+function itemFromSummary(r) {
+  return {
+    key: String(r.snapshotID || '').toLowerCase(),
+    tsNanos: r.startTimeUnixNano,
+    service: r.serviceName,
+    location: r.filePath ? `${r.filePath}:${r.lineNo ?? ''}` : '',
+    tracepointId: r.tracepointID || '',
+    full: null,
+  };
+}
+
+/**
+ * The newest snapshots. All of them through /api/search, which answers summaries (polled every second, so it must
+ * stay cheap however large snapshots are); one tracepoint's through /api/snapshots?tracepoint=, which answers them
+ * in full. A server without search gets the full list instead.
+ */
 async function fetchSnapshots() {
   const filter = $('#snap-filter').value;
   if (filter) {
     const res = await api('GET', `/api/snapshots?tracepoint=${encodeURIComponent(filter)}&limit=${SNAPSHOT_LIMIT}`);
-    return res.snapshots || [];
+    return (res.snapshots || []).map(itemFromSnapshot);
   }
-  if (state.snapshotMode === 'all') {
+  if (state.snapshotMode === 'search') {
     try {
-      const res = await api('GET', `/api/snapshots?limit=${SNAPSHOT_LIMIT}`);
-      return res.snapshots || [];
+      const res = await api('GET', `/api/search?limit=${SNAPSHOT_LIMIT}`);
+      return (res.snapshots || []).map(itemFromSummary);
     } catch (err) {
-      // A server that only lists snapshots per tracepoint: ask for each one and merge.
-      if (!(err instanceof ApiError) || err.status !== 400) throw err;
-      state.snapshotMode = 'per-tracepoint';
+      if (!(err instanceof ApiError) || (err.status !== 404 && err.status !== 400)) throw err;
+      state.snapshotMode = 'list';
     }
   }
-  const lists = await Promise.all(state.tracepoints.map((tp) =>
-    api('GET', `/api/snapshots?tracepoint=${encodeURIComponent(tpId(tp))}&limit=${SNAPSHOT_LIMIT}`)
-      .then((r) => r.snapshots || []).catch(() => [])));
-  return lists.flat().sort((a, b) => (BigInt(b.tsNanos || 0) > BigInt(a.tsNanos || 0) ? 1 : -1)).slice(0, SNAPSHOT_LIMIT);
+  const res = await api('GET', `/api/snapshots?limit=${SNAPSHOT_LIMIT}`);
+  return (res.snapshots || []).map(itemFromSnapshot);
 }
 
 async function loadSnapshots() {
+  const filter = $('#snap-filter').value;
   const list = await fetchSnapshots();
-  const key = list.map((s) => s.ID).join(',');
+  // The filter changed while this answer was on its way: it is for the old one.
+  if (filter !== $('#snap-filter').value) return;
+  const key = list.map((s) => s.key).join(',');
   if (key === state.snapshotsKey) return;
-  const known = new Set(state.snapshots.map((s) => s.ID));
-  const first = state.snapshotsKey === undefined;
+  const known = new Set(state.snapshots.map((s) => s.key));
+  const first = !state.snapshotsKey;
   state.snapshotsKey = key;
   state.snapshots = list;
   renderSnapshots(first ? null : known);
@@ -489,34 +520,35 @@ function renderSnapshots(known) {
   $('#snap-empty').hidden = state.snapshots.length > 0;
   $('#snap-table').hidden = state.snapshots.length === 0;
   for (const s of state.snapshots) {
-    const tp = s.tracepoint || {};
-    const service = attr(s.resource, 'service.name') || '—';
-    const frame = (s.frames || [])[0];
-    const location = tp.path ? `${tp.path}:${tpLine(tp)}` : frame ? `${frame.shortPath || frame.fileName}:${frame.lineNumber}` : '';
     const row = el('tr', {
-      class: 'snap-row' + (state.selectedSnapshot && state.selectedSnapshot.ID === s.ID ? ' selected' : '') + (known && !known.has(s.ID) ? ' new' : ''),
-      tabindex: 0, dataset: { id: s.ID },
-      'aria-label': `Snapshot at ${location}`,
+      class: 'snap-row' + (state.selectedKey === s.key ? ' selected' : '') + (known && !known.has(s.key) ? ' new' : ''),
+      tabindex: 0, dataset: { id: s.key },
+      'aria-label': `Snapshot at ${s.location}`,
       onclick: () => selectSnapshot(s),
       onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); selectSnapshot(s); } },
     },
     el('td', { class: 'time', title: formatDateTime(s.tsNanos) }, formatTime(s.tsNanos)),
-    el('td', null, service),
-    el('td', { class: 'code' }, location),
-    el('td', { class: 'tp-id', title: tpId(tp) }, shortId(tpId(tp))));
+    el('td', null, s.service || '—'),
+    el('td', { class: 'code' }, s.location),
+    el('td', { class: 'tp-id', title: s.tracepointId }, shortId(s.tracepointId)));
     tbody.append(row);
   }
 }
 
-function selectSnapshot(s) {
-  state.selectedSnapshot = s;
-  for (const r of document.querySelectorAll('#snap-list tr')) r.classList.toggle('selected', r.dataset.id === s.ID);
-  renderSnapshotDetail(s);
-  // The list carries full snapshots; fetch by id anyway when it is only a summary.
-  if (!s.varLookup && !s.frames) {
-    api('GET', `/api/snapshots/${base64ToHex(s.ID)}`).then((full) => {
-      if (state.selectedSnapshot === s) renderSnapshotDetail(full);
-    }).catch((err) => $('#detail').append(el('p', { class: 'error' }, err.message)));
+async function selectSnapshot(item) {
+  state.selectedKey = item.key;
+  for (const r of document.querySelectorAll('#snap-list tr')) r.classList.toggle('selected', r.dataset.id === item.key);
+  if (item.full) { renderSnapshotDetail(item.full); return; }
+  $('#detail-panel').hidden = false;
+  $('#detail').replaceChildren(el('p', { class: 'empty' }, 'loading…'));
+  try {
+    const full = await api('GET', `/api/snapshots/${encodeURIComponent(item.key)}`);
+    if (state.selectedKey === item.key) renderSnapshotDetail(full);
+  } catch (err) {
+    if (state.selectedKey === item.key) {
+      $('#detail').replaceChildren(el('p', { class: 'error' }, err instanceof ApiError && err.status === 404
+        ? 'This snapshot is gone (removed by retention).' : `Could not load the snapshot: ${err.message}`));
+    }
   }
 }
 
@@ -693,7 +725,7 @@ function every(ms, fn) {
 function start() {
   $('#tp-form').addEventListener('submit', submitTracepoint);
   $('#detail-close').addEventListener('click', () => {
-    state.selectedSnapshot = null;
+    state.selectedKey = null;
     $('#detail-panel').hidden = true;
     for (const r of document.querySelectorAll('#snap-list tr.selected')) r.classList.remove('selected');
   });
