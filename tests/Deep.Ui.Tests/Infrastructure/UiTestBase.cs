@@ -51,7 +51,7 @@ public abstract class UiTestBase
     }
 
     /// <summary>Retries until <paramref name="get"/> returns a value without failing (or 15 s pass).</summary>
-    private protected static async Task<T> PollAsync<T>(Func<Task<T?>> get) where T : class
+    private protected static async Task<T> PollAsync<T>(Func<Task<T>> get)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
         for (;;)

@@ -72,7 +72,7 @@ public sealed class ApiKeyTests(ITestOutputHelper output) : UiTestBase(output), 
         var tp = await PollAsync(() => ServerTracepointAsync(_server, "KeyCreate.cs"));
         var item = TracepointItem(page, tp["ID"]!.GetValue<string>());
         await Expect(item).ToHaveCountAsync(1);
-        await item.GetByRole(AriaRole.Button).ClickAsync();
+        await item.GetByRole(AriaRole.Button, new() { Name = "Delete tracepoint KeyCreate.cs:21" }).ClickAsync();
         await Expect(item).ToHaveCountAsync(0);
         Assert.DoesNotContain(await ServerTracepointsAsync(_server), t => t?["path"]?.GetValue<string>() == "KeyCreate.cs");
     }

@@ -130,6 +130,13 @@ public sealed class SnapshotViewTests(UiFixture fx, ITestOutputHelper output) : 
         await Expect(SnapshotRows(page, "ViewFilterA.cs:5")).ToHaveCountAsync(0);
         await Expect(SnapshotRows(page, "ViewFilterB.cs:6")).ToHaveCountAsync(1);
         await Expect(page.Locator("#snap-list tr")).ToHaveCountAsync(1);
+
+        // The same from the tracepoint's own button.
+        await TracepointItem(page, first["ID"]!.GetValue<string>()).GetByRole(AriaRole.Button, new() { Name = "Show snapshots of ViewFilterA.cs:5" }).ClickAsync();
+        await Expect(page.Locator("#snap-filter")).ToHaveValueAsync(first["ID"]!.GetValue<string>());
+        await Expect(SnapshotRows(page, "ViewFilterB.cs:6")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#snap-list tr")).ToHaveCountAsync(1);
+        await Expect(SnapshotRows(page, "ViewFilterA.cs:5")).ToHaveCountAsync(1);
     }
 
     [Fact]

@@ -85,6 +85,6 @@ public sealed class TracepointLifecycleTests(UiFixture fx, ITestOutputHelper out
             var all = await ServerTracepointsAsync(fx.Server);
             return all.Any(t => t?["ID"]?.GetValue<string>() == id) ? null : all;
         });
-        Assert.DoesNotContain(left, t => t?["ID"]?.GetValue<string>() == id);
+        Assert.DoesNotContain(left!, t => t?["ID"]?.GetValue<string>() == id);
     }
 }

@@ -222,6 +222,10 @@ function tracepointItem(tp) {
       el('span', { class: 'tp-loc code', title: id }, tpLocation(tp)),
       el('span', { class: 'tp-id', title: id }, shortId(id)),
       el('button', {
+        type: 'button', class: 'small', 'aria-label': `Show snapshots of ${tpLocation(tp)}`,
+        onclick: () => showSnapshotsOf(id),
+      }, 'snapshots'),
+      el('button', {
         type: 'button', class: 'danger small', 'aria-label': `Delete tracepoint ${tpLocation(tp)}`,
         onclick: (e) => deleteTracepoint(id, e.currentTarget),
       }, 'delete')),
@@ -229,6 +233,14 @@ function tracepointItem(tp) {
     el('div', { class: 'tp-status', dataset: { statusFor: id } }));
   renderStatusInto(item.querySelector('.tp-status'), id);
   return item;
+}
+
+function showSnapshotsOf(id) {
+  const sel = $('#snap-filter');
+  sel.value = id;
+  state.snapshotsKey = null;
+  loadSnapshots().catch(() => {});
+  $('#snapshots-panel').scrollIntoView({ block: 'nearest' });
 }
 
 async function deleteTracepoint(id, button) {
