@@ -20,14 +20,14 @@ internal sealed class Browser : IAsyncDisposable
     public IBrowser Instance { get; }
 
     /// <summary>Launches Chromium, or fails saying how to install it.</summary>
-    public static async Task<Browser> LaunchAsync()
+    public static async Task<Browser> LaunchAsync(string executablePath = ChromiumPath)
     {
-        if (!File.Exists(ChromiumPath))
-            throw new InvalidOperationException($"Chromium is not installed at {ChromiumPath}: run scripts/prereqs.sh (it installs Debian's chromium package).");
+        if (!File.Exists(executablePath))
+            throw new InvalidOperationException($"Chromium is not installed at {executablePath}: run scripts/prereqs.sh (it installs Debian's chromium package).");
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = ChromiumPath,
+            ExecutablePath = executablePath,
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"],

@@ -253,6 +253,12 @@ async function deleteTracepoint(id, button) {
     renderSnapshotFilter();
     loadTracepoints().catch(() => {});
   } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      // Someone else deleted it first: it is gone either way.
+      state.tracepointsKey = null;
+      loadTracepoints().catch(() => {});
+      return;
+    }
     button.disabled = false;
     showFormError(`Could not delete ${shortId(id)}: ${err.message}`);
   }
