@@ -24,6 +24,8 @@ internal sealed class Browser : IAsyncDisposable
     {
         if (!File.Exists(executablePath))
             throw new InvalidOperationException($"Chromium is not installed at {executablePath}: run scripts/prereqs.sh (it installs Debian's chromium package).");
+        // Two cores shared with builds: give every expectation time (they return as soon as they hold).
+        Assertions.SetDefaultExpectTimeout(15_000);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

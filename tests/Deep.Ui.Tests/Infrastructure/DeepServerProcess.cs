@@ -41,14 +41,37 @@ internal sealed class DeepServerProcess : IAsyncDisposable
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     /// <summary>Starts the <c>deep server</c> process and waits until its HTTP API answers.</summary>
-    public static async Task<DeepServerProcess> StartAsync(string? apiKey = null)
+    public static Task<DeepServerProcess> StartAsync(string? apiKey = null)
+        => StartAsync(apiKey, Repo.NewTempDir("deep-ui-data"), FreePort(), FreePort());
+
+    /// <summary>Stops this server (keeping its data) and starts a new one on the same ports and data folder.</summary>
+    public async Task<DeepServerProcess> RestartAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+        return await StartAsync(ApiKey, _dataDir, HttpPort, GrpcPort);
+    }
+
+    /// <summary>Kills the server process; its data folder stays.</summary>
+    public async Task StopAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            }
+        }
+        catch (InvalidOperationException) { }
+        catch (TimeoutException) { }
+    }
+
+    private static async Task<DeepServerProcess> StartAsync(string? apiKey, string dataDir, int http, int grpc)
     {
         if (!File.Exists(Repo.DeepCliDll))
             throw new InvalidOperationException($"The deep command is not built at {Repo.DeepCliDll}; build tests/Deep.Ui.Tests first.");
 
-        var dataDir = Repo.NewTempDir("deep-ui-data");
-        var http = FreePort();
-        var grpc = FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -102,7 +125,7 @@ internal sealed class DeepServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (_process is { HasExited: true })
+            if (_process.HasExited)
                 throw new InvalidOperationException($"deep server exited with code {_process.ExitCode} before it answered:\n{Output}");
             try
             {
@@ -125,16 +148,7 @@ internal sealed class DeepServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (_process is { HasExited: false })
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-            }
-        }
-        catch (InvalidOperationException) { }
-        catch (TimeoutException) { }
+        await StopAsync();
         _process.Dispose();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
