@@ -62,7 +62,10 @@ async function api(method, path, body) {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (res.status === 401) {
-      if (key) sessionStorage.removeItem(KEY_STORAGE);
+      const current = sessionStorage.getItem(KEY_STORAGE);
+      // A call sent with an old key came back after a new one was given: just send it again.
+      if (current && current !== key) continue;
+      if (current) sessionStorage.removeItem(KEY_STORAGE);
       await askForKey(key ? 'That key was refused. Try again.' : '');
       continue;
     }
@@ -476,7 +479,7 @@ function itemFromSnapshot(s) {
     key: base64ToHex(s.ID),
     tsNanos: s.tsNanos,
     service: attr(s.resource, 'service.name'),
-    location: tp.path ? `${tp.path}:${tpLine(tp)}` : frame ? `${frame.shortPath || frame.fileName}:${frame.lineNumber}` : '',
+    location: tp.path ? tpLocation(tp) : frame ? `${frame.shortPath || frame.fileName}:${frame.lineNumber}` : '',
     tracepointId: tpId(tp),
     full: s,
   };
