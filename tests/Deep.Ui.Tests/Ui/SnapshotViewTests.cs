@@ -157,4 +157,21 @@ public sealed class SnapshotViewTests(UiFixture fx, ITestOutputHelper output) : 
         await page.Locator("#snap-list tr").Nth(1).ClickAsync();
         await Expect(page.Locator("#detail dd.code", new() { HasText = olderId })).ToHaveCountAsync(1);
     }
+
+    [Fact]
+    public async Task Address_of_an_open_snapshot_opens_it_again()
+    {
+        var (page, detail, _) = await OpenSnapshotAsync("ViewAddress.cs");
+        var hex = await detail.Locator("dt:text-is('snapshot') + dd").TextContentAsync();
+        Assert.Matches("^[0-9a-f]{32}$", hex);
+        Assert.EndsWith($"#snapshot={hex}", page.Url, StringComparison.Ordinal);
+
+        var other = await fx.Browser.OpenAsync(new Uri(fx.Server.HttpUrl, $"/#snapshot={hex}"));
+        await Expect(other.Locator("#detail dt:text-is('snapshot') + dd")).ToHaveTextAsync(hex!);
+        await Expect(other.Locator("#detail")).ToContainTextAsync("ViewAddress.cs:31");
+
+        var missing = new string('0', 32);
+        var gone = await fx.Browser.OpenAsync(new Uri(fx.Server.HttpUrl, $"/#snapshot={missing}"));
+        await Expect(gone.Locator("#detail .error")).ToContainTextAsync($"There is no snapshot {missing} on this server");
+    }
 }

@@ -558,6 +558,8 @@ function renderSnapshots(known) {
 
 async function selectSnapshot(item) {
   state.selectedKey = item.key;
+  // The address names the open snapshot, so it can be reloaded, bookmarked or sent to someone.
+  history.replaceState(null, '', `#snapshot=${item.key}`);
   for (const r of document.querySelectorAll('#snap-list tr')) r.classList.toggle('selected', r.dataset.id === item.key);
   if (item.full) { renderSnapshotDetail(item.full); return; }
   $('#detail-panel').hidden = false;
@@ -568,7 +570,8 @@ async function selectSnapshot(item) {
   } catch (err) {
     if (state.selectedKey === item.key) {
       $('#detail').replaceChildren(el('p', { class: 'error' }, err instanceof ApiError && err.status === 404
-        ? 'This snapshot is gone (removed by retention).' : `Could not load the snapshot: ${err.message}`));
+        ? `There is no snapshot ${item.key} on this server (retention may have removed it).`
+        : `Could not load the snapshot: ${err.message}`));
     }
   }
 }
@@ -743,10 +746,19 @@ function every(ms, fn) {
   return () => { stopped = true; };
 }
 
+/** Opens the snapshot named in the address (#snapshot=<hex id>), if any. */
+function openSnapshotFromAddress() {
+  const m = /^#snapshot=([0-9a-fA-F]+)$/.exec(location.hash);
+  if (m && m[1].toLowerCase() !== state.selectedKey) selectSnapshot({ key: m[1].toLowerCase(), full: null });
+}
+
 function start() {
+  window.addEventListener('hashchange', openSnapshotFromAddress);
+  openSnapshotFromAddress();
   $('#tp-form').addEventListener('submit', submitTracepoint);
   $('#detail-close').addEventListener('click', () => {
     state.selectedKey = null;
+    history.replaceState(null, '', location.pathname + location.search);
     $('#detail-panel').hidden = true;
     for (const r of document.querySelectorAll('#snap-list tr.selected')) r.classList.remove('selected');
   });
