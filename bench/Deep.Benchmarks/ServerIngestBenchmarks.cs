@@ -15,7 +15,7 @@ namespace Deep.Benchmarks;
 /// acknowledged only after its SQLite commit), a plain poll round trip, and how fast a new tracepoint reaches a
 /// waiting long poll. One operation = one snapshot / one poll / one wake-up.
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 5)]
+/// <remarks>Run in-process (the server is in the benchmark process anyway): <c>--filter '*ServerIngest*' --inProcess --job short</c>.</remarks>
 [MemoryDiagnoser]
 public class ServerIngestBenchmarks
 {
@@ -94,7 +94,12 @@ public class ServerIngestBenchmarks
     {
         var request = new PollRequest { TsNanos = 1 };
         if (hash is not null) request.CurrentHash = hash;
-        using var message = new HttpRequestMessage(HttpMethod.Post, DeepMethods.Poll) { Content = Framed(request.ToByteArray()) };
+        using var message = new HttpRequestMessage(HttpMethod.Post, DeepMethods.Poll)
+        {
+            Content = Framed(request.ToByteArray()),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         if (longPoll is not null) message.Headers.Add("deep-long-poll", longPoll);
         using var response = await _grpc[0].SendAsync(message);
         var bytes = await response.Content.ReadAsByteArrayAsync();
