@@ -8,8 +8,11 @@ namespace Deep.Server.Tests;
 /// <summary>A real server on free loopback ports over a fresh data directory; disposed with the test.</summary>
 internal sealed class RunningServer : IAsyncDisposable
 {
-    private RunningServer(DeepServer server, string dataDirectory, DeepServerOptions options)
+    private readonly bool _ownsDirectory;
+
+    private RunningServer(DeepServer server, string dataDirectory, DeepServerOptions options, bool ownsDirectory)
     {
+        _ownsDirectory = ownsDirectory;
         Server = server;
         DataDirectory = dataDirectory;
         Options = options;
@@ -33,7 +36,7 @@ internal sealed class RunningServer : IAsyncDisposable
         var options = new DeepServerOptions { GrpcPort = 0, HttpPort = 0, DataDirectory = dir };
         configure?.Invoke(options);
         var server = await DeepServer.StartAsync(options);
-        return new RunningServer(server, dir, options);
+        return new RunningServer(server, dir, options, ownsDirectory: dataDirectory is null);
     }
 
     public async ValueTask DisposeAsync()
@@ -41,6 +44,17 @@ internal sealed class RunningServer : IAsyncDisposable
         Http.Dispose();
         Grpc.Dispose();
         await Server.DisposeAsync();
+        if (_ownsDirectory)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp directory is harmless.
+            }
+        }
     }
 }
 
