@@ -40,12 +40,14 @@ public sealed class ApiKeyTests(ApiKeyFixture fx, ITestOutputHelper output) : Ui
         var page = await Browser.OpenAsync(Server.HttpUrl);
         var dialog = page.Locator("#key-dialog");
         await Expect(dialog).ToBeVisibleAsync();
+        await Expect(page.Locator("#conn")).ToHaveTextAsync("API key needed");
         await Expect(TracepointItem(page, tp["ID"]!.GetValue<string>())).ToHaveCountAsync(0);
 
         await page.Locator("#key-input").FillAsync("not-the-key");
         await page.Locator("#key-submit").ClickAsync();
         await Expect(page.Locator("#key-error")).ToHaveTextAsync("That key was refused. Try again.");
         await Expect(dialog).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "api-key-refused");
 
         var sent = new List<string?>();
         page.Request += (_, r) => { if (r.Url.Contains("/api/", StringComparison.Ordinal)) lock (sent) sent.Add(r.Headers.GetValueOrDefault("authorization")); };
