@@ -1,6 +1,9 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Deep.Agent;
 using Deep.Agent.Actions;
 using Deep.Agent.Instrumentation;
@@ -16,10 +19,20 @@ namespace Deep.Benchmarks;
 /// exactly the calls the profiler inserts (probe-abi.md §1): Enter, one Value per captured value, Fire.
 /// </summary>
 [MemoryDiagnoser]
-// BenchmarkDotNet 0.14 has no Net10_0 moniker: the job runs on the current runtime (.NET 10).
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 5)]
+[Config(typeof(ProbeBenchmarks.ShortInProcess))]
 public class ProbeBenchmarks
 {
+    /// <summary>
+    /// The short job, run in-process: BenchmarkDotNet 0.14 has no Net10_0 moniker, and generating and building a
+    /// separate benchmark project timed out (2 min) on the shared 2-core machine.
+    /// </summary>
+    public sealed class ShortInProcess : ManualConfig
+    {
+        public ShortInProcess() =>
+            AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5)
+                .WithToolchain(InProcessEmitToolchain.Instance).WithId("short-inprocess"));
+    }
+
     private int _rateLimitedProbe;
     private int _conditionProbe;
     private int _delegateConditionProbe;

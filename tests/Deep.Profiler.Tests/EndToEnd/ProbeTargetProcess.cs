@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace Deep.Profiler.Tests.EndToEnd;
 
 /// <summary>
-/// Builds the real profiler (scripts/build-profiler.sh) and the ProbeTarget test app, then runs the app under the
-/// profiler once; every scenario's line is kept for the tests to check.
+/// Builds the real profiler (scripts/build-profiler.sh) and the ProbeTarget test app in Debug and Release, then runs
+/// each build under the profiler once; every scenario's line is kept for the tests to check.
 /// </summary>
 public sealed class ProbeTargetProcess
 {
@@ -15,24 +15,34 @@ public sealed class ProbeTargetProcess
         Root = FindRoot();
         ProfilerPath = Run("bash", [Path.Combine(Root, "scripts", "build-profiler.sh")], Root, null, TimeSpan.FromMinutes(5)).Output.Trim().Split('\n')[^1];
         AppDirectory = Path.Combine(Path.GetTempPath(), "deep-probetarget-" + Environment.ProcessId);
-        var build = Run("dotnet", ["build", Path.Combine(Root, "tests", "TestApps", "ProbeTarget"), "-c", "Debug", "-o", AppDirectory, "-nologo", "-v", "q"], Root, null, TimeSpan.FromMinutes(5));
-        if (build.ExitCode != 0)
-            throw new InvalidOperationException("building ProbeTarget failed:\n" + build.Output);
-
         HookAppDirectory = AppDirectory + "-hook";
-        build = Run("dotnet", ["build", Path.Combine(Root, "tests", "TestApps", "HookTarget"), "-c", "Debug", "-o", HookAppDirectory, "-nologo", "-v", "q"], Root, null, TimeSpan.FromMinutes(5));
-        if (build.ExitCode != 0)
-            throw new InvalidOperationException("building HookTarget failed:\n" + build.Output);
+        // HookTarget shares no project with ProbeTarget, so it builds alongside.
+        var hookBuild = Task.Run(() => Run("dotnet", ["build", Path.Combine(Root, "tests", "TestApps", "HookTarget"), "-c", "Debug", "-o", HookAppDirectory, "-nologo", "-v", "q"], Root, null, TimeSpan.FromMinutes(5)));
+        (int ExitCode, string Output) build;
+        foreach (var configuration in new[] { "Debug", "Release" })
+        {
+            build = Run("dotnet", ["build", Path.Combine(Root, "tests", "TestApps", "ProbeTarget"), "-c", configuration, "-o", AppDirectory + "-" + configuration, "-nologo", "-v", "q"], Root, null, TimeSpan.FromMinutes(5));
+            if (build.ExitCode != 0)
+                throw new InvalidOperationException($"building ProbeTarget ({configuration}) failed:\n" + build.Output);
+        }
+        AppDirectory += "-Debug";
+
+        var hookBuilt = hookBuild.Result;
+        if (hookBuilt.ExitCode != 0)
+            throw new InvalidOperationException("building HookTarget failed:\n" + hookBuilt.Output);
 
         LogPath = Path.Combine(AppDirectory, "profiler.log");
-        var run = RunApp(ProfilerEnvironment());
-        ExitCode = run.ExitCode;
-        Output = run.Output;
-        foreach (var line in run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var configuration in new[] { "Debug", "Release" })
         {
-            int colon = line.IndexOf(": ", StringComparison.Ordinal);
-            if (colon > 0)
-                Lines[line[..colon]] = line[(colon + 2)..];
+            var run = RunApp(ProfilerEnvironment(), configuration);
+            var lines = new Dictionary<string, string>();
+            foreach (var line in run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int colon = line.IndexOf(": ", StringComparison.Ordinal);
+                if (colon > 0)
+                    lines[line[..colon]] = line[(colon + 2)..];
+            }
+            Runs[configuration] = (run.ExitCode, run.Output, lines);
         }
     }
 
@@ -41,9 +51,8 @@ public sealed class ProbeTargetProcess
     public string AppDirectory { get; }
     public string HookAppDirectory { get; }
     public string LogPath { get; }
-    public int ExitCode { get; }
-    public string Output { get; }
-    public Dictionary<string, string> Lines { get; } = [];
+    /// <summary>Per configuration: the exit code, the whole output, and scenario → line.</summary>
+    public Dictionary<string, (int ExitCode, string Output, Dictionary<string, string> Lines)> Runs { get; } = [];
 
     public Dictionary<string, string?> ProfilerEnvironment() => new()
     {
@@ -53,8 +62,11 @@ public sealed class ProbeTargetProcess
         ["DEEP_PROFILER_LOG"] = LogPath,
     };
 
-    public (int ExitCode, string Output) RunApp(Dictionary<string, string?> environment) =>
-        Run("dotnet", [Path.Combine(AppDirectory, "ProbeTarget.dll")], AppDirectory, environment, TimeSpan.FromMinutes(2));
+    public (int ExitCode, string Output) RunApp(Dictionary<string, string?> environment, string configuration = "Debug")
+    {
+        string directory = AppDirectory.Replace("-Debug", "-" + configuration, StringComparison.Ordinal);
+        return Run("dotnet", [Path.Combine(directory, "ProbeTarget.dll")], directory, environment, TimeSpan.FromMinutes(2));
+    }
 
     /// <summary>Runs HookTarget, which does not reference the agent, with the recorder as a startup hook.</summary>
     public (int ExitCode, string Output) RunHookApp()

@@ -41,6 +41,8 @@ public sealed class PythonInteropTests(PythonStubs stubs) : IClassFixture<Python
         Assert.Equal(7u, tracepoint.LineNumber);
         Assert.Equal("Bearer t0k", tracepoint.Args["seen-authorization"]);
         Assert.Equal("2166136261", tracepoint.Args["seen-hash"]);
+        // grpc-timeout reached the Python server as its deadline.
+        Assert.InRange(double.Parse(tracepoint.Args["seen-deadline"], CultureInfo.InvariantCulture), 1.0, 30.0);
         Assert.Equal(["order.Total * 2"], tracepoint.Watches);
         Assert.Equal(["service.name", "pid"], tracepoint.Targeting.Select(t => t.Key));
         Assert.Equal(-42L, tracepoint.Targeting[1].Value!.IntValue);

@@ -32,6 +32,8 @@ class PollConfig(poll_pb2_grpc.PollConfigServicer):
         tracepoint = tracepoint_pb2.TracePointConfig(ID="py-tp", path="app/Program.cs", line_number=7)
         tracepoint.args["seen-authorization"] = metadata.get("authorization", "")
         tracepoint.args["seen-hash"] = request.current_hash
+        remaining = context.time_remaining()
+        tracepoint.args["seen-deadline"] = "none" if remaining is None else "%.3f" % remaining
         tracepoint.watches.append("order.Total * 2")
         for attribute in request.resource.attributes:
             tracepoint.targeting.add().CopyFrom(attribute)
