@@ -83,6 +83,7 @@ async function api(method, path, body) {
 /** Shows the key dialog; every caller waiting on a 401 shares the one prompt. */
 function askForKey(message) {
   if (state.keyPrompt) return state.keyPrompt;
+  setConnection(false, 'API key needed');
   const dialog = $('#key-dialog');
   $('#key-error').textContent = message;
   $('#key-input').value = '';
