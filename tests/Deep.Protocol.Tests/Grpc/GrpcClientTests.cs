@@ -186,6 +186,31 @@ public sealed class GrpcClientTests
     }
 
     [Fact]
+    public async Task A_deadline_longer_than_timers_reach_is_sent_and_the_call_succeeds()
+    {
+        var endpoint = new DeepTestEndpoint();
+        await using var server = await KestrelTestServer.StartAsync(endpoint.HandleAsync);
+        using var client = new GrpcClient(server.Address);
+
+        await new PollConfigClient(client).PollAsync(SamplePoll(), new CallOptions { Timeout = TimeSpan.FromDays(400) });
+
+        Assert.Equal("34560000S", Assert.Single(endpoint.RequestHeaders)["grpc-timeout"].ToString());
+    }
+
+    [Fact]
+    public async Task A_deadline_already_passed_fails_without_calling()
+    {
+        var endpoint = new DeepTestEndpoint();
+        await using var server = await KestrelTestServer.StartAsync(endpoint.HandleAsync);
+        using var client = new GrpcClient(server.Address);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new PollConfigClient(client).PollAsync(SamplePoll(), new CallOptions { Timeout = TimeSpan.Zero }));
+
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.Empty(endpoint.Polls);
+    }
+
+    [Fact]
     public async Task Cancelling_the_token_gives_CANCELLED()
     {
         var started = new TaskCompletionSource();
