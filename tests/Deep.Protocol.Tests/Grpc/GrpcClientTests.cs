@@ -170,6 +170,29 @@ public sealed class GrpcClientTests
     }
 
     [Fact]
+    public async Task A_connection_that_never_completes_fails_with_UNAVAILABLE_after_the_connect_timeout()
+    {
+        // The kernel accepts the TCP connection, but nothing ever answers the TLS handshake.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            using var client = new GrpcClient(new Uri($"https://127.0.0.1:{port}"), new GrpcClientOptions { ConnectTimeout = TimeSpan.FromSeconds(1) });
+
+            var watch = Stopwatch.StartNew();
+            var ex = await Assert.ThrowsAsync<RpcException>(() => new PollConfigClient(client).PollAsync(SamplePoll()));
+
+            Assert.Equal(GrpcStatusCode.Unavailable, ex.StatusCode);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
     public async Task A_deadline_that_passes_gives_DEADLINE_EXCEEDED()
     {
         await using var server = await KestrelTestServer.StartAsync(async context =>
