@@ -116,7 +116,9 @@ public sealed class GrpcClient : IDisposable
             throw new RpcException(GrpcStatusCode.Cancelled, "the call was cancelled before it started");
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout is { } limit) deadline.CancelAfter(limit);
+        // A local timer as well as grpc-timeout: the call ends on time even if the server ignores its deadline.
+        // (Timers reach about 24 days; a longer deadline is left to the server.)
+        if (timeout is { } limit && limit.TotalMilliseconds <= int.MaxValue - 1) deadline.CancelAfter(limit);
         try
         {
             using var message = BuildRequest(methodPath, request, options);

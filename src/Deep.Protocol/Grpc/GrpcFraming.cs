@@ -35,9 +35,10 @@ public static class GrpcFraming
 
     /// <summary>
     /// Reads one framed message. Returns null when the stream ends cleanly before a frame starts.
-    /// A frame that is compressed, larger than <paramref name="maxMessageSize"/> or cut short raises
-    /// <see cref="RpcException"/> (<see cref="GrpcStatusCode.Internal"/>, or
-    /// <see cref="GrpcStatusCode.ResourceExhausted"/> when too large); it never allocates more than the limit.
+    /// A frame that is compressed raises <see cref="RpcException"/> with <see cref="GrpcStatusCode.Unimplemented"/>,
+    /// one larger than <paramref name="maxMessageSize"/> <see cref="GrpcStatusCode.ResourceExhausted"/>, one cut short
+    /// <see cref="GrpcStatusCode.Internal"/>. Memory grows with the bytes actually received, never with the length a
+    /// frame header merely announces.
     /// </summary>
     public static async ValueTask<byte[]?> ReadMessageAsync(Stream stream, int maxMessageSize, CancellationToken cancellationToken = default)
     {

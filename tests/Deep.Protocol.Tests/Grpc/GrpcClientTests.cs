@@ -170,6 +170,29 @@ public sealed class GrpcClientTests
     }
 
     [Fact]
+    public async Task A_connection_that_never_completes_fails_with_UNAVAILABLE_after_the_connect_timeout()
+    {
+        // The kernel accepts the TCP connection, but nothing ever answers the TLS handshake.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            using var client = new GrpcClient(new Uri($"https://127.0.0.1:{port}"), new GrpcClientOptions { ConnectTimeout = TimeSpan.FromSeconds(1) });
+
+            var watch = Stopwatch.StartNew();
+            var ex = await Assert.ThrowsAsync<RpcException>(() => new PollConfigClient(client).PollAsync(SamplePoll()));
+
+            Assert.Equal(GrpcStatusCode.Unavailable, ex.StatusCode);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
     public async Task A_deadline_that_passes_gives_DEADLINE_EXCEEDED()
     {
         await using var server = await KestrelTestServer.StartAsync(async context =>
@@ -183,6 +206,31 @@ public sealed class GrpcClientTests
 
         Assert.Equal(GrpcStatusCode.DeadlineExceeded, ex.StatusCode);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_deadline_longer_than_timers_reach_is_sent_and_the_call_succeeds()
+    {
+        var endpoint = new DeepTestEndpoint();
+        await using var server = await KestrelTestServer.StartAsync(endpoint.HandleAsync);
+        using var client = new GrpcClient(server.Address);
+
+        await new PollConfigClient(client).PollAsync(SamplePoll(), new CallOptions { Timeout = TimeSpan.FromDays(400) });
+
+        Assert.Equal("34560000S", Assert.Single(endpoint.RequestHeaders)["grpc-timeout"].ToString());
+    }
+
+    [Fact]
+    public async Task A_deadline_already_passed_fails_without_calling()
+    {
+        var endpoint = new DeepTestEndpoint();
+        await using var server = await KestrelTestServer.StartAsync(endpoint.HandleAsync);
+        using var client = new GrpcClient(server.Address);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new PollConfigClient(client).PollAsync(SamplePoll(), new CallOptions { Timeout = TimeSpan.Zero }));
+
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.Empty(endpoint.Polls);
     }
 
     [Fact]
