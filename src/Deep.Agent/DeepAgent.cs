@@ -1,6 +1,245 @@
+using Deep.Agent.Actions;
+using Deep.Agent.Config;
+using Deep.Agent.Diagnostics;
+using Deep.Agent.Instrumentation;
+using Deep.Agent.Polling;
+using Deep.Agent.Probes;
+using Deep.Agent.Push;
+using Deep.Agent.Settings;
+using Deep.Agent.Transport;
+using Deep.Agent.Triggers;
+using Deep.Protocol;
+
 namespace Deep.Agent;
 
-/// <summary>The agent's public entry point. SKELETON: filled by the agent issue (#4).</summary>
+/// <summary>
+/// The agent's public entry point: <see cref="Start"/> it once, register tracepoints in code if you like, and
+/// <see cref="Shutdown"/> (also done at process exit). No method here throws into the application.
+/// </summary>
 public static class DeepAgent
 {
+    private static readonly object s_lock = new();
+    private static RunningAgent? s_running;
+
+    /// <summary>Whether the agent is running.</summary>
+    public static bool IsRunning => Volatile.Read(ref s_running) is not null;
+
+    /// <summary>
+    /// Starts the agent (once; later calls return false). Reads <c>DEEP_*</c> settings, overridden by
+    /// <paramref name="options"/>. Returns whether it started; a problem is reported to self-diagnostics, never thrown.
+    /// </summary>
+    public static bool Start(DeepAgentOptions? options = null)
+    {
+        try
+        {
+            lock (s_lock)
+            {
+                if (s_running is not null) return false;
+                var settings = Merge(AgentSettings.FromEnvironment(), options);
+                if (settings.Debug) SelfLog.DebugToStderr = true;
+                foreach (var warning in settings.Warnings) SelfLog.Warning(warning);
+                if (!settings.Enabled)
+                {
+                    SelfLog.Info("DEEP_ENABLED=false: the agent does not start");
+                    return false;
+                }
+                s_running = RunningAgent.Create(settings, options, null);
+                return true;
+            }
+        }
+        catch (Exception e)
+        {
+            SelfLog.Error($"the agent could not start: {e.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Test seam: start with a given transport.</summary>
+    internal static RunningAgent? StartWith(AgentSettings settings, DeepAgentOptions? options, IDeepTransport transport)
+    {
+        lock (s_lock)
+        {
+            if (s_running is not null) return null;
+            s_running = RunningAgent.Create(settings, options, transport);
+            return s_running;
+        }
+    }
+
+    internal static RunningAgent? Running => Volatile.Read(ref s_running);
+
+    /// <summary>
+    /// Registers a tracepoint in code; it survives server updates until the returned handle is disposed. Returns a
+    /// handle that does nothing when the agent is not running.
+    /// </summary>
+    /// <param name="path">The source file (bare name, relative or absolute path).</param>
+    /// <param name="line">The line.</param>
+    /// <param name="args">Tracepoint arguments (spec §2), e.g. <c>fire_count</c>, <c>condition</c>, <c>log_msg</c>.</param>
+    /// <param name="watches">Expressions evaluated for snapshots.</param>
+    /// <param name="metrics">Metrics to record at the line.</param>
+    public static IDisposable RegisterTracepoint(string path, int line, IReadOnlyDictionary<string, string>? args = null,
+        IEnumerable<string>? watches = null, IEnumerable<Metric>? metrics = null)
+    {
+        try
+        {
+            var running = Volatile.Read(ref s_running);
+            if (running is null)
+            {
+                SelfLog.Warning($"RegisterTracepoint({path}:{line}) ignored: the agent is not running");
+                return NoopHandle.Instance;
+            }
+            var tp = new TracePointConfig { ID = $"custom-{Guid.NewGuid():N}", Path = path ?? "", LineNumber = (uint)Math.Max(line, 0) };
+            if (args is not null) foreach (var (k, v) in args) tp.Args[k] = v;
+            if (watches is not null) tp.Watches.AddRange(watches);
+            if (metrics is not null) tp.Metrics.AddRange(metrics);
+            return running.Config.AddCustom(tp);
+        }
+        catch (Exception e)
+        {
+            SelfLog.Error($"RegisterTracepoint failed: {e.Message}");
+            return NoopHandle.Instance;
+        }
+    }
+
+    /// <summary>Stops polling, removes every probe, and sends what is queued within the flush time limit.</summary>
+    public static void Shutdown()
+    {
+        try
+        {
+            RunningAgent? running;
+            lock (s_lock)
+            {
+                running = s_running;
+                s_running = null;
+            }
+            running?.Stop();
+        }
+        catch (Exception e)
+        {
+            SelfLog.Error($"shutdown failed: {e.Message}");
+        }
+    }
+
+    private static AgentSettings Merge(AgentSettings env, DeepAgentOptions? options)
+    {
+        if (options is null) return env;
+        var warnings = env.Warnings.ToList();
+        var url = env.ServiceUrl;
+        if (options.ServiceUrl is { } text)
+        {
+            url = AgentSettings.ParseServiceUrl(text, null, warnings) ?? url;
+        }
+        return env with
+        {
+            ServiceUrl = url,
+            PollInterval = options.PollInterval is { } pi && pi > TimeSpan.Zero ? pi : env.PollInterval,
+            LongPoll = options.LongPoll is { } lp && lp >= TimeSpan.Zero ? lp : env.LongPoll,
+            ServiceName = options.ServiceName ?? env.ServiceName,
+            ResourceAttributes = options.ResourceAttributes is { } ra ? env.ResourceAttributes.Concat(ra).ToList() : env.ResourceAttributes,
+            Headers = options.Headers is { } h ? env.Headers.Concat(h).ToList() : env.Headers,
+            Enabled = options.Enabled ?? env.Enabled,
+            Debug = options.Debug ?? env.Debug,
+            QueueCapacity = options.QueueCapacity is > 0 and var q ? q : env.QueueCapacity,
+            MaxSnapshotsPerSecond = options.MaxSnapshotsPerSecond ?? env.MaxSnapshotsPerSecond,
+            FlushTimeout = options.FlushTimeout ?? env.FlushTimeout,
+            Warnings = warnings,
+        };
+    }
+
+    private sealed class NoopHandle : IDisposable
+    {
+        public static readonly NoopHandle Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+}
+
+/// <summary>The parts of a started agent, wired together.</summary>
+internal sealed class RunningAgent
+{
+    private int _stopped;
+
+    private RunningAgent(AgentSettings settings, Resource resource, IDeepTransport transport, PushQueue push, ConfigService config,
+        TriggerHandler triggers, PollLoop poll, AgentContext context)
+    {
+        Settings = settings;
+        Resource = resource;
+        Transport = transport;
+        Push = push;
+        Config = config;
+        Triggers = triggers;
+        Poll = poll;
+        Context = context;
+    }
+
+    public AgentSettings Settings { get; }
+    public Resource Resource { get; }
+    public IDeepTransport Transport { get; }
+    public PushQueue Push { get; }
+    public ConfigService Config { get; }
+    public TriggerHandler Triggers { get; }
+    public PollLoop Poll { get; }
+    public AgentContext Context { get; }
+
+    public static RunningAgent Create(AgentSettings settings, DeepAgentOptions? options, IDeepTransport? transport)
+    {
+        var resource = ResourceDetector.Detect(settings);
+        transport ??= new GrpcDeepTransport(settings);
+        var push = new PushQueue(transport, settings.QueueCapacity, settings.CallTimeout);
+        IReadOnlyList<IDeepLogSink> sinks = options?.LogSinks is { Count: > 0 } given ? given.ToArray() : [new ConsoleLogSink()];
+        var context = new AgentContext(settings, resource, push, sinks);
+
+        ProbeRuntime.GlobalCap = new GlobalSnapshotCap(settings.MaxSnapshotsPerSecond);
+        ProbeRuntime.ErrorSink = (action, message) => SelfLog.ActionFailed(action?.TracepointId ?? "?", message);
+        ProbeRuntime.PrepareErrorSink = (_, action, message) => SelfLog.Rejected(action.TracepointId, message);
+
+        var engine = options?.Engine;
+        string? whyNot = null;
+        if (engine is null)
+        {
+            try
+            {
+                engine = EngineLocator.TryCreate(out whyNot);
+            }
+            catch (Exception e)
+            {
+                whyNot = e.Message;
+            }
+        }
+        var triggers = new TriggerHandler(context, engine, whyNot);
+        var config = new ConfigService();
+        config.AddListener(triggers.OnConfigChanged);
+        var poll = new PollLoop(settings, transport, config, resource);
+        var agent = new RunningAgent(settings, resource, transport, push, config, triggers, poll, context);
+        AppDomain.CurrentDomain.ProcessExit += agent.OnProcessExit;
+        poll.Start();
+        SelfLog.Info($"deep agent started: server {settings.ServiceUrl}, poll every {settings.PollInterval.TotalSeconds:0.##} s, " +
+            $"engine {(engine is null ? $"none ({whyNot})" : engine.GetType().Name)}");
+        return agent;
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            Stop();
+        }
+        catch
+        {
+            // the process is exiting; never block or throw here
+        }
+    }
+
+    public void Stop()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        Poll.Dispose();
+        Config.Dispose();
+        Triggers.Clear();
+        Push.Shutdown(Settings.FlushTimeout);
+        Transport.Dispose();
+        SelfLog.Info($"deep agent stopped: {Push.Sent} snapshot(s) sent, {Push.Dropped} dropped, {Push.Rejected} refused");
+    }
 }

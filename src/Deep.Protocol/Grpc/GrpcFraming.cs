@@ -51,11 +51,34 @@ public static class GrpcFraming
         var length = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(1));
         if (length > (uint)maxMessageSize)
             throw new RpcException(GrpcStatusCode.ResourceExhausted, $"gRPC message of {length} bytes exceeds the limit of {maxMessageSize} bytes");
-        var body = new byte[length];
-        got = await ReadAtMostAsync(stream, body, cancellationToken).ConfigureAwait(false);
-        if (got < body.Length)
-            throw new RpcException(GrpcStatusCode.Internal, $"gRPC message cut short after {got} of {length} bytes");
+        var body = await ReadBodyAsync(stream, (int)length, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+            throw new RpcException(GrpcStatusCode.Internal, $"gRPC message cut short: the frame announced {length} bytes");
         return body;
+    }
+
+    /// <summary>
+    /// Reads exactly <paramref name="length"/> bytes. Large frames are read in chunks into a growing buffer, so a
+    /// header that announces 16 MiB followed by a few bytes costs a few bytes, not 16 MiB.
+    /// </summary>
+    private static async ValueTask<byte[]?> ReadBodyAsync(Stream stream, int length, CancellationToken cancellationToken)
+    {
+        const int Chunk = 64 * 1024;
+        if (length <= Chunk)
+        {
+            var small = new byte[length];
+            return await ReadAtMostAsync(stream, small, cancellationToken).ConfigureAwait(false) == length ? small : null;
+        }
+        var buffer = new byte[Chunk];
+        var total = 0;
+        while (total < length)
+        {
+            if (total == buffer.Length) Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, length));
+            var n = await stream.ReadAsync(buffer.AsMemory(total, Math.Min(buffer.Length, length) - total), cancellationToken).ConfigureAwait(false);
+            if (n == 0) return null;
+            total += n;
+        }
+        return buffer.Length == length ? buffer : buffer.AsSpan(0, length).ToArray();
     }
 
     private static async ValueTask<int> ReadAtMostAsync(Stream stream, Memory<byte> buffer, CancellationToken cancellationToken)

@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Deep.Agent.Expressions;
+using Deep.Agent.Instrumentation;
+using Deep.Agent.Probes;
+using Deep.Protocol;
+
+namespace Deep.Agent.Actions;
+
+/// <summary>
+/// Records a tracepoint's metrics into <c>Meter("deep")</c> (§7): COUNTER → Counter, GAUGE → Gauge (sets),
+/// HISTOGRAM and SUMMARY → Histogram; instrument name <c>&lt;namespace or "deep"&gt;_&lt;name&gt;</c>.
+/// </summary>
+internal sealed class MetricAction : ProbeAction
+{
+    /// <summary>The meter every tracepoint metric is recorded in; any MeterListener in the process sees it.</summary>
+    public static readonly Meter Meter = new("deep", ResourceVersion());
+
+    private static readonly ConcurrentDictionary<(string Name, MetricType Type), object> s_instruments = new();
+    private Compiled[] _metrics = [];
+
+    public MetricAction(TracePointConfig tracepoint, RateLimiter limiter)
+        : base(tracepoint, limiter)
+    {
+    }
+
+    public override ActionKind Kind => ActionKind.Metric;
+
+    private static string ResourceVersion() => typeof(MetricAction).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+
+    /// <summary>The instrument name for a metric.</summary>
+    public static string InstrumentName(Metric metric) =>
+        $"{(string.IsNullOrEmpty(metric.Namespace) ? "deep" : metric.Namespace)}_{metric.Name}";
+
+    protected override string? PrepareCore(ProbeFrameLayout layout)
+    {
+        var scope = new ProbeScope(layout);
+        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), scope, this, out var error);
+        if (error is not null) return error;
+        var compiled = new List<Compiled>();
+        foreach (var metric in Tracepoint.Metrics)
+        {
+            CompiledExpression<HitState>? value = null;
+            if (!string.IsNullOrWhiteSpace(metric.Expression))
+            {
+                value = ExpressionCompiler.Compile<HitState>(metric.Expression, scope);
+                if (value.Error is { } e) return $"metric '{metric.Name}' expression '{metric.Expression}': {e}";
+            }
+            var labels = new List<(string Key, object? Static, CompiledExpression<HitState>? Expression)>();
+            foreach (var label in metric.LabelExpressions)
+            {
+                if (label.Expression is { } source)
+                {
+                    var expr = ExpressionCompiler.Compile<HitState>(source, scope);
+                    if (expr.Error is { } e) return $"metric '{metric.Name}' label '{label.Key}': {e}";
+                    labels.Add((label.Key, null, expr));
+                }
+                else
+                {
+                    labels.Add((label.Key, StaticValue(label.Static), null));
+                }
+            }
+            compiled.Add(new Compiled(metric, value, labels.ToArray(), Instrument(metric)));
+        }
+        _metrics = compiled.ToArray();
+        return null;
+    }
+
+    private static object? StaticValue(AnyValue? value) => value?.ValueCase switch
+    {
+        AnyValueCase.StringValue => value.StringValue,
+        AnyValueCase.BoolValue => value.BoolValue,
+        AnyValueCase.IntValue => value.IntValue,
+        AnyValueCase.DoubleValue => value.DoubleValue,
+        _ => null,
+    };
+
+    private static object Instrument(Metric metric) =>
+        s_instruments.GetOrAdd((InstrumentName(metric), metric.Type == MetricType.Summary ? MetricType.Histogram : metric.Type), key => key.Type switch
+        {
+            MetricType.Counter => Meter.CreateCounter<double>(key.Name, metric.Unit, metric.Help),
+            MetricType.Gauge => Meter.CreateGauge<double>(key.Name, metric.Unit, metric.Help),
+            _ => Meter.CreateHistogram<double>(key.Name, metric.Unit, metric.Help),
+        });
+
+    public override void Process(Hit hit)
+    {
+        foreach (var metric in _metrics)
+        {
+            var value = 1.0;
+            if (metric.Value is { } expr)
+            {
+                var result = expr.Evaluate(hit.Values);
+                if (result.IsError || !TryToDouble(result.Value, out value))
+                {
+                    ReportRuntimeError($"metric '{metric.Metric.Name}' value: {result.Error ?? $"'{result.Value}' is not a number"}");
+                    continue;
+                }
+            }
+            var tags = new TagList
+            {
+                { "tracepoint", TracepointId },
+            };
+            foreach (var (key, staticValue, labelExpr) in metric.Labels)
+            {
+                if (labelExpr is null)
+                {
+                    tags.Add(key, staticValue);
+                    continue;
+                }
+                var result = labelExpr.Evaluate(hit.Values);
+                tags.Add(key, result.IsError ? result.Error : result.Value?.ToString());
+            }
+            switch (metric.Instrument)
+            {
+                case Counter<double> counter:
+                    counter.Add(value, tags);
+                    break;
+                case Gauge<double> gauge:
+                    gauge.Record(value, tags);
+                    break;
+                case Histogram<double> histogram:
+                    histogram.Record(value, tags);
+                    break;
+            }
+        }
+    }
+
+    private static bool TryToDouble(object? value, out double result)
+    {
+        switch (value)
+        {
+            case bool b:
+                result = b ? 1 : 0;
+                return true;
+            case IConvertible c when value is not string and not char and not DateTime:
+                try
+                {
+                    result = c.ToDouble(System.Globalization.CultureInfo.InvariantCulture);
+                    return true;
+                }
+                catch
+                {
+                    break;
+                }
+        }
+        result = 0;
+        return false;
+    }
+
+    private sealed record Compiled(Metric Metric, CompiledExpression<HitState>? Value,
+        (string Key, object? Static, CompiledExpression<HitState>? Expression)[] Labels, object Instrument);
+}

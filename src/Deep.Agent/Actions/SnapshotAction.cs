@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Deep.Agent.Capture;
+using Deep.Agent.Expressions;
+using Deep.Agent.Instrumentation;
+using Deep.Agent.Probes;
+using Deep.Protocol;
+using StackFrame = Deep.Protocol.StackFrame;
+
+namespace Deep.Agent.Actions;
+
+/// <summary>Takes a snapshot: frames, the probed frame's variables, watches, the log message, attributes.</summary>
+internal sealed class SnapshotAction : ProbeAction
+{
+    private readonly AgentContext _context;
+    private readonly CaptureLimits _limits;
+    private readonly bool _includeStack;
+    private readonly bool _frameVariables;
+    private readonly string _stage;
+    private CompiledExpression<HitState>[] _watches = [];
+    private LogTemplate<HitState>? _logTemplate;
+
+    public SnapshotAction(TracePointConfig tracepoint, RateLimiter limiter, AgentContext context, CaptureLimits limits,
+        bool includeStack, bool frameVariables, string stage)
+        : base(tracepoint, limiter)
+    {
+        _context = context;
+        _limits = limits;
+        _includeStack = includeStack;
+        _frameVariables = frameVariables;
+        _stage = stage;
+    }
+
+    public override ActionKind Kind => ActionKind.Snapshot;
+
+    public CaptureLimits Limits => _limits;
+
+    public bool IncludeStack => _includeStack;
+
+    protected override string? PrepareCore(ProbeFrameLayout layout)
+    {
+        var scope = new ProbeScope(layout);
+        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), scope, this, out var error);
+        if (error is not null) return error;
+        var watches = new List<CompiledExpression<HitState>>();
+        foreach (var watch in Tracepoint.Watches)
+        {
+            var compiled = ExpressionCompiler.Compile<HitState>(watch, scope);
+            if (compiled.Error is { } e) return $"watch '{watch}': {e}";
+            watches.Add(compiled);
+        }
+        _watches = watches.ToArray();
+        if (Tracepoint.Args.TryGetValue("log_msg", out var template) && !string.IsNullOrEmpty(template))
+        {
+            var compiled = LogTemplate<HitState>.Compile(template, scope);
+            if (compiled.Error is { } e) return $"log_msg '{template}': {e}";
+            _logTemplate = compiled;
+        }
+        else
+        {
+            _logTemplate = null;
+        }
+        return null;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public override void Process(Hit hit)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var snapshot = new Snapshot
+        {
+            ID = RandomNumberGenerator.GetBytes(16),
+            Tracepoint = Tracepoint,
+            TsNanos = (ulong)hit.TimestampNanos,
+        };
+        // One collector per snapshot: a second snapshot on the same hit gets its own, complete variables.
+        var collector = new VariableCollector(_limits, _context.Redactor);
+
+        snapshot.Frames.AddRange(CollectFrames(hit.Layout));
+        var probed = snapshot.Frames[0];
+        if (_frameVariables)
+        {
+            var slots = hit.Layout.Slots;
+            for (var i = 0; i < slots.Count; i++)
+            {
+                var slot = slots[i];
+                if (!hit.Values.Has(i)) continue;
+                probed.Variables.Add(CaptureSafely(collector, slot.Name, hit.Values.GetBoxed(i), slot.DeclaredType, slot.OriginalName));
+            }
+        }
+
+        foreach (var watch in _watches)
+        {
+            var result = watch.Evaluate(hit.Values);
+            snapshot.Watches.Add(ToWatchResult(collector, watch.Source, result, WatchSource.Watch));
+        }
+
+        if (_logTemplate is not null)
+        {
+            var results = new List<(string Expression, ExpressionResult Result)>();
+            var message = _logTemplate.Render(hit.Values, results);
+            snapshot.LogMsg = message;
+            foreach (var (expression, result) in results) snapshot.Watches.Add(ToWatchResult(collector, expression, result, WatchSource.Log));
+            LogEmitter.Emit(_context, this, new DeepLogEntry(message, TracepointId, hit.ContextId, Tracepoint.Path, (int)Tracepoint.LineNumber));
+        }
+
+        foreach (var (key, value) in collector.VarLookup) snapshot.VarLookup[key] = value;
+        AddAttributes(snapshot.Attributes, hit, TracepointId, _stage);
+        snapshot.Resource.AddRange(_context.ResourceKeyValues);
+        snapshot.DurationNanos = (ulong)Stopwatch.GetElapsedTime(started).Ticks * 100;
+
+        if (!_context.Snapshots.TryEnqueue(snapshot))
+        {
+            // The queue counted and reported the drop.
+        }
+    }
+
+    // Frames above the probed method on this path: CollectFrames, Process, ProbeRuntime.RunActions, ProbeRuntime.Fire.
+    private const int AgentFrames = 4;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private List<StackFrame> CollectFrames(ProbeFrameLayout layout)
+    {
+        List<StackFrame> frames;
+        try
+        {
+            frames = FrameCollector.Collect(AgentFrames, _context.FrameOptions(_includeStack));
+            // The agent's own frames (this action, the runtime) sit above the probed method: cut them.
+            var skip = 0;
+            while (skip < frames.Count && IsAgentFrame(frames[skip])) skip++;
+            frames.RemoveRange(0, skip);
+            if (!_includeStack && frames.Count > 1) frames.RemoveRange(1, frames.Count - 1);
+        }
+        catch (Exception e)
+        {
+            ReportRuntimeError($"stack could not be collected: {e.Message}");
+            frames = [];
+        }
+        if (frames.Count == 0) frames.Add(new StackFrame());
+        // The probed frame is described by the layout the engine resolved: the file and the line actually probed.
+        var probed = frames[0];
+        probed.FileName = layout.FilePath;
+        probed.LineNumber = (uint)Math.Max(layout.LineUsed, 0);
+        probed.MethodName = layout.Method.Name;
+        probed.ClassName = layout.Method.DeclaringType is { } t ? t.FullName ?? t.Name : probed.ClassName;
+        return frames;
+    }
+
+    private static bool IsAgentFrame(StackFrame frame) =>
+        frame.ClassName is { } c && (c.StartsWith("Deep.Agent.Probes.", StringComparison.Ordinal)
+            || c.StartsWith("Deep.Agent.Actions.", StringComparison.Ordinal)
+            || c.StartsWith("Deep.Agent.Capture.", StringComparison.Ordinal));
+
+    private VariableID CaptureSafely(VariableCollector collector, string name, object? value, Type declared, string? originalName)
+    {
+        try
+        {
+            return collector.Capture(name, value, declared, null, originalName);
+        }
+        catch (Exception e)
+        {
+            // One value that cannot be walked never fails the snapshot.
+            var id = $"error-{collector.VarLookup.Count}-{name}";
+            collector.VarLookup[id] = new Variable { Type = SafeTypeName(declared), Value = $"<capture failed: {e.Message}>", Hash = "0" };
+            return new VariableID { ID = id, Name = name, OriginalName = originalName };
+        }
+    }
+
+    private static string SafeTypeName(Type type)
+    {
+        try
+        {
+            return CSharpTypeNames.Of(type);
+        }
+        catch
+        {
+            return type.Name;
+        }
+    }
+
+    private WatchResult ToWatchResult(VariableCollector collector, string expression, ExpressionResult result, WatchSource source)
+    {
+        var watch = new WatchResult { Expression = expression, Source = source };
+        if (result.IsError) watch.ErrorResult = result.Error;
+        else watch.GoodResult = CaptureSafely(collector, expression, result.Value, result.Type ?? result.Value?.GetType() ?? typeof(object), null);
+        return watch;
+    }
+
+    /// <summary>The snapshot attributes of §4, including the current Activity's trace context.</summary>
+    internal static void AddAttributes(List<KeyValue> attributes, Hit hit, string tracepointId, string stage)
+    {
+        var tp = hit.Layout;
+        attributes.Add(new KeyValue("tracepoint", tracepointId));
+        attributes.Add(new KeyValue("path", tp.FilePath));
+        attributes.Add(new KeyValue("line", AnyValue.Of((long)tp.LineUsed)));
+        attributes.Add(new KeyValue("stage", stage));
+        attributes.Add(new KeyValue("context", hit.ContextId));
+        attributes.Add(new KeyValue("thread_name", hit.Thread.Name ?? ""));
+        attributes.Add(new KeyValue("thread_id", AnyValue.Of((long)hit.Thread.ManagedThreadId)));
+        if (Activity.Current is { } activity)
+        {
+            attributes.Add(new KeyValue("span_name", activity.DisplayName));
+            if (activity.IdFormat == ActivityIdFormat.W3C)
+            {
+                attributes.Add(new KeyValue("trace_id", activity.TraceId.ToHexString()));
+                attributes.Add(new KeyValue("span_id", activity.SpanId.ToHexString()));
+            }
+            else if (activity.Id is { } id)
+            {
+                attributes.Add(new KeyValue("span_id", id));
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Runtime.CompilerServices;
+using Deep.Agent.Instrumentation;
+
+namespace Deep.Agent.Probes;
+
+/// <summary>
+/// The values of one probe hit on one thread, stored without boxing. One instance per thread, reused for every hit;
+/// compiled conditions and watches read slots through <see cref="Get{T}"/> so a condition costs what the C# costs.
+/// </summary>
+public sealed class HitState
+{
+    private const byte Unset = 0, HeldAsObject = 1, HeldRaw = 2;
+
+    // Parallel arrays indexed by slot. A slot holds either a reference (or a boxed large struct) or the raw bits
+    // of an unmanaged value of 8 bytes or less, together with the value's exact type for boxing later.
+    private object?[] _objects = new object?[8];
+    private ulong[] _raw = new ulong[8];
+    private Type?[] _rawTypes = new Type?[8];
+    private byte[] _state = new byte[8];
+    private int _used;
+
+    internal int ProbeId { get; private set; }
+
+    internal bool Active { get; private set; }
+
+    /// <summary>The layout the probe was bound with, for names and declared types.</summary>
+    internal ProbeFrameLayout? Layout { get; private set; }
+
+    internal HitState()
+    {
+    }
+
+    internal int Capacity => _state.Length;
+
+    internal void Begin(int probeId, ProbeFrameLayout layout)
+    {
+        var count = layout.Slots.Count;
+        if (count > _state.Length) Grow(count);
+        ProbeId = probeId;
+        Layout = layout;
+        _used = count;
+        Active = true;
+    }
+
+    private void Grow(int count)
+    {
+        var size = Math.Max(count, _state.Length * 2);
+        _objects = new object?[size];
+        _raw = new ulong[size];
+        _rawTypes = new Type?[size];
+        _state = new byte[size];
+    }
+
+    /// <summary>Drops every reference so a hit never keeps application objects alive.</summary>
+    internal void Clear()
+    {
+        if (_used > 0)
+        {
+            // Types are runtime-wide singletons and keep nothing alive: only references and states are cleared.
+            Array.Clear(_objects, 0, _used);
+            Array.Clear(_state, 0, _used);
+        }
+        _used = 0;
+        Layout = null;
+        Active = false;
+        ProbeId = 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Store<T>(T value, int slot)
+    {
+        if ((uint)slot >= (uint)_used) return;
+        if (!typeof(T).IsValueType)
+        {
+            _objects[slot] = Unsafe.As<T, object?>(ref value);
+            _state[slot] = HeldAsObject;
+        }
+        else if (!RuntimeHelpers.IsReferenceOrContainsReferences<T>() && Unsafe.SizeOf<T>() <= sizeof(ulong))
+        {
+            ulong bits = 0;
+            Unsafe.As<ulong, T>(ref bits) = value;
+            _raw[slot] = bits;
+            _rawTypes[slot] = typeof(T);
+            _state[slot] = HeldRaw;
+        }
+        else
+        {
+            _objects[slot] = value; // a large or reference-holding struct: boxed, the documented exception
+            _state[slot] = HeldAsObject;
+        }
+    }
+
+    internal void StoreObject(object? value, int slot)
+    {
+        if ((uint)slot >= (uint)_used) return;
+        _objects[slot] = value;
+        _state[slot] = HeldAsObject;
+    }
+
+    /// <summary>Whether the instrumented code handed over a value for <paramref name="slot"/> on this hit.</summary>
+    public bool Has(int slot) => (uint)slot < (uint)_used && _state[slot] != Unset;
+
+    /// <summary>
+    /// The value in <paramref name="slot"/> as <typeparamref name="T"/>, without boxing when it was stored raw.
+    /// Throws <see cref="InvalidCastException"/> when the slot holds something else; callers (compiled expressions)
+    /// turn that into an expression error.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Get<T>(int slot)
+    {
+        if ((uint)slot >= (uint)_used) throw new InvalidOperationException($"slot {slot} is not captured");
+        if (typeof(T).IsValueType && !RuntimeHelpers.IsReferenceOrContainsReferences<T>() && Unsafe.SizeOf<T>() <= sizeof(ulong)
+            && _state[slot] == HeldRaw && _rawTypes[slot] == typeof(T))
+        {
+            return Unsafe.As<ulong, T>(ref _raw[slot]);
+        }
+        return GetSlow<T>(slot);
+    }
+
+    private T GetSlow<T>(int slot)
+    {
+        var boxed = GetBoxed(slot);
+        if (boxed is null)
+        {
+            if (default(T) is null) return default!;
+            throw new InvalidCastException($"slot {slot} is null, not {typeof(T).Name}");
+        }
+        return (T)boxed;
+    }
+
+    /// <summary>The value in <paramref name="slot"/> as an object: boxing happens here, only when a snapshot needs it.</summary>
+    public object? GetBoxed(int slot)
+    {
+        if ((uint)slot >= (uint)_used) return null;
+        switch (_state[slot])
+        {
+            case HeldAsObject:
+                return _objects[slot];
+            case HeldRaw:
+                var type = _rawTypes[slot]!;
+                return RuntimeHelpers.Box(ref Unsafe.As<ulong, byte>(ref _raw[slot]), type.TypeHandle);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The runtime type of the value in the slot, or the declared type when the value is null.</summary>
+    internal Type? RuntimeTypeOf(int slot)
+    {
+        if ((uint)slot >= (uint)_used) return null;
+        return _state[slot] switch
+        {
+            HeldRaw => _rawTypes[slot],
+            HeldAsObject => _objects[slot]?.GetType() ?? Layout?.Slots[slot].DeclaredType,
+            _ => Layout?.Slots[slot].DeclaredType,
+        };
+    }
+}

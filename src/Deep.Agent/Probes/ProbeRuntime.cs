@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Deep.Agent.Instrumentation;
+
+namespace Deep.Agent.Probes;
+
+/// <summary>
+/// What instrumented code calls at a probe (see docs/design/probe-abi.md). <see cref="Enter"/> is the hot path: it
+/// answers false, cheaply and without allocating, unless at least one action of the probe may fire. Nothing here
+/// ever throws into the application.
+/// </summary>
+public static class ProbeRuntime
+{
+    private static readonly object s_lock = new();
+    private static ProbeState?[] s_probes = new ProbeState?[64];
+
+    // Nonzero while the thread runs agent code (re-entrancy), and permanently on the agent's own threads.
+    [ThreadStatic] private static int t_busy;
+    [ThreadStatic] private static HitState? t_hit;
+
+    /// <summary>The process-wide snapshots-per-second cap.</summary>
+    internal static GlobalSnapshotCap GlobalCap { get; set; } = new(100);
+
+    /// <summary>Called when an action or condition fails at a hit (the agent reports it; the application never sees it).</summary>
+    internal static Action<ProbeAction?, string>? ErrorSink { get; set; }
+
+    /// <summary>Called after the actions of a probe were (re)armed against a layout, with the ones that failed to prepare.</summary>
+    internal static Action<int, ProbeAction, string>? PrepareErrorSink { get; set; }
+
+    /// <summary>The hot path: should the instrumented code hand over its values and call <see cref="Fire"/>?</summary>
+    public static bool Enter(int probeId)
+    {
+        try
+        {
+            if (t_busy != 0) return false;
+            var probes = Volatile.Read(ref s_probes);
+            if ((uint)probeId >= (uint)probes.Length) return false;
+            var armed = probes[probeId]?.Armed;
+            if (armed is null || !armed.MayFire()) return false;
+            var hit = t_hit ??= new HitState();
+            hit.Begin(probeId, armed.Layout);
+            return true;
+        }
+        catch
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Hands over the value of slot <paramref name="slot"/> without boxing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Value<T>(T value, int slot)
+    {
+        var hit = t_hit;
+        if (hit is not null && hit.Active) hit.Store(value, slot);
+    }
+
+    /// <summary>Hands over a value the profiler could only box.</summary>
+    public static void ValueObject(object? value, int slot)
+    {
+        var hit = t_hit;
+        if (hit is not null && hit.Active) hit.StoreObject(value, slot);
+    }
+
+    /// <summary>Evaluates conditions, runs the actions that pass, records fires, and clears the hit state.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // a stable frame count between the probed method and the snapshot
+    public static void Fire(int probeId)
+    {
+        var hit = t_hit;
+        if (hit is null || !hit.Active) return;
+        t_busy++;
+        try
+        {
+            if (hit.ProbeId != probeId) return;
+            var probes = Volatile.Read(ref s_probes);
+            var armed = (uint)probeId < (uint)probes.Length ? probes[probeId]?.Armed : null;
+            if (armed is not null) RunActions(probeId, armed, hit);
+        }
+        catch (Exception e)
+        {
+            Report(null, $"probe {probeId} failed: {e.Message}");
+        }
+        finally
+        {
+            hit.Clear();
+            t_busy--;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RunActions(int probeId, ArmedProbe armed, HitState values)
+    {
+        Hit? hit = null;
+        var cap = GlobalCap;
+        foreach (var action in armed.Actions)
+        {
+            if (!action.Limiter.MayFire()) continue;
+            var isSnapshot = action.Kind == ActionKind.Snapshot;
+            if (isSnapshot && !cap.MayTake()) continue;
+            try
+            {
+                if (action.Condition is { } condition && !condition(values)) continue;
+            }
+            catch (Exception e)
+            {
+                // A condition that fails means "do not fire"; report it once, not per hit.
+                if (action.FirstRuntimeError()) Report(action, $"condition failed: {e.Message}");
+                continue;
+            }
+            if (!action.Limiter.TryAcquire()) continue;
+            if (isSnapshot && !cap.TryTake())
+            {
+                Deep.Agent.Diagnostics.SelfLog.SnapshotDropped("the global snapshots-per-second cap was reached");
+                continue;
+            }
+            hit ??= new Hit(probeId, values, armed.Layout, Clock.EpochNanos());
+            try
+            {
+                action.Process(hit);
+            }
+            catch (Exception e)
+            {
+                Report(action, $"{action.Kind} action failed: {e.Message}");
+            }
+        }
+        hit?.Complete(e => Report(null, $"completing the hit failed: {e.Message}"));
+    }
+
+    internal static void ReportError(ProbeAction? action, string message) => Report(action, message);
+
+    private static void Report(ProbeAction? action, string message)
+    {
+        try
+        {
+            ErrorSink?.Invoke(action, message);
+        }
+        catch
+        {
+            // The error sink itself failing must not reach the application either.
+        }
+    }
+
+    /// <summary>The engine: which slot holds which variable. Until this is called for a probe, Enter answers false.</summary>
+    internal static void Bind(int probeId, ProbeFrameLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        lock (s_lock)
+        {
+            var state = GetOrCreate(probeId);
+            state.Layout = layout;
+            Rearm(probeId, state);
+        }
+    }
+
+    /// <summary>The engine removed the probe's code: forget the layout.</summary>
+    internal static void Unbind(int probeId)
+    {
+        lock (s_lock)
+        {
+            var probes = s_probes;
+            if ((uint)probeId < (uint)probes.Length && probes[probeId] is { } state)
+            {
+                state.Layout = null;
+                state.Armed = null;
+            }
+        }
+    }
+
+    /// <summary>The trigger handler: the actions a probe runs (replacing the previous list).</summary>
+    internal static void SetActions(int probeId, IReadOnlyList<ProbeAction> actions)
+    {
+        lock (s_lock)
+        {
+            var state = GetOrCreate(probeId);
+            state.Actions = actions.ToArray();
+            Rearm(probeId, state);
+        }
+    }
+
+    /// <summary>The trigger handler: the probe is gone.</summary>
+    internal static void Remove(int probeId)
+    {
+        lock (s_lock)
+        {
+            var probes = s_probes;
+            if ((uint)probeId < (uint)probes.Length) Volatile.Write(ref probes[probeId], null);
+        }
+    }
+
+    /// <summary>The actions currently armed for a probe (empty when unbound); for diagnostics and tests.</summary>
+    internal static IReadOnlyList<ProbeAction> ArmedActions(int probeId)
+    {
+        var probes = Volatile.Read(ref s_probes);
+        return (uint)probeId < (uint)probes.Length && probes[probeId]?.Armed is { } armed ? armed.Actions : [];
+    }
+
+    /// <summary>Whether the probe has a layout from the engine.</summary>
+    internal static bool IsBound(int probeId)
+    {
+        var probes = Volatile.Read(ref s_probes);
+        return (uint)probeId < (uint)probes.Length && probes[probeId]?.Layout is not null;
+    }
+
+    /// <summary>Marks the current thread as the agent's own: probes hit on it are ignored.</summary>
+    internal static void MarkAgentThread() => t_busy = 1;
+
+    /// <summary>Runs <paramref name="action"/> with probes ignored on this thread (re-entrancy guard).</summary>
+    internal static T WithoutProbes<T>(Func<T> action)
+    {
+        t_busy++;
+        try
+        {
+            return action();
+        }
+        finally
+        {
+            t_busy--;
+        }
+    }
+
+    private static ProbeState GetOrCreate(int probeId)
+    {
+        if (probeId <= 0) throw new ArgumentOutOfRangeException(nameof(probeId), "probe ids start at 1");
+        var probes = s_probes;
+        if (probeId >= probes.Length)
+        {
+            var bigger = new ProbeState?[Math.Max(probeId + 1, probes.Length * 2)];
+            Array.Copy(probes, bigger, probes.Length);
+            Volatile.Write(ref s_probes, bigger);
+            probes = bigger;
+        }
+        return probes[probeId] ??= new ProbeState();
+    }
+
+    private static void Rearm(int probeId, ProbeState state)
+    {
+        if (state.Layout is not { } layout)
+        {
+            state.Armed = null;
+            return;
+        }
+        // Any expression of a tracepoint that does not compile rejects the whole tracepoint (it never fires),
+        // while the other tracepoints at this location keep working.
+        var failed = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var action in state.Actions)
+        {
+            if (action.Prepare(layout) || !failed.Add(action.Tracepoint)) continue;
+            try
+            {
+                PrepareErrorSink?.Invoke(probeId, action, action.PrepareError!);
+            }
+            catch
+            {
+                // diagnostics must not break arming
+            }
+        }
+        var ready = state.Actions.Where(a => !failed.Contains(a.Tracepoint)).ToList();
+        state.Armed = ready.Count == 0 ? null : new ArmedProbe(layout, ready.ToArray());
+    }
+
+    private sealed class ProbeState
+    {
+        public ProbeFrameLayout? Layout;
+        public ProbeAction[] Actions = [];
+        public volatile ArmedProbe? Armed;
+    }
+
+    /// <summary>An immutable view of a probe that can fire: swapped atomically, read without locks.</summary>
+    private sealed class ArmedProbe(ProbeFrameLayout layout, ProbeAction[] actions)
+    {
+        public readonly ProbeFrameLayout Layout = layout;
+        public readonly ProbeAction[] Actions = actions;
+
+        public bool MayFire()
+        {
+            var actions = Actions;
+            for (var i = 0; i < actions.Length; i++)
+            {
+                var action = actions[i];
+                if (action.Limiter.MayFire() && (action.Kind != ActionKind.Snapshot || GlobalCap.MayTake())) return true;
+            }
+            return false;
+        }
+    }
+}
+
+/// <summary>Epoch time with nanosecond resolution, from the monotonic clock anchored once.</summary>
+internal static class Clock
+{
+    private static readonly long s_anchorEpochTicks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
+    private static readonly long s_anchorTimestamp = Stopwatch.GetTimestamp();
+
+    public static long EpochNanos()
+    {
+        var elapsed = Stopwatch.GetElapsedTime(s_anchorTimestamp);
+        return (s_anchorEpochTicks + elapsed.Ticks) * 100;
+    }
+}

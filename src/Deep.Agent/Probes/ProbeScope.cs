@@ -1,0 +1,58 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using Deep.Agent.Expressions;
+using Deep.Agent.Instrumentation;
+
+namespace Deep.Agent.Probes;
+
+/// <summary>
+/// Resolves names in conditions and watches to typed reads of a probe's slots: <c>x</c> becomes
+/// <c>hit.Get&lt;int&gt;(slot)</c>, so a compiled condition never boxes. A bare name that is not a slot but a field
+/// (or auto-property backing field) of <c>this</c> resolves to that field, as it would in the C# of the method.
+/// </summary>
+internal sealed class ProbeScope : IExpressionScope
+{
+    private static readonly MethodInfo s_get = typeof(HitState).GetMethod(nameof(HitState.Get))!;
+    private static readonly MethodInfo s_getBoxed = typeof(HitState).GetMethod(nameof(HitState.GetBoxed))!;
+    private readonly ProbeFrameLayout _layout;
+
+    public ProbeScope(ProbeFrameLayout layout) => _layout = layout;
+
+    public Expression? Resolve(string name, ParameterExpression context)
+    {
+        var slots = _layout.Slots;
+        for (var i = 0; i < slots.Count; i++)
+        {
+            if (string.Equals(slots[i].Name, name, StringComparison.Ordinal)) return Read(context, i, slots[i].DeclaredType);
+        }
+        for (var i = 0; i < slots.Count; i++)
+        {
+            if (slots[i].Kind != SlotKind.This) continue;
+            var type = slots[i].DeclaredType;
+            var field = FindField(type, name);
+            if (field is null) return null;
+            var self = Read(context, i, type);
+            return field.IsStatic ? Expression.Field(null, field) : Expression.Field(self, field);
+        }
+        return null;
+    }
+
+    private static Expression Read(ParameterExpression context, int slot, Type declared)
+    {
+        if (declared.IsByRef) declared = declared.GetElementType()!;
+        if (declared.ContainsGenericParameters || declared.IsByRefLike || declared.IsPointer)
+            return Expression.Call(context, s_getBoxed, Expression.Constant(slot));
+        return Expression.Call(context, s_get.MakeGenericMethod(declared), Expression.Constant(slot));
+    }
+
+    private static FieldInfo? FindField(Type type, string name)
+    {
+        const BindingFlags flags = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
+        {
+            var field = t.GetField(name, flags) ?? t.GetField($"<{name}>k__BackingField", flags);
+            if (field is not null) return field;
+        }
+        return null;
+    }
+}

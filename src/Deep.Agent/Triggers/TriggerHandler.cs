@@ -1,0 +1,162 @@
+using System.Text;
+using Deep.Agent.Config;
+using Deep.Agent.Diagnostics;
+using Deep.Agent.Instrumentation;
+using Deep.Agent.Probes;
+using Deep.Protocol;
+
+namespace Deep.Agent.Triggers;
+
+/// <summary>
+/// Turns the tracepoint list into installed probes (spec §1, §2): one probe per location, the actions of every
+/// tracepoint at that location merged; on a change, new locations installed, gone ones removed, unchanged
+/// tracepoints keep their action objects (and so their fire counters).
+/// </summary>
+internal sealed class TriggerHandler
+{
+    private readonly object _lock = new();
+    private readonly AgentContext _context;
+    private readonly IInstrumentationEngine? _engine;
+    private readonly Dictionary<LocationKey, int> _probeIds = new();
+    private readonly Dictionary<string, ParsedTracepoint> _byFingerprint = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reportedRejections = new(StringComparer.Ordinal);
+    private static int s_nextProbeId;
+    private bool _reportedNoEngine;
+
+    public TriggerHandler(AgentContext context, IInstrumentationEngine? engine, string? whyNoEngine = null)
+    {
+        _context = context;
+        _engine = engine;
+        WhyNoEngine = whyNoEngine;
+    }
+
+    public string? WhyNoEngine { get; }
+
+    /// <summary>The probe id serving a location, for diagnostics and tests.</summary>
+    public int? ProbeIdOf(LocationKey location)
+    {
+        lock (_lock) return _probeIds.TryGetValue(location, out var id) ? id : null;
+    }
+
+    /// <summary>The installed locations and their probe ids.</summary>
+    public IReadOnlyDictionary<LocationKey, int> Probes
+    {
+        get
+        {
+            lock (_lock) return new Dictionary<LocationKey, int>(_probeIds);
+        }
+    }
+
+    /// <summary>The config listener: applies the full new list.</summary>
+    public void OnConfigChanged(ConfigChange change) => Apply(change.NewConfig);
+
+    public void Apply(IReadOnlyList<TracePointConfig> tracepoints)
+    {
+        lock (_lock)
+        {
+            var next = new Dictionary<string, ParsedTracepoint>(StringComparer.Ordinal);
+            foreach (var tp in tracepoints)
+            {
+                var fingerprint = Fingerprint(tp);
+                if (next.ContainsKey(fingerprint)) continue; // the same tracepoint twice: once is enough
+                // Unchanged tracepoints keep their parsed actions, and with them their fire counters.
+                var parsed = _byFingerprint.TryGetValue(fingerprint, out var existing) ? existing : TracepointParser.Parse(tp, _context);
+                next[fingerprint] = parsed;
+                if (parsed.Error is { } error && _reportedRejections.Add(fingerprint)) SelfLog.Rejected(tp.ID, error);
+            }
+            foreach (var (fingerprint, old) in _byFingerprint)
+            {
+                if (next.ContainsKey(fingerprint) || old.Error is not null) continue;
+                SelfLog.Removed(old.Tracepoint.ID);
+                foreach (var action in old.Actions) action.Limiter.Dispose();
+            }
+            _reportedRejections.IntersectWith(next.Keys);
+            _byFingerprint.Clear();
+            foreach (var (k, v) in next) _byFingerprint[k] = v;
+
+            var byLocation = next.Values.Where(p => p.Error is null).GroupBy(p => p.Location!).ToDictionary(g => g.Key, g => g.SelectMany(p => p.Actions).ToList());
+
+            foreach (var (location, id) in _probeIds.ToList())
+            {
+                if (byLocation.ContainsKey(location)) continue;
+                _probeIds.Remove(location);
+                ProbeRuntime.Remove(id);
+                SafeEngine(e => e.Remove(id));
+            }
+            foreach (var (location, actions) in byLocation)
+            {
+                if (_probeIds.TryGetValue(location, out var id))
+                {
+                    ProbeRuntime.SetActions(id, actions); // re-armed against the layout it already has
+                    continue;
+                }
+                id = Interlocked.Increment(ref s_nextProbeId);
+                _probeIds[location] = id;
+                ProbeRuntime.SetActions(id, actions);
+                foreach (var tpId in actions.Select(a => a.TracepointId).Distinct()) SelfLog.Installed(tpId, location.ToString());
+                if (_engine is null)
+                {
+                    if (!_reportedNoEngine)
+                    {
+                        _reportedNoEngine = true;
+                        SelfLog.Warning($"tracepoints stay pending: {WhyNoEngine ?? "no instrumentation engine"}");
+                    }
+                    continue;
+                }
+                var probe = new ProbeLocation(id, location.Path, location.Line, location.MethodName, location.ClassName, location.Stage);
+                SafeEngine(e => e.Install(probe));
+            }
+        }
+    }
+
+    /// <summary>Removes every probe (agent shutdown).</summary>
+    public void Clear() => Apply([]);
+
+    private void SafeEngine(Action<IInstrumentationEngine> call)
+    {
+        if (_engine is null) return;
+        try
+        {
+            call(_engine);
+        }
+        catch (Exception e)
+        {
+            SelfLog.Error($"instrumentation engine failed: {e.Message}");
+        }
+    }
+
+    /// <summary>Identity of a tracepoint's content: equal fingerprints mean "unchanged".</summary>
+    internal static string Fingerprint(TracePointConfig tp)
+    {
+        var sb = new StringBuilder();
+        void Add(string? s) => sb.Append(s?.Length ?? -1).Append(':').Append(s).Append('|');
+        Add(tp.ID);
+        Add(tp.Path);
+        sb.Append(tp.LineNumber).Append('|');
+        foreach (var (k, v) in tp.Args.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            Add(k);
+            Add(v);
+        }
+        sb.Append("w|");
+        foreach (var w in tp.Watches) Add(w);
+        sb.Append("m|");
+        foreach (var m in tp.Metrics)
+        {
+            Add(m.Name);
+            Add(m.Namespace);
+            Add(m.Expression);
+            Add(m.Unit);
+            Add(m.Help);
+            sb.Append((int)m.Type).Append('|');
+            foreach (var l in m.LabelExpressions)
+            {
+                Add(l.Key);
+                Add(l.Expression);
+                Add(l.Static?.StringValue ?? l.Static?.IntValue?.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    ?? l.Static?.DoubleValue?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? l.Static?.BoolValue?.ToString());
+            }
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using Deep.Agent.Push;
+using Deep.Agent.Transport;
+using Deep.Protocol;
+using Deep.Protocol.Grpc;
+
+namespace Deep.Agent.Tests.Push;
+
+/// <summary>
+/// The queue's policies against a scripted server. (The same queue against a real gRPC server is covered by the
+/// interop tests.)
+/// </summary>
+public class PushQueueTests
+{
+    private sealed class ScriptedServer : IDeepTransport
+    {
+        public volatile Func<Snapshot, Exception?> Answer = _ => null;
+        public ConcurrentQueue<Snapshot> Received { get; } = new();
+        public int Attempts;
+        public ManualResetEventSlim Gate { get; } = new(true);
+
+        public Task<PollResponse> PollAsync(PollRequest request, TimeSpan? longPoll, TimeSpan timeout, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task SendAsync(Snapshot snapshot, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            Gate.Wait(cancellationToken);
+            Interlocked.Increment(ref Attempts);
+            if (Answer(snapshot) is { } error) return Task.FromException(error);
+            Received.Enqueue(snapshot);
+            return Task.CompletedTask;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private static Snapshot Snap(int n) => new() { ID = new byte[16], Tracepoint = new TracePointConfig { ID = $"tp-{n}" } };
+
+    [Fact]
+    public void Snapshots_are_sent_in_order()
+    {
+        var server = new ScriptedServer();
+        using var queue = new PushQueue(server, 100, TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 20; i++) Assert.True(queue.TryEnqueue(Snap(i)));
+        Assert.True(queue.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"tp-{i}"), server.Received.Select(s => s.Tracepoint!.ID));
+        Assert.Equal(20, queue.Sent);
+    }
+
+    [Fact]
+    public void A_full_queue_drops_new_snapshots_and_counts_them()
+    {
+        // Defect 9: the reference agent's send queue was unbounded.
+        var server = new ScriptedServer();
+        server.Gate.Reset(); // the sender is stuck on the first snapshot
+        using var queue = new PushQueue(server, 3, TimeSpan.FromSeconds(5));
+        Assert.True(queue.TryEnqueue(Snap(0)));
+        Poll.Until(() => queue.Pending == 1 && server.Gate.IsSet == false, "the first snapshot in flight");
+        Thread.Sleep(50);
+        var accepted = Enumerable.Range(1, 10).Count(i => queue.TryEnqueue(Snap(i)));
+        Assert.True(accepted is 3 or 4, $"accepted {accepted}");
+        Assert.Equal(10 - accepted, queue.Dropped);
+        server.Gate.Set();
+        Assert.True(queue.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1 + accepted, server.Received.Count);
+    }
+
+    [Fact]
+    public void Unavailable_is_retried_with_backoff_and_nothing_is_lost()
+    {
+        // Defect 9: no retry, no backoff.
+        var server = new ScriptedServer();
+        var failuresLeft = 3;
+        server.Answer = _ => Interlocked.Decrement(ref failuresLeft) >= 0 ? new RpcException(GrpcStatusCode.Unavailable, "server restarting") : null;
+        using var queue = new PushQueue(server, 100, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(100));
+        queue.TryEnqueue(Snap(1));
+        queue.TryEnqueue(Snap(2));
+        Assert.True(queue.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["tp-1", "tp-2"], server.Received.Select(s => s.Tracepoint!.ID));
+        Assert.Equal(5, server.Attempts);
+        Assert.Equal(0, queue.Dropped);
+    }
+
+    [Theory]
+    [InlineData(GrpcStatusCode.InvalidArgument)]
+    [InlineData(GrpcStatusCode.FailedPrecondition)]
+    public void A_snapshot_the_server_refuses_for_good_is_given_up_and_the_next_one_is_sent(GrpcStatusCode code)
+    {
+        var server = new ScriptedServer();
+        server.Answer = s => s.Tracepoint!.ID == "tp-1" ? new RpcException(code, "SNAPSHOT_TOO_LARGE: too big") : null;
+        using var queue = new PushQueue(server, 100, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10));
+        queue.TryEnqueue(Snap(1));
+        queue.TryEnqueue(Snap(2));
+        Assert.True(queue.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["tp-2"], server.Received.Select(s => s.Tracepoint!.ID));
+        Assert.Equal(1, queue.Rejected);
+        Assert.Equal(2, server.Attempts);
+    }
+
+    [Fact]
+    public void Shutdown_with_the_server_down_returns_within_the_flush_limit_and_counts_what_was_left()
+    {
+        var server = new ScriptedServer { Answer = _ => new RpcException(GrpcStatusCode.Unavailable, "down") };
+        var queue = new PushQueue(server, 100, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(50));
+        for (var i = 0; i < 5; i++) queue.TryEnqueue(Snap(i));
+        var started = DateTime.UtcNow;
+        queue.Shutdown(TimeSpan.FromMilliseconds(300));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+        Assert.Equal(5, queue.Dropped);
+        Assert.False(queue.TryEnqueue(Snap(9)));
+    }
+}

@@ -1,0 +1,152 @@
+using Deep.Agent.Diagnostics;
+using Deep.Agent.Instrumentation;
+using Deep.Agent.Probes;
+using Deep.Agent.Triggers;
+using Deep.Agent.Tests.Probes;
+using Deep.Protocol;
+
+namespace Deep.Agent.Tests.Triggers;
+
+public class TriggerHandlerTests
+{
+    private readonly Collected _collected = new();
+    private readonly BindingEngine _engine = new();
+    private readonly TriggerHandler _handler;
+
+    public TriggerHandlerTests() => _handler = new TriggerHandler(Collected.Context(_collected), _engine);
+
+    private static TracePointConfig Tp(string id, uint line = 42, params (string, string)[] args) =>
+        ProbeTestSupport.Tracepoint(id, "OrderService.cs", line, [("fire_count", "-1"), ("fire_period", "0"), .. args]);
+
+    private int ProbeAt(uint line) => _handler.ProbeIdOf(new LocationKey("OrderService.cs", (int)line, null, null, ProbeStage.LineStart))!.Value;
+
+    [Fact]
+    public void Tracepoints_at_one_location_share_one_probe_and_each_action_fires()
+    {
+        _handler.Apply([Tp("a", 42, ("fire_count", "1")), Tp("b", 42)]);
+        Assert.Single(_engine.Installed);
+        var id = ProbeAt(42);
+        Assert.Equal(2, ProbeRuntime.ArmedActions(id).Count);
+
+        Assert.True(BindingEngine.Hit(id, 1, "n"));
+        Assert.Equal(2, _collected.Snapshots.Count);
+        Assert.Equal(["a", "b"], _collected.Snapshots.Select(s => s.Tracepoint!.ID).Order());
+        _handler.Clear();
+    }
+
+    [Fact]
+    public void Unchanged_tracepoints_keep_their_fire_counters_across_config_updates()
+    {
+        // Defect 10: the reference agent reset every counter on every config change.
+        _handler.Apply([Tp("a", 42, ("fire_count", "2"))]);
+        var id = ProbeAt(42);
+        BindingEngine.Hit(id, 1, "n");
+        BindingEngine.Hit(id, 1, "n");
+        Assert.False(ProbeRuntime.Enter(id));
+
+        _handler.Apply([Tp("a", 42, ("fire_count", "2")), Tp("b", 50)]);
+        Assert.Equal(id, ProbeAt(42));
+        Assert.All(ProbeRuntime.ArmedActions(id), a => Assert.True(a.Limiter.Exhausted));
+        Assert.False(BindingEngine.Hit(id, 1, "n"));
+        Assert.Equal(2, _collected.Snapshots.Count);
+        Assert.Single(_engine.Installed, l => l.Line == 42); // not reinstalled
+        _handler.Clear();
+    }
+
+    [Fact]
+    public void A_changed_tracepoint_gets_fresh_actions()
+    {
+        _handler.Apply([Tp("a", 42, ("fire_count", "1"))]);
+        var id = ProbeAt(42);
+        BindingEngine.Hit(id, 1, "n");
+        _handler.Apply([Tp("a", 42, ("fire_count", "2"))]);
+        Assert.True(BindingEngine.Hit(id, 1, "n"));
+        _handler.Clear();
+    }
+
+    [Fact]
+    public void A_tracepoint_that_disappears_has_its_probe_removed()
+    {
+        _handler.Apply([Tp("a", 42), Tp("b", 50)]);
+        var gone = ProbeAt(50);
+        _handler.Apply([Tp("a", 42)]);
+        Assert.Equal([gone], _engine.Removed);
+        Assert.False(ProbeRuntime.Enter(gone));
+        Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 50, null, null, ProbeStage.LineStart)));
+        _handler.Clear();
+    }
+
+    [Fact]
+    public void One_malformed_tracepoint_is_rejected_alone_with_one_diagnostic_and_the_rest_is_applied()
+    {
+        // Defect 3: one unknown stage rejected the whole poll response, on every poll.
+        var messages = new List<string>();
+        void OnWrite(string level, string m)
+        {
+            lock (messages) messages.Add(m);
+        }
+        SelfLog.Written += OnWrite;
+        try
+        {
+            var list = new[] { Tp("good", 42), Tp("bad", 43, ("stage", "sometime")) };
+            _handler.Apply(list);
+            _handler.Apply(list); // the next poll: no new diagnostic
+            Assert.Single(_engine.Installed);
+            Assert.Single(messages, m => m.Contains("tracepoint bad rejected: unknown stage 'sometime'", StringComparison.Ordinal));
+            Assert.True(BindingEngine.Hit(ProbeAt(42), 1, "n"));
+        }
+        finally
+        {
+            SelfLog.Written -= OnWrite;
+            _handler.Clear();
+        }
+    }
+
+    [Fact]
+    public void Without_an_engine_tracepoints_stay_pending_and_say_why()
+    {
+        var messages = new List<string>();
+        void OnWrite(string level, string m)
+        {
+            lock (messages) messages.Add(m);
+        }
+        SelfLog.Written += OnWrite;
+        try
+        {
+            var handler = new TriggerHandler(Collected.Context(_collected), null, "the profiler is not loaded");
+            handler.Apply([Tp("a", 42)]);
+            var id = handler.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, ProbeStage.LineStart))!.Value;
+            Assert.False(ProbeRuntime.Enter(id));
+            Assert.Contains(messages, m => m.Contains("the profiler is not loaded", StringComparison.Ordinal));
+            handler.Clear();
+        }
+        finally
+        {
+            SelfLog.Written -= OnWrite;
+        }
+    }
+
+    [Fact]
+    public void A_throwing_engine_does_not_stop_the_other_locations()
+    {
+        var engine = new ThrowingOnceEngine();
+        var handler = new TriggerHandler(Collected.Context(_collected), engine);
+        handler.Apply([Tp("a", 42), Tp("b", 50)]);
+        Assert.Equal(2, engine.Calls);
+        handler.Clear();
+    }
+
+    private sealed class ThrowingOnceEngine : IInstrumentationEngine
+    {
+        public int Calls;
+
+        public void Install(ProbeLocation location)
+        {
+            if (Interlocked.Increment(ref Calls) == 1) throw new InvalidOperationException("cannot");
+        }
+
+        public void Remove(int probeId)
+        {
+        }
+    }
+}
