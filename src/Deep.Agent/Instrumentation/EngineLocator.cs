@@ -1,15 +1,38 @@
+using Deep.Agent.Native;
+
 namespace Deep.Agent.Instrumentation;
 
 /// <summary>
 /// Finds the instrumentation engine for this process: the profiler-backed engine when our CLR profiler is loaded,
-/// otherwise null (tracepoints then stay pending and say why). SKELETON until the engine issue (#5) lands.
+/// otherwise null (tracepoints then stay pending and say why).
 /// </summary>
 internal static class EngineLocator
 {
-    /// <summary>The engine, or null with the reason there is none.</summary>
+    private static readonly object s_gate = new();
+    private static ProfilerEngine? s_engine;
+
+    /// <summary>The engine, or null with the reason there is none. Never throws.</summary>
     public static IInstrumentationEngine? TryCreate(out string? whyNot)
     {
-        whyNot = "the instrumentation engine is not built yet";
-        return null;
+        try
+        {
+            if (!ProfilerBridge.IsLoaded)
+            {
+                whyNot = ProfilerBridge.NotLoadedReason ?? "the deep profiler is not loaded in this process";
+                return null;
+            }
+            lock (s_gate)
+            {
+                // One engine per process: the profiler holds one set of probes per method.
+                s_engine ??= ProfilerEngine.CreateForProcess();
+            }
+            whyNot = null;
+            return s_engine;
+        }
+        catch (Exception e)
+        {
+            whyNot = "starting the instrumentation engine failed: " + e.Message;
+            return null;
+        }
     }
 }

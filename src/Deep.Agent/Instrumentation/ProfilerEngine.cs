@@ -1,0 +1,313 @@
+using System.Reflection;
+using Deep.Agent.Native;
+using Deep.Agent.Probes;
+using Deep.Agent.Symbols;
+
+namespace Deep.Agent.Instrumentation;
+
+/// <summary>
+/// The instrumentation engine backed by our CLR profiler: resolves a location through the PDBs, binds the probe's
+/// frame layout in the probe runtime, then has the profiler rewrite the method with every probe it holds.
+/// All work runs in order on one agent thread ("deep-engine"); the public calls only queue it and never throw.
+/// </summary>
+internal sealed class ProfilerEngine : IInstrumentationEngine, IDisposable
+{
+    private readonly SymbolIndex _symbols;
+    private readonly IMethodRewriter _rewriter;
+    private readonly IProbeBinder _binder;
+    private readonly ProbeStatusRegistry _status;
+
+    private readonly object _gate = new();
+    private readonly Queue<Action> _work = new();
+    private readonly Thread _thread;
+    private bool _stopping;
+    private int _busy;
+    private bool _retryQueued;
+
+    // Only touched on the engine thread.
+    private readonly Dictionary<int, ProbeLocation> _locations = [];
+    private readonly Dictionary<int, Placement> _placed = [];
+    private readonly Dictionary<MethodBase, List<int>> _byMethod = [];
+    private readonly HashSet<int> _pending = [];
+
+    private sealed record Placement(MethodBase Method, int ILOffset, IReadOnlyList<SlotSource> Slots);
+
+    /// <summary>An engine over <paramref name="symbols"/> driving <paramref name="rewriter"/>.</summary>
+    public ProfilerEngine(SymbolIndex symbols, IMethodRewriter rewriter, IProbeBinder binder, ProbeStatusRegistry status)
+    {
+        _symbols = symbols;
+        _rewriter = rewriter;
+        _binder = binder;
+        _status = status;
+        _symbols.AssemblyAdded += OnAssemblyAdded;
+        _thread = new Thread(Run) { IsBackground = true, Name = "deep-engine" };
+        _thread.Start();
+    }
+
+    /// <summary>The engine over the loaded profiler, every loaded assembly, and the agent's probe runtime.</summary>
+    public static ProfilerEngine CreateForProcess()
+    {
+        var symbols = new SymbolIndex();
+        var engine = new ProfilerEngine(symbols, new ProfilerRewriter(), new ProbeRuntimeBinder(), ProbeStatusRegistry.Shared);
+        symbols.TrackAppDomain();
+        return engine;
+    }
+
+    /// <summary>The probe statuses this engine writes.</summary>
+    public ProbeStatusRegistry Status => _status;
+
+    /// <inheritdoc />
+    public void Install(ProbeLocation location)
+    {
+        if (location is null)
+        {
+            return;
+        }
+        Enqueue(() => DoInstall(location));
+    }
+
+    /// <inheritdoc />
+    public void Remove(int probeId) => Enqueue(() => DoRemove(probeId));
+
+    /// <summary>Completes when all work queued so far is done (tests and orderly shutdown).</summary>
+    public Task WhenIdleAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!Enqueue(() => done.TrySetResult()))
+        {
+            done.TrySetResult();
+        }
+        return done.Task;
+    }
+
+    private bool Enqueue(Action work)
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return false;
+            }
+            _work.Enqueue(work);
+            Monitor.Pulse(_gate);
+            return true;
+        }
+    }
+
+    private void Run()
+    {
+        // The probes must never fire on the engine's own thread (it calls into code that may be instrumented).
+        ProbeRuntime.MarkAgentThread();
+        while (true)
+        {
+            Action work;
+            lock (_gate)
+            {
+                while (_work.Count == 0 && !_stopping)
+                {
+                    Monitor.Wait(_gate);
+                }
+                if (_work.Count == 0)
+                {
+                    return;
+                }
+                work = _work.Dequeue();
+                _busy++;
+            }
+            try
+            {
+                work();
+            }
+            catch (Exception e)
+            {
+                EngineLog.Warn($"engine work failed: {e}");
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _busy--;
+                }
+            }
+        }
+    }
+
+    private void OnAssemblyAdded(AssemblySymbols symbols)
+    {
+        // On the loading (application) thread: only queue one retry of the pending probes.
+        lock (_gate)
+        {
+            if (_retryQueued)
+            {
+                return;
+            }
+            _retryQueued = true;
+        }
+        Enqueue(RetryPending);
+    }
+
+    private void RetryPending()
+    {
+        lock (_gate)
+        {
+            _retryQueued = false;
+        }
+        foreach (var probeId in _pending.ToList())
+        {
+            if (_locations.TryGetValue(probeId, out var location))
+            {
+                DoInstall(location);
+            }
+        }
+    }
+
+    private void DoInstall(ProbeLocation location)
+    {
+        int probeId = location.ProbeId;
+        if (_placed.ContainsKey(probeId))
+        {
+            if (_locations.TryGetValue(probeId, out var current) && current == location)
+            {
+                return;
+            }
+            DoRemove(probeId);
+        }
+        _locations[probeId] = location;
+        _pending.Remove(probeId);
+
+        if (location.MethodName is not null || location.Stage is ProbeStage.MethodStart or ProbeStage.MethodEnd or ProbeStage.MethodCapture)
+        {
+            Fail(location, "method locations (method_name, method_start/method_end/method_capture) are not supported yet; use a line with stage line_start, line_end or line_capture");
+            return;
+        }
+
+        var resolution = _symbols.Resolve(location.Path, location.Line);
+        if (resolution.Line is not { } line)
+        {
+            if (resolution.Failure == ResolutionFailure.FileNotFound)
+            {
+                _pending.Add(probeId);
+                _status.Set(StatusOf(location, ProbeState.Pending, resolution.Error));
+            }
+            else
+            {
+                Fail(location, resolution.Error ?? "the location could not be resolved");
+            }
+            return;
+        }
+
+        int ilOffset;
+        if (location.Stage == ProbeStage.LineStart)
+        {
+            ilOffset = line.ILOffset;
+        }
+        else if (line.AfterLineILOffset is { } after)
+        {
+            ilOffset = after;
+        }
+        else
+        {
+            Fail(location, line.AfterLineError ?? "there is no code after this line");
+            return;
+        }
+
+        var capture = FrameLayoutBuilder.Build(line, ilOffset);
+        var layout = new ProbeFrameLayout(capture.Values.Select(v => v.Slot).ToList(), line.Method, line.DocumentPath,
+            line.LineUsed, ilOffset, capture.NotCaptured);
+        var placement = new Placement(line.Method, ilOffset, capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList());
+
+        // The runtime must know the layout before the rewritten code can call it.
+        _binder.Bind(probeId, layout);
+        _placed[probeId] = placement;
+        if (!_byMethod.TryGetValue(line.Method, out var probes))
+        {
+            _byMethod[line.Method] = probes = [];
+        }
+        probes.Add(probeId);
+
+        var result = Apply(line.Method);
+        if (!result.Success)
+        {
+            probes.Remove(probeId);
+            _placed.Remove(probeId);
+            _binder.Unbind(probeId);
+            if (probes.Count > 0)
+            {
+                Apply(line.Method); // put the method's other probes back as they were
+            }
+            else
+            {
+                _byMethod.Remove(line.Method);
+            }
+            Fail(location, $"{LineResolver.Describe(line.Method)} cannot be instrumented: {result.Error}");
+            return;
+        }
+        _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, null, LineResolver.Describe(line.Method), ilOffset,
+            line.LineUsed, capture.NotCaptured, DateTimeOffset.UtcNow));
+    }
+
+    private void DoRemove(int probeId)
+    {
+        _pending.Remove(probeId);
+        var hadLocation = _locations.Remove(probeId, out var location);
+        if (_placed.Remove(probeId, out var placement) && _byMethod.TryGetValue(placement.Method, out var probes))
+        {
+            probes.Remove(probeId);
+            var result = Apply(placement.Method);
+            if (!result.Success)
+            {
+                EngineLog.Warn($"restoring {LineResolver.Describe(placement.Method)} after removing probe {probeId} failed: {result.Error}");
+            }
+            if (probes.Count == 0)
+            {
+                _byMethod.Remove(placement.Method);
+            }
+            _binder.Unbind(probeId);
+        }
+        if (hadLocation)
+        {
+            _status.Set(StatusOf(location!, ProbeState.Removed, null));
+        }
+    }
+
+    private MethodProbeResult Apply(MethodBase method)
+    {
+        var insertions = new List<ProbeInsertion>();
+        if (_byMethod.TryGetValue(method, out var probes))
+        {
+            foreach (var id in probes)
+            {
+                var placement = _placed[id];
+                insertions.Add(new ProbeInsertion(id, placement.ILOffset, placement.Slots));
+            }
+        }
+        try
+        {
+            return _rewriter.SetMethodProbesAsync(method, insertions).GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            return new MethodProbeResult(false, e.Message);
+        }
+    }
+
+    private void Fail(ProbeLocation location, string why) => _status.Set(StatusOf(location, ProbeState.Error, why));
+
+    private static ProbeStatus StatusOf(ProbeLocation location, ProbeState state, string? detail) =>
+        new(location.ProbeId, location, state, detail, null, null, null, [], DateTimeOffset.UtcNow);
+
+    /// <summary>Stops the engine thread after the queued work (the probes stay as they are).</summary>
+    public void Dispose()
+    {
+        _symbols.AssemblyAdded -= OnAssemblyAdded;
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+        if (Thread.CurrentThread != _thread)
+        {
+            _thread.Join(TimeSpan.FromSeconds(5));
+        }
+    }
+}

@@ -1,0 +1,328 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Deep.Agent.Instrumentation;
+
+namespace Deep.Agent.Native;
+
+/// <summary>
+/// The agent's side of the profiler's C ABI (<c>docs/design/probe-abi.md</c>, "Native exports"). The profiler is
+/// a separate NativeAOT image with its own runtime: only plain data crosses. <see cref="NativeLibrary.Load(string)"/>
+/// of <c>CORECLR_PROFILER_PATH</c> returns the image the runtime already loaded, so this reaches the live profiler.
+/// </summary>
+internal static unsafe class ProfilerBridge
+{
+    /// <summary>The C ABI version this bridge speaks; the profiler reports its own.</summary>
+    internal const int AbiVersion = 1;
+
+    /// <summary>The CLSID the profiler answers to (what <c>CORECLR_PROFILER</c> must be set to).</summary>
+    internal const string ProfilerClsid = "{8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}";
+
+    // How long one call may wait for the profiler's worker thread (it serialises all profiling-API calls).
+    private const int CallTimeoutMs = 30_000;
+    private const int ErrorCapacity = 1024;
+
+    private static readonly Lazy<Native?> s_native = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static string? s_notLoadedReason;
+
+    /// <summary>Our profiler is loaded in this process and was initialised by the runtime.</summary>
+    public static bool IsLoaded => s_native.Value is not null;
+
+    /// <summary>Why <see cref="IsLoaded"/> is false, in words a developer can act on; null when loaded.</summary>
+    public static string? NotLoadedReason => IsLoaded ? null : s_notLoadedReason;
+
+    /// <summary>
+    /// Replaces all probes of one method (an empty list restores the original code). Completes when the profiler
+    /// accepted the new body (the ReJIT request succeeded) or refused it. Never throws.
+    /// </summary>
+    public static Task<MethodProbeResult> SetMethodProbesAsync(MethodBase method, IReadOnlyList<ProbeInsertion> probes)
+    {
+        if (method is null || probes is null)
+            return Task.FromResult(new MethodProbeResult(false, "no method or probe list given"));
+        var native = s_native.Value;
+        if (native is null)
+            return Task.FromResult(new MethodProbeResult(false, s_notLoadedReason ?? "the profiler is not loaded"));
+        // The export blocks until the profiler's worker thread has done the work: keep it off the caller's thread.
+        return Task.Factory.StartNew(
+            () => SetMethodProbes(native, method, probes),
+            CancellationToken.None,
+            TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>What the profiler knows about a method's rewritten code (for diagnostics and tests).</summary>
+    public static MethodStatus GetMethodStatus(MethodBase method)
+    {
+        var native = s_native.Value;
+        if (native is null || method is null)
+            return new MethodStatus(MethodState.Unknown, 0, s_notLoadedReason);
+        try
+        {
+            string path = method.Module.FullyQualifiedName;
+            char* error = stackalloc char[ErrorCapacity];
+            int state = 0, hr = 0, errorLength = 0;
+            fixed (char* p = path)
+            {
+                native.GetMethodStatus(p, path.Length, (uint)method.MetadataToken, &state, &hr, error, ErrorCapacity, &errorLength);
+            }
+            string? message = errorLength > 0 ? new string(error, 0, Math.Min(errorLength, ErrorCapacity)) : null;
+            return new MethodStatus((MethodState)state, hr, message);
+        }
+        catch (Exception e)
+        {
+            return new MethodStatus(MethodState.Unknown, 0, e.Message);
+        }
+    }
+
+    /// <summary>The modules the profiler saw load (path and assembly name), for diagnostics.</summary>
+    public static IReadOnlyList<(string Path, string AssemblyName)> GetModules()
+    {
+        var native = s_native.Value;
+        if (native is null)
+            return [];
+        try
+        {
+            int needed = 0;
+            native.EnumModules(null, 0, &needed);
+            if (needed <= 0)
+                return [];
+            var buffer = new char[needed + 256];
+            fixed (char* b = buffer)
+            {
+                int written = 0;
+                native.EnumModules(b, buffer.Length, &written);
+                var text = new string(b, 0, Math.Min(written, buffer.Length));
+                var result = new List<(string, string)>();
+                foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    int tab = line.IndexOf('\t');
+                    if (tab > 0)
+                        result.Add((line[..tab], line[(tab + 1)..]));
+                }
+                return result;
+            }
+        }
+        catch
+        {
+            return [];
+        }
+    }
+
+    private static MethodProbeResult SetMethodProbes(Native native, MethodBase method, IReadOnlyList<ProbeInsertion> probes)
+    {
+        try
+        {
+            string path = method.Module.FullyQualifiedName;
+            if (string.IsNullOrEmpty(path) || path.StartsWith('<'))
+                return new MethodProbeResult(false, $"{method.DeclaringType}.{method.Name} is in a module without a file (dynamic or in-memory): it cannot be instrumented");
+
+            if (FindUncapturableSlot(method, probes) is { } refusal)
+                return new MethodProbeResult(false, refusal);
+
+            int slotCount = 0;
+            foreach (var p in probes)
+                slotCount += p.Slots?.Count ?? 0;
+            var items = new NativeInsertion[probes.Count];
+            var slots = new NativeSlot[slotCount];
+            int next = 0;
+            for (int i = 0; i < probes.Count; i++)
+            {
+                var p = probes[i];
+                int count = p.Slots?.Count ?? 0;
+                items[i] = new NativeInsertion { ProbeId = p.ProbeId, ILOffset = p.ILOffset, SlotStart = next, SlotCount = count };
+                for (int s = 0; s < count; s++)
+                    slots[next++] = new NativeSlot { Kind = (int)p.Slots![s].Kind, Index = p.Slots[s].Index };
+            }
+
+            char* error = stackalloc char[ErrorCapacity];
+            int errorLength = 0;
+            int rc;
+            // The profiler reads `this` of a struct through a byref, typed by the declaring type (open if generic).
+            var declaring = method.DeclaringType;
+            int typeFlags = declaring is null ? 0
+                : (declaring.IsValueType ? 1 : 0) | (declaring.IsGenericType ? declaring.GetGenericArguments().Length & 0xFF : 0) << 8;
+            fixed (char* pathChars = path)
+            fixed (NativeInsertion* itemPtr = items)
+            fixed (NativeSlot* slotPtr = slots)
+            {
+                rc = native.SetMethodProbes(pathChars, path.Length, (uint)method.MetadataToken, typeFlags,
+                    itemPtr, items.Length, slotPtr, slots.Length, CallTimeoutMs, error, ErrorCapacity, &errorLength);
+            }
+            if (rc == 0)
+                return new MethodProbeResult(true, null);
+            string message = errorLength > 0
+                ? new string(error, 0, Math.Min(errorLength, ErrorCapacity))
+                : $"the profiler refused the method (0x{rc:X8})";
+            return new MethodProbeResult(false, message);
+        }
+        catch (Exception e)
+        {
+            return new MethodProbeResult(false, "calling the profiler failed: " + e.Message);
+        }
+    }
+
+    // A byref-like value (Span<T>, a ref struct) cannot be a generic argument or be boxed: IL that tries fails
+    // only when the method runs, in the application. Refuse such slots here, where the types are known.
+    private static string? FindUncapturableSlot(MethodBase method, IReadOnlyList<ProbeInsertion> probes)
+    {
+        IList<LocalVariableInfo>? locals = null;
+        var parameters = method.GetParameters();
+        bool hasThis = !method.IsStatic;
+        foreach (var probe in probes)
+        {
+            var slots = probe.Slots ?? [];
+            for (int i = 0; i < slots.Count; i++)
+            {
+                var slot = slots[i];
+                Type? type = slot.Kind switch
+                {
+                    SlotKind.This => method.DeclaringType,
+                    SlotKind.Argument when hasThis && slot.Index == 0 => method.DeclaringType,
+                    SlotKind.Argument => slot.Index - (hasThis ? 1 : 0) is int p && p >= 0 && p < parameters.Length ? parameters[p].ParameterType : null,
+                    SlotKind.Local => (locals ??= method.GetMethodBody()?.LocalVariables ?? []) is var l && slot.Index >= 0 && slot.Index < l.Count ? l[slot.Index].LocalType : null,
+                    _ => null,
+                };
+                if (type is null)
+                    continue; // out of range: the profiler answers with the exact reason
+                if (type.IsByRef || type.IsPointer)
+                    type = type.GetElementType()!;
+                bool byRefLike = type.IsByRefLike
+                    || (type.IsGenericParameter && (type.GenericParameterAttributes & GenericParameterAttributes.AllowByRefLike) != 0);
+                if (byRefLike || type == typeof(TypedReference))
+                    return $"probe {probe.ProbeId}, slot {i} ({slot.Kind} {slot.Index}) is of the byref-like type {type.Name}, which cannot be captured";
+            }
+        }
+        return null;
+    }
+
+    private static Native? Load()
+    {
+        try
+        {
+            if (Environment.GetEnvironmentVariable("CORECLR_ENABLE_PROFILING") != "1")
+            {
+                s_notLoadedReason = "CORECLR_ENABLE_PROFILING is not 1: the process was not started with the profiler (use `deep run`)";
+                return null;
+            }
+            string? clsid = Environment.GetEnvironmentVariable("CORECLR_PROFILER");
+            if (!string.Equals(clsid, ProfilerClsid, StringComparison.OrdinalIgnoreCase))
+            {
+                s_notLoadedReason = $"CORECLR_PROFILER is '{clsid}', not the deep profiler's {ProfilerClsid}";
+                return null;
+            }
+            string? path = Environment.GetEnvironmentVariable("CORECLR_PROFILER_PATH")
+                ?? Environment.GetEnvironmentVariable("CORECLR_PROFILER_PATH_64");
+            if (string.IsNullOrEmpty(path))
+            {
+                s_notLoadedReason = "CORECLR_PROFILER_PATH is not set";
+                return null;
+            }
+            if (!NativeLibrary.TryLoad(path, out var handle))
+            {
+                s_notLoadedReason = $"the profiler library '{path}' could not be loaded";
+                return null;
+            }
+            var native = new Native(handle);
+            int abi = 0, initialized = 0, hr = 0;
+            native.GetInfo(&abi, &initialized, &hr);
+            if (abi != AbiVersion)
+            {
+                s_notLoadedReason = $"the profiler at '{path}' speaks ABI {abi}, the agent {AbiVersion}: rebuild both";
+                return null;
+            }
+            if (initialized == 0)
+            {
+                s_notLoadedReason = hr != 0
+                    ? $"the profiler failed to initialise (0x{hr:X8}); set DEEP_PROFILER_LOG=<file> for details"
+                    : "the runtime did not initialise the profiler (check CORECLR_PROFILER and the runtime's profiler log)";
+                return null;
+            }
+            // The rewritten IL references the probe runtime by assembly name and version: tell the profiler ours.
+            var agent = typeof(ProfilerBridge).Assembly.GetName();
+            var version = agent.Version ?? new Version(0, 0, 0, 0);
+            string agentName = agent.Name ?? "Deep.Agent";
+            fixed (char* n = agentName)
+            {
+                int hrConfigure = native.Configure(n, agentName.Length, version.Major, version.Minor, Math.Max(0, version.Build), Math.Max(0, version.Revision));
+                if (hrConfigure != 0)
+                {
+                    s_notLoadedReason = $"the profiler refused the agent's identity (0x{hrConfigure:X8})";
+                    return null;
+                }
+            }
+            return native;
+        }
+        catch (Exception e)
+        {
+            s_notLoadedReason = "loading the profiler failed: " + e.Message;
+            return null;
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct NativeInsertion
+    {
+        public int ProbeId;
+        public int ILOffset;
+        public int SlotStart;
+        public int SlotCount;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct NativeSlot
+    {
+        public int Kind;
+        public int Index;
+    }
+
+    /// <summary>The profiler's exports, resolved once.</summary>
+    private sealed class Native(IntPtr handle)
+    {
+        public readonly delegate* unmanaged<int*, int*, int*, int> GetInfo =
+            (delegate* unmanaged<int*, int*, int*, int>)NativeLibrary.GetExport(handle, "deep_profiler_get_info");
+
+        public readonly delegate* unmanaged<char*, int, int, int, int, int, int> Configure =
+            (delegate* unmanaged<char*, int, int, int, int, int, int>)NativeLibrary.GetExport(handle, "deep_profiler_configure");
+
+        public readonly delegate* unmanaged<char*, int, uint, int, NativeInsertion*, int, NativeSlot*, int, int, char*, int, int*, int> SetMethodProbes =
+            (delegate* unmanaged<char*, int, uint, int, NativeInsertion*, int, NativeSlot*, int, int, char*, int, int*, int>)NativeLibrary.GetExport(handle, "deep_set_method_probes");
+
+        public readonly delegate* unmanaged<char*, int, uint, int*, int*, char*, int, int*, int> GetMethodStatus =
+            (delegate* unmanaged<char*, int, uint, int*, int*, char*, int, int*, int>)NativeLibrary.GetExport(handle, "deep_get_method_status");
+
+        public readonly delegate* unmanaged<char*, int, int*, int> EnumModules =
+            (delegate* unmanaged<char*, int, int*, int>)NativeLibrary.GetExport(handle, "deep_enum_modules");
+    }
+}
+
+/// <summary>One probe to insert into a method.</summary>
+/// <param name="ProbeId">The id the rewritten IL passes to the probe runtime.</param>
+/// <param name="ILOffset">The original IL offset of the instruction the probe runs before.</param>
+/// <param name="Slots">The values to capture, in slot order.</param>
+internal sealed record ProbeInsertion(int ProbeId, int ILOffset, IReadOnlyList<SlotSource> Slots);
+
+/// <summary>
+/// Where a slot's value comes from. Kind This: <c>ldarg.0</c> (<c>ldobj</c> for a struct); Argument: Index = IL
+/// argument number (0 is <c>this</c> in instance methods); Local: Index = local slot.
+/// </summary>
+internal readonly record struct SlotSource(SlotKind Kind, int Index);
+
+/// <summary>Whether the profiler accepted a method's probes, and why not.</summary>
+internal sealed record MethodProbeResult(bool Success, string? Error);
+
+/// <summary>The state of a method's rewritten code in the profiler.</summary>
+internal enum MethodState
+{
+    /// <summary>The profiler has no record of the method.</summary>
+    Unknown = 0,
+    /// <summary>ReJIT was requested; the new body is used from the method's next call.</summary>
+    Requested = 1,
+    /// <summary>The runtime took the rewritten body (GetReJITParameters ran).</summary>
+    Active = 2,
+    /// <summary>Building or installing the body failed; the original code runs.</summary>
+    Failed = 3,
+    /// <summary>The probes were removed and the original code restored.</summary>
+    Reverted = 4,
+}
+
+/// <summary>A method's state in the profiler, with the last HRESULT and message.</summary>
+internal sealed record MethodStatus(MethodState State, int HResult, string? Message);

@@ -1,0 +1,130 @@
+using System.Reflection;
+using System.Reflection.Metadata;
+using Deep.Agent.Instrumentation;
+
+namespace Deep.Agent.Symbols;
+
+/// <summary>One value a probe captures: what it is (<see cref="Slot"/>) and where the IL finds it.</summary>
+/// <param name="Slot">Name, declared type and kind, as the probe runtime sees it.</param>
+/// <param name="Index">The IL argument number (<c>this</c> is 0 in instance methods) or the local variable slot.</param>
+internal sealed record FrameValue(ProbeSlot Slot, int Index);
+
+/// <summary>The values a probe at one IL offset captures, and those it cannot.</summary>
+/// <param name="Values">In slot order: <c>this</c>, the arguments, then the locals in scope.</param>
+/// <param name="NotCaptured">Values in scope left out, each with why.</param>
+internal sealed record FrameCapture(IReadOnlyList<FrameValue> Values, IReadOnlyList<string> NotCaptured);
+
+/// <summary>
+/// Decides what a probe at an IL offset captures: <c>this</c>, the parameters (by name, from reflection), and the
+/// locals in scope there (names and slots from the PDB's LocalScope/LocalVariable tables, types from the method body).
+/// </summary>
+internal static class FrameLayoutBuilder
+{
+    /// <summary>The values in scope at <paramref name="ilOffset"/> of the method <paramref name="line"/> resolved to.</summary>
+    public static FrameCapture Build(ResolvedLine line, int ilOffset) =>
+        Build(line.Method, line.Symbols.Reader, line.MethodHandle, ilOffset);
+
+    /// <summary>The values in scope at <paramref name="ilOffset"/> of <paramref name="method"/>.</summary>
+    public static FrameCapture Build(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle, int ilOffset)
+    {
+        var values = new List<FrameValue>();
+        var notCaptured = new List<string>();
+
+        int argumentBase = 0;
+        if (!method.IsStatic)
+        {
+            argumentBase = 1;
+            var self = method.DeclaringType;
+            if (self is not null)
+            {
+                Add(values, notCaptured, "this", self, SlotKind.This, 0, null);
+            }
+        }
+        foreach (var parameter in method.GetParameters())
+        {
+            var type = parameter.ParameterType;
+            if (type.IsByRef)
+            {
+                // ref/out/in: the profiler dereferences (ldobj) and hands over the element.
+                type = type.GetElementType()!;
+            }
+            Add(values, notCaptured, parameter.Name ?? $"arg{parameter.Position}", type, SlotKind.Argument,
+                argumentBase + parameter.Position, null);
+        }
+
+        if (pdb is not null)
+        {
+            var localTypes = method.GetMethodBody()?.LocalVariables;
+            var seen = new HashSet<int>();
+            foreach (var scopeHandle in pdb.GetLocalScopes(handle))
+            {
+                var scope = pdb.GetLocalScope(scopeHandle);
+                if (ilOffset < scope.StartOffset || ilOffset >= scope.EndOffset)
+                {
+                    continue;
+                }
+                foreach (var variableHandle in scope.GetLocalVariables())
+                {
+                    var variable = pdb.GetLocalVariable(variableHandle);
+                    if ((variable.Attributes & LocalVariableAttributes.DebuggerHidden) != 0)
+                    {
+                        continue;
+                    }
+                    string name = pdb.GetString(variable.Name);
+                    if (IsCompilerGenerated(name) || !seen.Add(variable.Index))
+                    {
+                        continue;
+                    }
+                    if (localTypes is null || variable.Index >= localTypes.Count)
+                    {
+                        notCaptured.Add($"{name}: the method body has no local slot {variable.Index}");
+                        continue;
+                    }
+                    var type = localTypes[variable.Index].LocalType;
+                    if (type.IsByRef)
+                    {
+                        type = type.GetElementType()!;
+                    }
+                    Add(values, notCaptured, name, type, SlotKind.Local, variable.Index, null);
+                }
+            }
+        }
+        return new FrameCapture(values, notCaptured);
+    }
+
+    // Display classes of lambdas (CS$<>8__locals0) and other synthesized locals: not something a developer named.
+    private static bool IsCompilerGenerated(string name) => name.StartsWith("CS$", StringComparison.Ordinal) || name.Contains('<', StringComparison.Ordinal);
+
+    private static void Add(List<FrameValue> values, List<string> notCaptured, string name, Type type, SlotKind kind, int index, string? originalName)
+    {
+        string? why = WhyNotCapturable(type);
+        if (why is not null)
+        {
+            notCaptured.Add($"{name}: {TypeNames.Display(type)} {why}");
+            return;
+        }
+        values.Add(new FrameValue(new ProbeSlot(name, type, kind, originalName), index));
+    }
+
+    /// <summary>Why a value of <paramref name="type"/> cannot be handed to the probe runtime, or null when it can.</summary>
+    public static string? WhyNotCapturable(Type type)
+    {
+        if (type.IsPointer || type.IsFunctionPointer || type.IsUnmanagedFunctionPointer)
+        {
+            return "is a pointer and cannot be captured";
+        }
+        if (type == typeof(TypedReference))
+        {
+            return "is a TypedReference and cannot be captured";
+        }
+        if (type.IsByRefLike)
+        {
+            return "is a ref struct and cannot be captured";
+        }
+        if (type.IsByRef)
+        {
+            return "is a reference to a reference and cannot be captured";
+        }
+        return null;
+    }
+}

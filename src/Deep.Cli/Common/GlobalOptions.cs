@@ -1,0 +1,35 @@
+using System.CommandLine;
+
+namespace Deep.Cli.Common;
+
+/// <summary>The options every client command takes: which server, as whom, and whether to print JSON.</summary>
+internal sealed class GlobalOptions
+{
+    public Option<string> Server { get; } = new("--server")
+    {
+        Description = $"The DEEP server's HTTP API (default {ServerConnection.DefaultServer})",
+        DefaultValueFactory = _ => ServerConnection.DefaultServer,
+        Recursive = true,
+    };
+
+    public Option<string?> ApiKey { get; } = new("--api-key")
+    {
+        Description = "The server's API key (default: $DEEP_API_KEY)",
+        Recursive = true,
+    };
+
+    public Option<string?> Tenant { get; } = new("--tenant")
+    {
+        Description = "Tenant (x-scope-orgid) on a multi-tenant server",
+        Recursive = true,
+    };
+
+    public Option<bool> Json { get; } = new("--json")
+    {
+        Description = "Print JSON for scripts instead of text for people",
+        Recursive = true,
+    };
+
+    public DeepApiClient CreateClient(ParseResult parse)
+        => new(ServerConnection.Create(parse.GetValue(Server), parse.GetValue(ApiKey), parse.GetValue(Tenant)));
+}

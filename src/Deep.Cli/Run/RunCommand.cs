@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Deep.Cli.Run;
+
+/// <summary>
+/// <c>deep run [--server URL] [--service-name N] -- &lt;command...&gt;</c>: runs any .NET program with the agent
+/// (a startup hook) and the profiler (the <c>CORECLR_*</c> variables), building both on first use.
+/// </summary>
+public static class RunCommand
+{
+    /// <summary>The deep profiler's CLSID (the value of <c>ProfilerBridge.ProfilerClsid</c> in the agent).</summary>
+    internal const string ProfilerClsid = "{8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}";
+
+    /// <summary>The <c>run</c> verb.</summary>
+    public static Command Create()
+    {
+        var server = new Option<string?>("--server")
+        {
+            Description = "The DEEP server's gRPC address for the agent (sets DEEP_SERVICE_URL), e.g. http://localhost:43315",
+        };
+        var serviceName = new Option<string?>("--service-name")
+        {
+            Description = "The service name the agent reports (sets DEEP_SERVICE_NAME)",
+        };
+        var command = new Argument<string[]>("command")
+        {
+            Description = "The program to run and its arguments, after --",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var run = new Command("run", "Run a .NET program with the DEEP agent and profiler loaded (no code change).")
+        {
+            server, serviceName, command,
+        };
+        run.SetAction((parse, cancellation) =>
+        {
+            var options = new RunOptions(parse.GetValue(command) ?? [], parse.GetValue(server), parse.GetValue(serviceName));
+            return RunAsync(options, Console.Error, cancellation);
+        });
+        return run;
+    }
+
+    /// <summary>Builds what is missing, runs the program, and returns its exit code.</summary>
+    internal static async Task<int> RunAsync(RunOptions options, TextWriter messages, CancellationToken cancellation)
+    {
+        try
+        {
+            if (options.Command.Count == 0)
+            {
+                throw new RunException(2, "nothing to run: give the command after --, e.g. deep run -- dotnet MyApp.dll");
+            }
+            var root = RepositoryRoot.Find();
+            var artifacts = await Artifacts.EnsureBuiltAsync(root, messages, cancellation).ConfigureAwait(false);
+            return await ChildProcess.RunAsync(options, artifacts, cancellation).ConfigureAwait(false);
+        }
+        catch (RunException e)
+        {
+            await messages.WriteLineAsync($"deep run: {e.Message}").ConfigureAwait(false);
+            return e.ExitCode;
+        }
+    }
+}
+
+/// <summary>What <c>deep run</c> was asked to do.</summary>
+/// <param name="Command">The program and its arguments.</param>
+/// <param name="ServerUrl">DEEP_SERVICE_URL for the agent, when given.</param>
+/// <param name="ServiceName">DEEP_SERVICE_NAME for the agent, when given.</param>
+internal sealed record RunOptions(IReadOnlyList<string> Command, string? ServerUrl, string? ServiceName);
+
+/// <summary>An expected failure of <c>deep run</c>: a message a person can act on, and the exit code.</summary>
+internal sealed class RunException(int exitCode, string message) : Exception(message)
+{
+    /// <summary>The exit code <c>deep run</c> ends with.</summary>
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>The agent and profiler files a run needs.</summary>
+/// <param name="AgentDll">The agent assembly (the startup hook).</param>
+/// <param name="ProfilerPath">The profiler's shared library (absolute).</param>
+internal sealed record RunArtifacts(string AgentDll, string ProfilerPath);
+
+/// <summary>Finds the repository: <c>DEEP_ROOT</c> (set by <c>./deep</c>), else the folder above this program with the solution.</summary>
+internal static class RepositoryRoot
+{
+    public static string Find()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("DEEP_ROOT");
+        if (!string.IsNullOrEmpty(fromEnv))
+        {
+            if (!File.Exists(Path.Combine(fromEnv, "deep-dotnet.slnx")))
+            {
+                throw new RunException(2, $"DEEP_ROOT is '{fromEnv}', which is not the deep-dotnet repository (no deep-dotnet.slnx there)");
+            }
+            return Path.GetFullPath(fromEnv);
+        }
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "deep-dotnet.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new RunException(2, "the deep-dotnet repository was not found: run deep through the ./deep script, or set DEEP_ROOT");
+    }
+}

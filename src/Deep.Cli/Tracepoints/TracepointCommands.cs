@@ -1,0 +1,200 @@
+using System.CommandLine;
+using System.Globalization;
+using Deep.Cli.Common;
+using Deepproto.Proto.Common.V1;
+using Deepproto.Proto.Poll.V1;
+using Deepproto.Proto.Tracepoint.V1;
+using Google.Protobuf;
+
+namespace Deep.Cli.Tracepoints;
+
+/// <summary>What <c>deep tracepoint add</c> was asked to create.</summary>
+internal sealed record TracepointSpec(
+    string Location,
+    string? Condition = null,
+    IReadOnlyList<string>? Watches = null,
+    string? Log = null,
+    int? FireCount = null,
+    long? FirePeriodMs = null,
+    string? Method = null,
+    string? Stage = null,
+    string? Span = null,
+    string? Snapshot = null,
+    IReadOnlyList<string>? Targets = null);
+
+/// <summary><c>deep tracepoint add|list|rm</c>.</summary>
+internal static class TracepointCommands
+{
+    public static Command Create(GlobalOptions global, Func<ICliConsole> console)
+    {
+        var command = new Command("tracepoint", "Add, list and remove tracepoints.");
+        command.Aliases.Add("tracepoints");
+
+        var location = new Argument<string>("location") { Description = "<file>:<line>, e.g. OrderService.cs:42 (just <file> with --method)" };
+        var condition = new Option<string?>("--condition") { Description = "Fire only when this expression is true" };
+        var watch = new Option<string[]>("--watch") { Description = "An expression to capture (repeatable)" };
+        var log = new Option<string?>("--log") { Description = "A log message, e.g. \"total {order.Total}\"" };
+        var fireCount = new Option<int?>("--fire-count") { Description = "How many times it may fire (-1: unlimited; default 1)" };
+        var firePeriod = new Option<long?>("--fire-period") { Description = "Minimum ms between fires (default 1000)" };
+        var method = new Option<string?>("--method") { Description = "A method name: a method tracepoint" };
+        var stage = new Option<string?>("--stage") { Description = "line_start, line_end, line_capture, method_start, method_end, method_capture" };
+        var span = new Option<string?>("--span") { Description = "Create a span around the line or the method: line|method" };
+        var snapshot = new Option<string?>("--snapshot") { Description = "no_collect: do not collect a snapshot (log or metric only)" };
+        var target = new Option<string[]>("--target") { Description = "Only agents whose resource has k=v (repeatable)" };
+        var add = new Command("add", "Create a tracepoint.");
+        add.Arguments.Add(location);
+        foreach (var o in new Option[] { condition, watch, log, fireCount, firePeriod, method, stage, span, snapshot, target }) add.Options.Add(o);
+        add.SetAction(async (parse, ct) =>
+        {
+            using var api = global.CreateClient(parse);
+            var spec = new TracepointSpec(parse.GetValue(location)!, parse.GetValue(condition), parse.GetValue(watch), parse.GetValue(log),
+                parse.GetValue(fireCount), parse.GetValue(firePeriod), parse.GetValue(method), parse.GetValue(stage), parse.GetValue(span),
+                parse.GetValue(snapshot), parse.GetValue(target));
+            return await AddAsync(api, console(), spec, parse.GetValue(global.Json), ct).ConfigureAwait(false);
+        });
+
+        var list = new Command("list", "List the tracepoints.");
+        list.Aliases.Add("ls");
+        list.SetAction(async (parse, ct) =>
+        {
+            using var api = global.CreateClient(parse);
+            return await ListAsync(api, console(), parse.GetValue(global.Json), ct).ConfigureAwait(false);
+        });
+
+        var id = new Argument<string>("id") { Description = "The tracepoint's ID (see 'deep tracepoint list')" };
+        var remove = new Command("rm", "Remove a tracepoint.");
+        remove.Aliases.Add("remove");
+        remove.Arguments.Add(id);
+        remove.SetAction(async (parse, ct) =>
+        {
+            using var api = global.CreateClient(parse);
+            return await RemoveAsync(api, console(), parse.GetValue(id)!, parse.GetValue(global.Json), ct).ConfigureAwait(false);
+        });
+
+        command.Subcommands.Add(add);
+        command.Subcommands.Add(list);
+        command.Subcommands.Add(remove);
+        return command;
+    }
+
+    /// <summary>Turns the spec into a tracepoint (checking what the CLI can check) and creates it.</summary>
+    public static async Task<int> AddAsync(DeepApiClient api, ICliConsole console, TracepointSpec spec, bool json, CancellationToken cancellationToken)
+    {
+        var tp = Build(spec);
+        var body = "{\"tracepoint\":" + JsonFormatter.Default.Format(tp) + "}";
+        var answer = await api.PostJsonAsync("api/tracepoints", body, cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            await console.Out.WriteLineAsync(answer).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+        var created = ParseCreated(answer);
+        await console.Out.WriteLineAsync($"created tracepoint {created.ID} at {Describe(created)}").ConfigureAwait(false);
+        return ExitCodes.Ok;
+    }
+
+    public static async Task<int> ListAsync(DeepApiClient api, ICliConsole console, bool json, CancellationToken cancellationToken)
+    {
+        var answer = await api.GetJsonAsync("api/tracepoints", cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            await console.Out.WriteLineAsync(answer).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+        var poll = DeepApiClient.Parse<PollResponse>(answer);
+        if (poll.Response.Count == 0)
+        {
+            await console.Out.WriteLineAsync("no tracepoints (add one with 'deep tracepoint add <file>:<line>')").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+        var rows = poll.Response.Select(t => new[] { t.ID, Describe(t), Details(t) }).ToList();
+        Table.Write(console.Out, ["ID", "LOCATION", "DETAILS"], rows);
+        return ExitCodes.Ok;
+    }
+
+    public static async Task<int> RemoveAsync(DeepApiClient api, ICliConsole console, string id, bool json, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(id)) throw new CliException(ExitCodes.Usage, "give the ID of the tracepoint to remove (see 'deep tracepoint list')");
+        try
+        {
+            var answer = await api.DeleteAsync("api/tracepoints/" + Uri.EscapeDataString(id.Trim()), cancellationToken).ConfigureAwait(false);
+            await console.Out.WriteLineAsync(json ? answer : $"removed tracepoint {id.Trim()}").ConfigureAwait(false);
+        }
+        catch (CliException ex) when (ex.ExitCode == ExitCodes.NotFound)
+        {
+            throw new CliException(ExitCodes.NotFound, $"{ex.Message}; 'deep tracepoint list' shows the IDs", ex);
+        }
+        return ExitCodes.Ok;
+    }
+
+    internal static TracePointConfig Build(TracepointSpec spec)
+    {
+        var (path, line) = ParseLocation(spec.Location, spec.Method is not null);
+        var tp = new TracePointConfig { Path = path, LineNumber = line };
+        if (spec.Condition is { } c) tp.Args["condition"] = c;
+        if (spec.Log is { } l) tp.Args["log_msg"] = l;
+        if (spec.FireCount is { } fc)
+        {
+            if (fc < -1) throw new CliException(ExitCodes.Usage, $"--fire-count {fc}: use -1 for unlimited, or a count of 0 or more");
+            tp.Args["fire_count"] = fc.ToString(CultureInfo.InvariantCulture);
+        }
+        if (spec.FirePeriodMs is { } fp)
+        {
+            if (fp < 0) throw new CliException(ExitCodes.Usage, $"--fire-period {fp}: milliseconds must not be negative");
+            tp.Args["fire_period"] = fp.ToString(CultureInfo.InvariantCulture);
+        }
+        if (spec.Method is { } m) tp.Args["method_name"] = m;
+        if (spec.Stage is { } s) tp.Args["stage"] = s;
+        if (spec.Span is { } sp) tp.Args["span"] = sp;
+        if (spec.Snapshot is { } sn) tp.Args["snapshot"] = sn;
+        if (spec.Watches is { } watches) tp.Watches.AddRange(watches);
+        foreach (var t in spec.Targets ?? [])
+        {
+            var eq = t.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) throw new CliException(ExitCodes.Usage, $"--target '{t}' must be key=value, e.g. --target service.name=shop");
+            tp.Targeting.Add(new KeyValue { Key = t[..eq], Value = new AnyValue { StringValue = t[(eq + 1)..] } });
+        }
+        return tp;
+    }
+
+    /// <summary><c>file:line</c>; the last colon splits, so Windows paths (<c>C:\src\A.cs:12</c>) work.</summary>
+    internal static (string Path, uint Line) ParseLocation(string location, bool methodGiven)
+    {
+        var text = location.Trim();
+        var colon = text.LastIndexOf(':');
+        if (colon > 0 && colon < text.Length - 1 && text[(colon + 1)..].All(char.IsAsciiDigit))
+        {
+            if (!uint.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var line) || line == 0)
+                throw new CliException(ExitCodes.Usage, $"'{location}': the line must be a number from 1");
+            return (text[..colon], line);
+        }
+        if (methodGiven && text.Length > 0 && !text.EndsWith(':')) return (text, 0);
+        throw new CliException(ExitCodes.Usage, $"'{location}' is not <file>:<line>, e.g. OrderService.cs:42 (or give --method NAME with just the file)");
+    }
+
+    private static TracePointConfig ParseCreated(string answer)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(answer);
+        return doc.RootElement.TryGetProperty("tracepoint", out var tp)
+            ? DeepApiClient.Parse<TracePointConfig>(tp.GetRawText())
+            : throw new CliException(ExitCodes.Unexpected, "the server created the tracepoint but did not return it (is it a DEEP server without this extension?)");
+    }
+
+    internal static string Describe(TracePointConfig t)
+    {
+        var where = t.LineNumber > 0 ? $"{t.Path}:{t.LineNumber}" : t.Path;
+        return t.Args.TryGetValue("method_name", out var m) ? $"{where} method {m}" : where;
+    }
+
+    private static string Details(TracePointConfig t)
+    {
+        var parts = new List<string>();
+        foreach (var (k, v) in t.Args.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            if (k != "method_name") parts.Add($"{k}={v}");
+        }
+        foreach (var w in t.Watches) parts.Add($"watch={w}");
+        foreach (var kv in t.Targeting) parts.Add($"target {kv.Key}={kv.Value?.StringValue}");
+        return string.Join("  ", parts);
+    }
+}

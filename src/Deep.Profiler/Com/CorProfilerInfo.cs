@@ -1,0 +1,115 @@
+namespace Deep.Profiler.Com;
+
+/// <summary>Typed calls on <c>ICorProfilerInfo10</c> (slots from corprof.idl, see clr-profiling.md).</summary>
+internal sealed unsafe class CorProfilerInfo(nint info)
+{
+    /// <summary><c>COR_PRF_MONITOR_MODULE_LOADS</c>.</summary>
+    public const uint MonitorModuleLoads = 0x4;
+    /// <summary><c>COR_PRF_ENABLE_REJIT</c>.</summary>
+    public const uint EnableReJit = 0x40000;
+    /// <summary><c>COR_PRF_REJIT_BLOCK_INLINING</c>.</summary>
+    public const uint ReJitBlockInlining = 0x1;
+    /// <summary><c>ofRead | ofWrite</c> for <c>GetModuleMetaData</c>.</summary>
+    public const uint OpenReadWrite = 0x1;
+
+    public nint Pointer { get; } = info;
+
+    public int SetEventMask(uint mask) =>
+        ((delegate* unmanaged<nint, uint, int>)ComPtr.Slot(Pointer, 16))(Pointer, mask);
+
+    public int GetModuleInfo(nint moduleId, out string path, out nint assemblyId)
+    {
+        const int capacity = 1024;
+        char* name = stackalloc char[capacity];
+        uint length = 0;
+        nint baseAddress = 0, assembly = 0;
+        int hr = ((delegate* unmanaged<nint, nint, nint*, uint, uint*, char*, nint*, int>)ComPtr.Slot(Pointer, 20))(
+            Pointer, moduleId, &baseAddress, capacity, &length, name, &assembly);
+        path = HResults.Failed(hr) ? "" : TrimmedString(name, length, capacity);
+        assemblyId = assembly;
+        return hr;
+    }
+
+    public int GetModuleMetaData(nint moduleId, uint openFlags, in Guid iid, out nint result)
+    {
+        nint r = 0;
+        fixed (Guid* g = &iid)
+        {
+            int hr = ((delegate* unmanaged<nint, nint, uint, Guid*, nint*, int>)ComPtr.Slot(Pointer, 21))(Pointer, moduleId, openFlags, g, &r);
+            result = r;
+            return hr;
+        }
+    }
+
+    public int GetILFunctionBody(nint moduleId, uint methodToken, out byte* header, out uint size)
+    {
+        byte* h = null;
+        uint s = 0;
+        int hr = ((delegate* unmanaged<nint, nint, uint, byte**, uint*, int>)ComPtr.Slot(Pointer, 22))(Pointer, moduleId, methodToken, &h, &s);
+        header = h;
+        size = s;
+        return hr;
+    }
+
+    public int GetAssemblyName(nint assemblyId, out string name)
+    {
+        const int capacity = 512;
+        char* buffer = stackalloc char[capacity];
+        uint length = 0;
+        nint appDomain = 0, module = 0;
+        int hr = ((delegate* unmanaged<nint, nint, uint, uint*, char*, nint*, nint*, int>)ComPtr.Slot(Pointer, 26))(
+            Pointer, assemblyId, capacity, &length, buffer, &appDomain, &module);
+        name = HResults.Failed(hr) ? "" : TrimmedString(buffer, length, capacity);
+        return hr;
+    }
+
+    /// <summary>All loaded modules (ICorProfilerInfo3::EnumModules, then ICorProfilerModuleEnum GetCount/Next).</summary>
+    public int EnumModules(List<nint> into)
+    {
+        nint moduleEnum = 0;
+        int hr = ((delegate* unmanaged<nint, nint*, int>)ComPtr.Slot(Pointer, 66))(Pointer, &moduleEnum);
+        if (HResults.Failed(hr) || moduleEnum == 0)
+            return hr;
+        try
+        {
+            uint count = 0;
+            hr = ((delegate* unmanaged<nint, uint*, int>)ComPtr.Slot(moduleEnum, 6))(moduleEnum, &count);
+            if (HResults.Failed(hr) || count == 0)
+                return hr;
+            var ids = new nint[count];
+            uint fetched = 0;
+            fixed (nint* p = ids)
+                hr = ((delegate* unmanaged<nint, uint, nint*, uint*, int>)ComPtr.Slot(moduleEnum, 7))(moduleEnum, count, p, &fetched);
+            for (int i = 0; i < fetched; i++)
+                into.Add(ids[i]);
+            return hr;
+        }
+        finally
+        {
+            ComPtr.Release(moduleEnum);
+        }
+    }
+
+    public int InitializeCurrentThread() =>
+        ((delegate* unmanaged<nint, int>)ComPtr.Slot(Pointer, 72))(Pointer);
+
+    public int RequestRevert(nint moduleId, uint methodToken, out int status)
+    {
+        int s = 0;
+        int hr = ((delegate* unmanaged<nint, uint, nint*, uint*, int*, int>)ComPtr.Slot(Pointer, 74))(Pointer, 1, &moduleId, &methodToken, &s);
+        status = s;
+        return hr;
+    }
+
+    public int RequestReJITWithInliners(nint moduleId, uint methodToken) =>
+        ((delegate* unmanaged<nint, uint, uint, nint*, uint*, int>)ComPtr.Slot(Pointer, 96))(Pointer, ReJitBlockInlining, 1, &moduleId, &methodToken);
+
+    private static string TrimmedString(char* buffer, uint length, int capacity)
+    {
+        // The length the runtime reports includes the terminating NUL.
+        int n = (int)Math.Min(length, (uint)capacity);
+        while (n > 0 && buffer[n - 1] == '\0')
+            n--;
+        return new string(buffer, 0, n);
+    }
+}

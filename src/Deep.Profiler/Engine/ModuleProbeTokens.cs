@@ -1,0 +1,98 @@
+using Deep.Profiler.Com;
+using Deep.Profiler.Rewriting;
+
+namespace Deep.Profiler.Engine;
+
+/// <summary>
+/// The probe runtime's tokens minted once in one module's metadata: an AssemblyRef to the agent, a TypeRef to
+/// <c>Deep.Agent.Probes.ProbeRuntime</c>, MemberRefs to its methods, and MethodSpecs/TypeSpecs on demand.
+/// Worker thread only.
+/// </summary>
+internal sealed class ModuleProbeTokens : IProbeTokens
+{
+    public const string ProbeRuntimeType = "Deep.Agent.Probes.ProbeRuntime";
+
+    private static readonly byte[] s_enterSig = [0x00, 0x01, ElementType.Boolean, ElementType.I4];
+    private static readonly byte[] s_fireSig = [0x00, 0x01, ElementType.Void, ElementType.I4];
+    private static readonly byte[] s_valueObjectSig = [0x00, 0x02, ElementType.Void, ElementType.Object, ElementType.I4];
+    private static readonly byte[] s_valueSig = [0x10, 0x01, 0x02, ElementType.Void, ElementType.MVar, 0x00, ElementType.I4];
+
+    private readonly ModuleMetadata _metadata;
+    private readonly int _value;
+    private readonly Dictionary<string, int> _methodSpecs = [];
+    private readonly Dictionary<string, int> _typeSpecs = [];
+
+    private ModuleProbeTokens(ModuleMetadata metadata, int enter, int fire, int valueObject, int value)
+    {
+        _metadata = metadata;
+        Enter = enter;
+        Fire = fire;
+        ValueObject = valueObject;
+        _value = value;
+    }
+
+    public ModuleMetadata Metadata => _metadata;
+    public int Enter { get; }
+    public int Fire { get; }
+    public int ValueObject { get; }
+
+    /// <summary>Opens the module's metadata and mints the fixed tokens; throws with the failing step.</summary>
+    public static ModuleProbeTokens Create(CorProfilerInfo info, nint moduleId, string agentAssembly, Version agentVersion)
+    {
+        Check(ModuleMetadata.Open(info, moduleId, out var metadata), "GetModuleMetaData(ofRead|ofWrite)");
+        try
+        {
+            Check(metadata!.DefineAssemblyRef(agentAssembly, agentVersion, out int assemblyRef), "DefineAssemblyRef");
+            Check(metadata.DefineTypeRefByName(assemblyRef, ProbeRuntimeType, out int typeRef), "DefineTypeRefByName");
+            Check(metadata.DefineMemberRef(typeRef, "Enter", s_enterSig, out int enter), "DefineMemberRef(Enter)");
+            Check(metadata.DefineMemberRef(typeRef, "Fire", s_fireSig, out int fire), "DefineMemberRef(Fire)");
+            Check(metadata.DefineMemberRef(typeRef, "ValueObject", s_valueObjectSig, out int valueObject), "DefineMemberRef(ValueObject)");
+            Check(metadata.DefineMemberRef(typeRef, "Value", s_valueSig, out int value), "DefineMemberRef(Value)");
+            Log.Write($"module 0x{moduleId:X}: tokens asm=0x{assemblyRef:X8} type=0x{typeRef:X8} enter=0x{enter:X8} fire=0x{fire:X8} valueObject=0x{valueObject:X8} value=0x{value:X8}");
+            return new ModuleProbeTokens(metadata, enter, fire, valueObject, value);
+        }
+        catch
+        {
+            metadata!.Dispose();
+            throw;
+        }
+    }
+
+    public int ValueOf(byte[] typeBlob)
+    {
+        string key = Convert.ToHexString(typeBlob);
+        if (_methodSpecs.TryGetValue(key, out int token))
+            return token;
+        var instantiation = new byte[typeBlob.Length + 2];
+        instantiation[0] = 0x0A; // IMAGE_CEE_CS_CALLCONV_GENERICINST
+        instantiation[1] = 0x01;
+        typeBlob.CopyTo(instantiation, 2);
+        int hr = _metadata.DefineMethodSpec(_value, instantiation, out token);
+        if (HResults.Failed(hr))
+        {
+            Log.Write($"DefineMethodSpec({key}) failed 0x{hr:X8}: falling back to box + ValueObject");
+            token = 0;
+        }
+        _methodSpecs[key] = token;
+        return token;
+    }
+
+    public int TypeToken(byte[] typeBlob)
+    {
+        // A plain class or struct is named by the TypeDef/TypeRef token inside its blob.
+        if (typeBlob[0] is ElementType.Class or ElementType.ValueType)
+            return SignatureParser.TypeTokenOf(typeBlob);
+        string key = Convert.ToHexString(typeBlob);
+        if (_typeSpecs.TryGetValue(key, out int token))
+            return token;
+        Check(_metadata.GetTokenFromTypeSpec(typeBlob, out token), "GetTokenFromTypeSpec");
+        _typeSpecs[key] = token;
+        return token;
+    }
+
+    private static void Check(int hr, string step)
+    {
+        if (HResults.Failed(hr))
+            throw new InvalidOperationException($"{step} failed (0x{hr:X8})");
+    }
+}

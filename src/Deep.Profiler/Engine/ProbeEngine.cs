@@ -1,0 +1,312 @@
+using System.Runtime.InteropServices;
+using Deep.Profiler.Com;
+using Deep.Profiler.Rewriting;
+using MethodBody = Deep.Profiler.Rewriting.MethodBody;
+
+namespace Deep.Profiler.Engine;
+
+/// <summary>The state of one method's rewritten code; the numbers are the C ABI's.</summary>
+internal enum MethodState
+{
+    Unknown = 0,
+    Requested = 1,
+    Active = 2,
+    Failed = 3,
+    Reverted = 4,
+}
+
+/// <summary>A rewritten body in native memory, handed to the runtime in GetReJITParameters.</summary>
+internal sealed record NativeBody(nint Pointer, int Size);
+
+/// <summary>One method the profiler rewrote (or tried to).</summary>
+internal sealed class MethodEntry(nint moduleId, uint token)
+{
+    public nint ModuleId { get; } = moduleId;
+    public uint Token { get; } = token;
+    public MethodBody? Original { get; set; }
+    public volatile NativeBody? Current;
+    // Bodies replaced by a newer set stay alive until a revert: a ReJIT already under way may still read one.
+    public readonly List<NativeBody> Retired = [];
+    public volatile int State;
+    public volatile int HResult;
+    public volatile string? Message;
+}
+
+/// <summary>
+/// The profiler's engine: the module registry, per-module tokens, and per-method probe sets turned into ReJIT
+/// requests. Everything that calls the profiling API runs on the <see cref="Worker"/>, except what the runtime's
+/// callbacks do on their own thread.
+/// </summary>
+internal static unsafe class ProbeEngine
+{
+    private static readonly object s_methodsLock = new();
+    private static readonly Dictionary<(nint, uint), MethodEntry> s_methods = [];
+    private static readonly Dictionary<nint, ModuleProbeTokens> s_tokens = [];
+
+    public static CorProfilerInfo? Info { get; private set; }
+    public static Worker? Worker { get; private set; }
+    public static ModuleRegistry Modules { get; } = new();
+    public static volatile bool Initialized;
+    public static volatile int InitResult;
+
+    /// <summary>The agent assembly the probe runtime lives in, as the bridge reported it.</summary>
+    public static string AgentAssemblyName { get; set; } = "Deep.Agent";
+    public static Version? AgentVersion { get; set; }
+
+    /// <summary>Called from Initialize / InitializeForAttach with the runtime's info object.</summary>
+    public static int Start(nint infoUnknown, bool attached)
+    {
+        int hr = ComPtr.QueryInterface(infoUnknown, Guids.ICorProfilerInfo10, out nint info10);
+        if (HResults.Failed(hr))
+        {
+            Log.Write($"QueryInterface(ICorProfilerInfo10) failed 0x{hr:X8}: the runtime is too old");
+            InitResult = hr;
+            return hr;
+        }
+        var info = new CorProfilerInfo(info10);
+        hr = info.SetEventMask(CorProfilerInfo.MonitorModuleLoads | CorProfilerInfo.EnableReJit);
+        if (HResults.Failed(hr))
+        {
+            Log.Write($"SetEventMask failed 0x{hr:X8}");
+            InitResult = hr;
+            return hr;
+        }
+        Info = info;
+        Worker = new Worker(info);
+        Worker.Start();
+        if (attached)
+            Worker.Post(EnumerateLoadedModules);
+        Initialized = true;
+        Log.Write($"profiler initialised ({(attached ? "attach" : "startup")})");
+        return HResults.S_OK;
+    }
+
+    /// <summary>Records modules already loaded (after attach, or when a path is not known yet). Worker only.</summary>
+    public static void EnumerateLoadedModules()
+    {
+        var info = Info!;
+        var ids = new List<nint>();
+        info.EnumModules(ids);
+        foreach (var id in ids)
+        {
+            if (Modules.Get(id) is null && ModuleRegistry.Describe(info, id) is { } module)
+                Modules.Add(module);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the probes of one method (worker thread). Returns 0 or an HRESULT, with a message for the agent.
+    /// </summary>
+    public static int SetMethodProbes(string modulePath, uint methodToken, int typeFlags, IReadOnlyList<ProbeRequest> probes, out string? message)
+    {
+        var info = Info!;
+        var module = Modules.FindByPath(modulePath);
+        if (module is null)
+        {
+            EnumerateLoadedModules();
+            module = Modules.FindByPath(modulePath);
+        }
+        if (module is null)
+        {
+            message = $"the module '{modulePath}' is not loaded in this process (as far as the profiler saw)";
+            return HResults.E_INVALIDARG;
+        }
+        if (module.AssemblyName is "System.Private.CoreLib" || string.Equals(module.AssemblyName, AgentAssemblyName, StringComparison.Ordinal))
+        {
+            message = $"methods of {module.AssemblyName} cannot be instrumented";
+            return HResults.E_INVALIDARG;
+        }
+
+        MethodEntry entry;
+        lock (s_methodsLock)
+        {
+            if (!s_methods.TryGetValue((module.Id, methodToken), out entry!))
+                s_methods[(module.Id, methodToken)] = entry = new MethodEntry(module.Id, methodToken);
+        }
+
+        if (probes.Count == 0)
+            return Revert(entry, "probes removed", out message);
+
+        try
+        {
+            if (AgentVersion is null)
+                throw new InvalidOperationException("the agent did not tell the profiler its assembly version (deep_profiler_configure)");
+            entry.Original ??= ReadOriginalBody(info, module.Id, methodToken);
+            var tokens = TokensFor(info, module.Id);
+            var context = ReadContext(tokens.Metadata, methodToken, entry.Original, typeFlags);
+
+            var insertions = new List<ILInsertion>(probes.Count);
+            foreach (var probe in probes)
+                insertions.Add(ProbeCode.Build(probe, context, tokens));
+            var rewritten = ILRewriter.Rewrite(entry.Original, insertions).Body.Encode();
+
+            nint memory = (nint)NativeMemory.Alloc((nuint)rewritten.Length);
+            Marshal.Copy(rewritten, 0, memory, rewritten.Length);
+            var previous = entry.Current;
+            if (previous is not null)
+            {
+                lock (entry.Retired)
+                    entry.Retired.Add(previous);
+            }
+            entry.Current = new NativeBody(memory, rewritten.Length);
+
+            int hr = info.RequestReJITWithInliners(module.Id, methodToken);
+            if (HResults.Failed(hr))
+            {
+                Fail(entry, hr, $"RequestReJITWithInliners failed (0x{hr:X8})");
+                message = entry.Message;
+                return hr;
+            }
+            entry.State = (int)MethodState.Requested;
+            entry.HResult = 0;
+            entry.Message = null;
+            Log.Write($"ReJIT requested: {module.AssemblyName} 0x{methodToken:X8}, {probes.Count} probe(s), body {rewritten.Length} bytes");
+            message = null;
+            return HResults.S_OK;
+        }
+        catch (Exception e)
+        {
+            string why = e is InvalidILException ? "the method cannot be instrumented: " + e.Message : e.Message;
+            Fail(entry, HResults.E_FAIL, why);
+            Revert(entry, why, out _);
+            entry.State = (int)MethodState.Failed;
+            entry.Message = why;
+            message = why;
+            return HResults.E_FAIL;
+        }
+    }
+
+    /// <summary>GetReJITParameters (an application thread, inside the JIT): hand over the prepared body.</summary>
+    public static int OnGetReJITParameters(nint moduleId, uint methodToken, nint functionControl)
+    {
+        MethodEntry? entry;
+        lock (s_methodsLock)
+            s_methods.TryGetValue((moduleId, methodToken), out entry);
+        var body = entry?.Current;
+        if (entry is null || body is null)
+        {
+            Log.Write($"GetReJITParameters for 0x{methodToken:X8} without a prepared body: the original IL is used");
+            return HResults.S_OK;
+        }
+        // ICorProfilerFunctionControl slot 4: SetILFunctionBody(cbNewILMethodHeader, pbNewILMethodHeader)
+        int hr;
+        unsafe
+        {
+            hr = ((delegate* unmanaged<nint, uint, nint, int>)ComPtr.Slot(functionControl, 4))(functionControl, (uint)body.Size, body.Pointer);
+        }
+        if (HResults.Failed(hr))
+        {
+            Fail(entry, hr, $"SetILFunctionBody failed (0x{hr:X8})");
+            Worker?.Post(() => Revert(entry, "SetILFunctionBody failed", out _));
+        }
+        else
+        {
+            entry.State = (int)MethodState.Active;
+        }
+        Log.Write($"GetReJITParameters 0x{methodToken:X8}: SetILFunctionBody hr=0x{hr:X8}");
+        return hr;
+    }
+
+    /// <summary>ReJITError: record it and put the original code back.</summary>
+    public static void OnReJITError(nint moduleId, uint methodToken, int status)
+    {
+        MethodEntry? entry;
+        lock (s_methodsLock)
+            s_methods.TryGetValue((moduleId, methodToken), out entry);
+        Log.Write($"ReJITError 0x{methodToken:X8}: 0x{status:X8}");
+        if (entry is null)
+            return;
+        Fail(entry, status, $"the runtime could not compile the rewritten method (ReJITError 0x{status:X8})");
+        Worker?.Post(() =>
+        {
+            Revert(entry, entry.Message ?? "ReJIT error", out _);
+            entry.State = (int)MethodState.Failed;
+        });
+    }
+
+    public static MethodEntry? FindMethod(string modulePath, uint methodToken)
+    {
+        var module = Modules.FindByPath(modulePath);
+        if (module is null)
+            return null;
+        lock (s_methodsLock)
+            return s_methods.GetValueOrDefault((module.Id, methodToken));
+    }
+
+    private static int Revert(MethodEntry entry, string why, out string? message)
+    {
+        message = null;
+        var current = entry.Current;
+        if (current is null && entry.State != (int)MethodState.Requested && entry.State != (int)MethodState.Active)
+        {
+            entry.State = (int)MethodState.Reverted;
+            return HResults.S_OK;
+        }
+        int hr = Info!.RequestRevert(entry.ModuleId, entry.Token, out int status);
+        Log.Write($"RequestRevert 0x{entry.Token:X8} ({why}): hr=0x{hr:X8} status=0x{status:X8}");
+        if (HResults.Failed(hr) || HResults.Failed(status))
+        {
+            int failed = HResults.Failed(hr) ? hr : status;
+            message = $"RequestRevert failed (0x{failed:X8})";
+            Fail(entry, failed, message);
+            return failed;
+        }
+        entry.Current = null;
+        entry.State = (int)MethodState.Reverted;
+        // The original code is back; no ReJIT of this method can still read the old bodies.
+        lock (entry.Retired)
+        {
+            if (current is not null)
+                entry.Retired.Add(current);
+            foreach (var b in entry.Retired)
+            {
+                unsafe
+                {
+                    NativeMemory.Free((void*)b.Pointer);
+                }
+            }
+            entry.Retired.Clear();
+        }
+        return HResults.S_OK;
+    }
+
+    private static void Fail(MethodEntry entry, int hr, string message)
+    {
+        entry.State = (int)MethodState.Failed;
+        entry.HResult = hr;
+        entry.Message = message;
+        Log.Write($"method 0x{entry.Token:X8} failed: {message}");
+    }
+
+    private static unsafe MethodBody ReadOriginalBody(CorProfilerInfo info, nint moduleId, uint methodToken)
+    {
+        int hr = info.GetILFunctionBody(moduleId, methodToken, out byte* header, out uint size);
+        if (HResults.Failed(hr) || header == null)
+            throw new InvalidOperationException($"GetILFunctionBody failed (0x{hr:X8}): the method has no IL body (abstract, extern or runtime-implemented?)");
+        return MethodBody.Parse(new ReadOnlySpan<byte>(header, (int)size));
+    }
+
+    private static ModuleProbeTokens TokensFor(CorProfilerInfo info, nint moduleId)
+    {
+        if (!s_tokens.TryGetValue(moduleId, out var tokens))
+            s_tokens[moduleId] = tokens = ModuleProbeTokens.Create(info, moduleId, AgentAssemblyName, AgentVersion!);
+        return tokens;
+    }
+
+    private static MethodContext ReadContext(ModuleMetadata metadata, uint methodToken, MethodBody body, int typeFlags)
+    {
+        int hr = metadata.GetMethodProps((int)methodToken, out int declaringType, out byte[] signature);
+        if (HResults.Failed(hr))
+            throw new InvalidOperationException($"GetMethodProps failed (0x{hr:X8})");
+        var sig = SignatureParser.ParseMethod(signature);
+        IReadOnlyList<SigType> locals = [];
+        if (body.LocalVarSigToken != 0)
+        {
+            hr = metadata.GetSigFromToken(body.LocalVarSigToken, out byte[] localSig);
+            if (HResults.Failed(hr))
+                throw new InvalidOperationException($"GetSigFromToken(locals) failed (0x{hr:X8})");
+            locals = SignatureParser.ParseLocals(localSig);
+        }
+        return new MethodContext(sig, locals, declaringType, (typeFlags & 1) != 0, (typeFlags >> 8) & 0xFF);
+    }
+}

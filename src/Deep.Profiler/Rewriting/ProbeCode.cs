@@ -1,0 +1,217 @@
+using System.Buffers.Binary;
+
+namespace Deep.Profiler.Rewriting;
+
+/// <summary>Where a probe slot's value comes from (the numbers are the C ABI's, see probe-abi.md).</summary>
+internal enum SlotSourceKind
+{
+    /// <summary><c>this</c> (IL argument 0 of an instance method).</summary>
+    This = 0,
+    /// <summary>An IL argument by number (0 is <c>this</c> in instance methods).</summary>
+    Argument = 1,
+    /// <summary>A local variable slot.</summary>
+    Local = 2,
+}
+
+/// <summary>One value a probe captures.</summary>
+internal readonly record struct ProbeSlotRequest(SlotSourceKind Kind, int Index);
+
+/// <summary>One probe: its id, where it goes, and what it captures, in slot order.</summary>
+internal sealed record ProbeRequest(int ProbeId, int ILOffset, IReadOnlyList<ProbeSlotRequest> Slots);
+
+/// <summary>What the rewritten method looks like from inside: its signature, locals and declaring type.</summary>
+/// <param name="Signature">The method's signature.</param>
+/// <param name="Locals">The local variable types (empty when the method has none).</param>
+/// <param name="DeclaringTypeToken">The TypeDef of the declaring type (for a struct's <c>this</c>).</param>
+/// <param name="DeclaringTypeIsValueType">The declaring type is a struct: <c>this</c> is a byref.</param>
+/// <param name="DeclaringTypeGenericArity">The declaring type's generic parameter count.</param>
+internal sealed record MethodContext(MethodSig Signature, IReadOnlyList<SigType> Locals, int DeclaringTypeToken, bool DeclaringTypeIsValueType, int DeclaringTypeGenericArity);
+
+/// <summary>Metadata tokens the probe code needs, minted in the method's module.</summary>
+internal interface IProbeTokens
+{
+    /// <summary>MemberRef of <c>ProbeRuntime.Enter(int32):bool</c>.</summary>
+    int Enter { get; }
+    /// <summary>MemberRef of <c>ProbeRuntime.Fire(int32):void</c>.</summary>
+    int Fire { get; }
+    /// <summary>MemberRef of <c>ProbeRuntime.ValueObject(object,int32):void</c>.</summary>
+    int ValueObject { get; }
+    /// <summary>MethodSpec of <c>ProbeRuntime.Value&lt;T&gt;</c> for the type blob, or 0 when none can be made.</summary>
+    int ValueOf(byte[] typeBlob);
+    /// <summary>A TypeDef/TypeRef/TypeSpec token for the type blob (for <c>ldobj</c> and <c>box</c>).</summary>
+    int TypeToken(byte[] typeBlob);
+}
+
+/// <summary>
+/// Builds the stack-neutral IL of a line probe (probe-abi.md §1):
+/// <c>ldc.i4 P; call Enter; brfalse SKIP; (load v; ldc.i4 slot; call Value&lt;T&gt;)*; ldc.i4 P; call Fire; SKIP:</c>.
+/// </summary>
+internal static class ProbeCode
+{
+    /// <summary>The most stack slots the probe code uses on top of what is there: a value and its slot number.</summary>
+    public const int StackNeed = 2;
+
+    private static readonly byte[] s_objectBlob = [ElementType.Object];
+    private static readonly byte[] s_nativeUIntBlob = [ElementType.U];
+
+    /// <summary>Builds the insertion for one probe; throws <see cref="InvalidILException"/> for a slot it cannot load.</summary>
+    public static ILInsertion Build(ProbeRequest probe, MethodContext method, IProbeTokens tokens)
+    {
+        var il = new List<byte>(32 + probe.Slots.Count * 16);
+        Emit(il, 0x20, probe.ProbeId);          // ldc.i4 P
+        Emit(il, 0x28, tokens.Enter);           // call Enter
+        il.Add(0x39);                           // brfalse <to the end of this code>
+        int displacementAt = il.Count;
+        il.AddRange(new byte[4]);
+        int afterBranch = il.Count;
+
+        for (int slot = 0; slot < probe.Slots.Count; slot++)
+            EmitSlot(il, probe.Slots[slot], slot, method, tokens);
+
+        Emit(il, 0x20, probe.ProbeId);          // ldc.i4 P
+        Emit(il, 0x28, tokens.Fire);            // call Fire
+        var code = il.ToArray();
+        BinaryPrimitives.WriteInt32LittleEndian(code.AsSpan(displacementAt), code.Length - afterBranch);
+        return new ILInsertion(probe.ILOffset, code, StackNeed);
+    }
+
+    private static void EmitSlot(List<byte> il, ProbeSlotRequest request, int slot, MethodContext method, IProbeTokens tokens)
+    {
+        var sig = method.Signature;
+        SigType type;
+        switch (request.Kind)
+        {
+            case SlotSourceKind.This:
+            case SlotSourceKind.Argument when request.Index == 0 && sig.HasThis && !sig.ExplicitThis:
+                if (!sig.HasThis)
+                    throw new InvalidILException($"slot {slot}: a static method has no 'this'");
+                type = ThisType(method);
+                EmitArgLoad(il, 0);
+                break;
+            case SlotSourceKind.Argument:
+            {
+                int parameter = request.Index - (sig.HasThis && !sig.ExplicitThis ? 1 : 0);
+                if (request.Index < 0 || parameter < 0 || parameter >= sig.Parameters.Count)
+                    throw new InvalidILException($"slot {slot}: argument {request.Index} does not exist (the method has {sig.Parameters.Count} parameters{(sig.HasThis ? " and 'this'" : "")})");
+                type = sig.Parameters[parameter];
+                EmitArgLoad(il, request.Index);
+                break;
+            }
+            case SlotSourceKind.Local:
+                if (request.Index < 0 || request.Index >= method.Locals.Count)
+                    throw new InvalidILException($"slot {slot}: local {request.Index} does not exist (the method has {method.Locals.Count} locals)");
+                type = method.Locals[request.Index];
+                EmitLocalLoad(il, request.Index);
+                break;
+            default:
+                throw new InvalidILException($"slot {slot}: unknown source kind {(int)request.Kind}");
+        }
+
+        if (type.Element == ElementType.TypedByRef)
+            throw new InvalidILException($"slot {slot}: a TypedReference cannot be captured");
+
+        byte[] valueBlob;
+        if (type.IsByRef)
+        {
+            // A managed pointer: load what it points to, so the probe sees the value and not an address.
+            byte? ldind = LdindFor(type);
+            if (ldind is { } op)
+                il.Add(op);
+            else
+                Emit(il, 0x71, tokens.TypeToken(type.Blob)); // ldobj T
+        }
+        valueBlob = type.IsReference ? s_objectBlob
+            : type.Element is ElementType.Ptr or ElementType.FnPtr ? s_nativeUIntBlob
+            : type.Blob;
+
+        Emit(il, 0x20, slot);                   // ldc.i4 slot
+        if (valueBlob == s_objectBlob)
+        {
+            Emit(il, 0x28, tokens.ValueObject); // a reference is handed over as it is
+            return;
+        }
+        int valueMethod = tokens.ValueOf(valueBlob);
+        if (valueMethod != 0)
+        {
+            Emit(il, 0x28, valueMethod);        // call Value<T>
+            return;
+        }
+        // No instantiation could be made: box the value (under the slot number) and hand it over as an object.
+        il.RemoveRange(il.Count - 5, 5);
+        Emit(il, 0x8C, tokens.TypeToken(valueBlob)); // box T
+        Emit(il, 0x20, slot);
+        Emit(il, 0x28, tokens.ValueObject);
+    }
+
+    private static SigType ThisType(MethodContext method)
+    {
+        if (!method.DeclaringTypeIsValueType)
+            return new SigType(s_objectBlob, false, false);
+        // `this` of a struct is a byref to the struct; in a generic struct it is the open instantiation.
+        var typeRef = SignatureParser.EncodeTypeDefOrRef(method.DeclaringTypeToken);
+        var blob = new List<byte>();
+        if (method.DeclaringTypeGenericArity == 0)
+        {
+            blob.Add(ElementType.ValueType);
+            blob.AddRange(typeRef);
+        }
+        else
+        {
+            blob.Add(ElementType.GenericInst);
+            blob.Add(ElementType.ValueType);
+            blob.AddRange(typeRef);
+            blob.AddRange(SignatureParser.EncodeCompressed(method.DeclaringTypeGenericArity));
+            for (int i = 0; i < method.DeclaringTypeGenericArity; i++)
+            {
+                blob.Add(ElementType.Var);
+                blob.AddRange(SignatureParser.EncodeCompressed(i));
+            }
+        }
+        return new SigType(blob.ToArray(), true, false);
+    }
+
+    private static byte? LdindFor(SigType type) => type.Element switch
+    {
+        ElementType.Boolean or ElementType.U1 => 0x47,      // ldind.u1
+        ElementType.I1 => 0x46,                             // ldind.i1
+        ElementType.Char or ElementType.U2 => 0x49,         // ldind.u2
+        ElementType.I2 => 0x48,                             // ldind.i2
+        ElementType.I4 => 0x4A,                             // ldind.i4
+        ElementType.U4 => 0x4B,                             // ldind.u4
+        ElementType.I8 or ElementType.U8 => 0x4C,           // ldind.i8
+        ElementType.R4 => 0x4E,                             // ldind.r4
+        ElementType.R8 => 0x4F,                             // ldind.r8
+        ElementType.I or ElementType.U or ElementType.Ptr or ElementType.FnPtr => 0x4D, // ldind.i
+        _ when type.IsReference => 0x50,                    // ldind.ref
+        _ => null,                                          // structs and generic parameters: ldobj
+    };
+
+    private static void EmitArgLoad(List<byte> il, int index)
+    {
+        if (index <= 3)
+            il.Add((byte)(0x02 + index));       // ldarg.0..3
+        else if (index <= 255)
+            il.AddRange([0x0E, (byte)index]);   // ldarg.s
+        else
+            il.AddRange([0xFE, 0x09, (byte)index, (byte)(index >> 8)]); // ldarg
+    }
+
+    private static void EmitLocalLoad(List<byte> il, int index)
+    {
+        if (index <= 3)
+            il.Add((byte)(0x06 + index));       // ldloc.0..3
+        else if (index <= 255)
+            il.AddRange([0x11, (byte)index]);   // ldloc.s
+        else
+            il.AddRange([0xFE, 0x0C, (byte)index, (byte)(index >> 8)]); // ldloc
+    }
+
+    private static void Emit(List<byte> il, byte opcode, int operand)
+    {
+        il.Add(opcode);
+        il.Add((byte)operand);
+        il.Add((byte)(operand >> 8));
+        il.Add((byte)(operand >> 16));
+        il.Add((byte)(operand >> 24));
+    }
+}

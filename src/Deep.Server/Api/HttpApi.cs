@@ -1,0 +1,320 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Deep.Server.Polling;
+using Deep.Server.Security;
+using Deep.Server.Storage;
+using Deepproto.Proto.Common.V1;
+using Deepproto.Proto.Tracepoint.V1;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Deep.Server.Api;
+
+/// <summary>
+/// The DEEP server's HTTP API (same paths and protobuf JSON, so DEEP's tools can point at this server), plus what
+/// people and scripts need beyond it: the created tracepoint in the answer, snapshots listed by tracepoint, and 400s
+/// that say what is wrong.
+/// </summary>
+internal sealed class HttpApi(TracepointRegistry registry, PollService polls, SnapshotStore snapshots, RequestGate gate)
+{
+    private const string TenantItem = "deep.tenant";
+    private const int MaxListLimit = 1000;
+
+    public void Map(WebApplication app)
+    {
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal), branch => branch.Use(GateAsync));
+        app.MapGet("/api/echo", (HttpContext c) => Json(c, 200, "{\"ok\":true}"));
+        app.MapGet("/api/tracepoints", GetTracepointsAsync);
+        app.MapPost("/api/tracepoints", CreateTracepointAsync);
+        app.MapDelete("/api/tracepoints/{id}", DeleteTracepoint);
+        app.MapGet("/api/snapshots/{id}", GetSnapshot);
+        app.MapGet("/api/snapshots", ListSnapshots);
+        app.MapGet("/api/search", Search);
+        app.Map("/api/{**rest}", (HttpContext c) => Error(c, 404, $"no such API: {c.Request.Method} {c.Request.Path}"));
+    }
+
+    private async Task GateAsync(HttpContext context, RequestDelegate next)
+    {
+        if (gate.CheckAuthorization(context.Request) is { } authError)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await Error(context, 401, authError).ConfigureAwait(false);
+            return;
+        }
+        var tenant = gate.ResolveTenant(context.Request, out var tenantError);
+        if (tenant is null)
+        {
+            await Error(context, 401, tenantError!).ConfigureAwait(false);
+            return;
+        }
+        context.Items[TenantItem] = tenant;
+        await next(context).ConfigureAwait(false);
+    }
+
+    private static string Tenant(HttpContext context) => (string)context.Items[TenantItem]!;
+
+    private async Task GetTracepointsAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        List<KeyValue>? resource = null;
+        foreach (var (key, values) in query)
+        {
+            if (key is "ts" or "hash") continue;
+            resource ??= new List<KeyValue>();
+            resource.Add(new KeyValue { Key = key, Value = new AnyValue { StringValue = values.ToString() } });
+        }
+        var response = await polls.PollAsync(Tenant(context), query["hash"].ToString(), resource, TimeSpan.Zero, context.RequestAborted).ConfigureAwait(false);
+        if (response.ResponseType == Deepproto.Proto.Poll.V1.ResponseType.NoChange)
+        {
+            // Unlike the gRPC answer, the JSON one always lists the tracepoints: people and scripts read it.
+            var (all, _) = registry.Current(Tenant(context));
+            response.Response.AddRange(Targeting.Select(all, resource));
+        }
+        await Json(context, 200, ProtoJson.Formatter.Format(response)).ConfigureAwait(false);
+    }
+
+    private async Task CreateTracepointAsync(HttpContext context)
+    {
+        string body;
+        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        string tracepointJson;
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                await Error(context, 400, "the body must be a JSON object: {\"tracepoint\": {...}}").ConfigureAwait(false);
+                return;
+            }
+            if (!doc.RootElement.TryGetProperty("tracepoint", out var tp) || tp.ValueKind != JsonValueKind.Object)
+            {
+                await Error(context, 400, "the body has no \"tracepoint\" object: send {\"tracepoint\": {\"path\": \"File.cs\", \"lineNumber\": 42}}").ConfigureAwait(false);
+                return;
+            }
+            tracepointJson = tp.GetRawText();
+        }
+        catch (JsonException ex)
+        {
+            await Error(context, 400, "the body is not valid JSON: " + ex.Message).ConfigureAwait(false);
+            return;
+        }
+
+        TracePointConfig config;
+        try
+        {
+            config = ProtoJson.Parser.Parse<TracePointConfig>(tracepointJson);
+        }
+        catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidJsonException or FormatException)
+        {
+            await Error(context, 400, "the tracepoint is not valid: " + ex.Message).ConfigureAwait(false);
+            return;
+        }
+        if (TracepointValidator.Validate(config) is { } problem)
+        {
+            await Error(context, 400, problem).ConfigureAwait(false);
+            return;
+        }
+        var created = registry.Add(Tenant(context), config);
+        await Json(context, 200, "{\"tracepoint\":" + ProtoJson.Formatter.Format(created) + "}").ConfigureAwait(false);
+    }
+
+    private Task DeleteTracepoint(HttpContext context, string id)
+        => registry.Remove(Tenant(context), id)
+            ? Json(context, 200, "{}")
+            : Error(context, 404, $"no tracepoint with id '{id}' (list them with GET /api/tracepoints)");
+
+    private Task GetSnapshot(HttpContext context, string id)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromHexString(id);
+        }
+        catch (FormatException)
+        {
+            return Error(context, 400, $"'{id}' is not a snapshot id: give the 32 hex digits of its 16 bytes");
+        }
+        var data = snapshots.Get(Tenant(context), bytes);
+        if (data is null) return Error(context, 404, $"no snapshot with id {id.ToLowerInvariant()}");
+        var accept = context.Request.Headers.Accept.ToString();
+        if (accept.Contains("application/protobuf", StringComparison.OrdinalIgnoreCase)
+            || accept.Contains("application/x-protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.ContentType = "application/protobuf";
+            return context.Response.Body.WriteAsync(data, context.RequestAborted).AsTask();
+        }
+        return Json(context, 200, ProtoJson.Formatter.Format(Snapshot.Parser.ParseFrom(data)));
+    }
+
+    private Task ListSnapshots(HttpContext context)
+    {
+        var query = context.Request.Query;
+        if (ParseLimit(query["limit"], 20) is not { } limit)
+            return Error(context, 400, $"limit '{query["limit"]}' must be a whole number from 1 to {MaxListLimit}");
+        var tracepoint = query["tracepoint"].ToString();
+        var rows = snapshots.List(Tenant(context), tracepoint.Length == 0 ? null : tracepoint, limit);
+        var sb = new StringBuilder("{\"snapshots\":[");
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(ProtoJson.Formatter.Format(Snapshot.Parser.ParseFrom(rows[i])));
+        }
+        sb.Append("]}");
+        return Json(context, 200, sb.ToString());
+    }
+
+    private Task Search(HttpContext context)
+    {
+        var query = context.Request.Query;
+        if (ParseLimit(query["limit"], 20) is not { } limit)
+            return Error(context, 400, $"limit '{query["limit"]}' must be a whole number from 1 to {MaxListLimit}");
+        long? start = null, end = null;
+        if (query["start"].ToString() is { Length: > 0 } s)
+        {
+            if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return Error(context, 400, $"start '{s}' must be unix seconds");
+            start = v * 1_000_000_000;
+        }
+        if (query["end"].ToString() is { Length: > 0 } e)
+        {
+            if (!long.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return Error(context, 400, $"end '{e}' must be unix seconds");
+            // The whole last second counts.
+            end = v * 1_000_000_000 + 999_999_999;
+        }
+        Dictionary<string, string> tags;
+        try
+        {
+            tags = Logfmt.Parse(query["tags"].ToString());
+        }
+        catch (FormatException ex)
+        {
+            return Error(context, 400, "tags: " + ex.Message);
+        }
+        tags.Remove("service.name", out var service);
+        Func<byte[], bool>? filter = null;
+        if (tags.Count > 0)
+        {
+            filter = data =>
+            {
+                var snapshot = Snapshot.Parser.ParseFrom(data);
+                foreach (var (key, value) in tags)
+                {
+                    if (!HasAttribute(snapshot.Resource, key, value) && !HasAttribute(snapshot.Attributes, key, value)) return false;
+                }
+                return true;
+            };
+        }
+        var rows = snapshots.Search(Tenant(context), service, start, end, limit, filter);
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("snapshots");
+            foreach (var r in rows)
+            {
+                json.WriteStartObject();
+                json.WriteString("snapshotID", Convert.ToHexStringLower(r.Id));
+                json.WriteString("tracepointID", r.TracepointId);
+                json.WriteString("serviceName", r.ServiceName);
+                json.WriteString("filePath", r.FilePath);
+                json.WriteNumber("lineNo", r.LineNo);
+                json.WriteString("startTimeUnixNano", ((ulong)r.TsNanos).ToString(CultureInfo.InvariantCulture));
+                json.WriteString("durationNano", ((ulong)r.DurationNanos).ToString(CultureInfo.InvariantCulture));
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Json(context, 200, Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private static bool HasAttribute(IEnumerable<KeyValue> attributes, string key, string value)
+    {
+        foreach (var kv in attributes)
+        {
+            if (kv.Key != key || kv.Value is null) continue;
+            var text = kv.Value.ValueCase switch
+            {
+                AnyValue.ValueOneofCase.StringValue => kv.Value.StringValue,
+                AnyValue.ValueOneofCase.IntValue => kv.Value.IntValue.ToString(CultureInfo.InvariantCulture),
+                AnyValue.ValueOneofCase.BoolValue => kv.Value.BoolValue ? "true" : "false",
+                AnyValue.ValueOneofCase.DoubleValue => kv.Value.DoubleValue.ToString(CultureInfo.InvariantCulture),
+                _ => null,
+            };
+            if (text == value) return true;
+        }
+        return false;
+    }
+
+    private static int? ParseLimit(Microsoft.Extensions.Primitives.StringValues raw, int fallback)
+    {
+        var text = raw.ToString();
+        if (text.Length == 0) return fallback;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= MaxListLimit ? v : null;
+    }
+
+    internal static Task Json(HttpContext context, int status, string json)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return context.Response.WriteAsync(json, context.RequestAborted);
+    }
+
+    internal static Task Error(HttpContext context, int status, string message)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteString("error", message);
+            json.WriteEndObject();
+        }
+        return Json(context, status, Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}
+
+/// <summary>The <c>tags</c> search parameter: logfmt pairs such as <c>service.name="shop" env=prod</c>.</summary>
+internal static class Logfmt
+{
+    public static Dictionary<string, string> Parse(string text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var i = 0;
+        while (true)
+        {
+            while (i < text.Length && char.IsWhiteSpace(text[i])) i++;
+            if (i >= text.Length) return result;
+            var keyStart = i;
+            while (i < text.Length && text[i] != '=' && !char.IsWhiteSpace(text[i])) i++;
+            var key = text[keyStart..i];
+            if (i >= text.Length || text[i] != '=') throw new FormatException($"'{key}' has no value: write key=value or key=\"value\"");
+            i++;
+            string value;
+            if (i < text.Length && text[i] == '"')
+            {
+                var sb = new StringBuilder();
+                i++;
+                while (i < text.Length && text[i] != '"')
+                {
+                    if (text[i] == '\\' && i + 1 < text.Length) i++;
+                    sb.Append(text[i++]);
+                }
+                if (i >= text.Length) throw new FormatException($"the value of '{key}' has no closing quote");
+                i++;
+                value = sb.ToString();
+            }
+            else
+            {
+                var valueStart = i;
+                while (i < text.Length && !char.IsWhiteSpace(text[i])) i++;
+                value = text[valueStart..i];
+            }
+            result[key] = value;
+        }
+    }
+}

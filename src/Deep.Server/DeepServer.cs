@@ -1,0 +1,208 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Deep.Server.Api;
+using Deep.Server.Grpc;
+using Deep.Server.Polling;
+using Deep.Server.Security;
+using Deep.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Deep.Server;
+
+/// <summary>
+/// The embedded DEEP server: the agent-facing gRPC port (polls and snapshots) and the HTTP API port, over one SQLite
+/// database. Start it with <see cref="StartAsync"/>; dispose it to stop (in-flight sends are committed first).
+/// </summary>
+public sealed class DeepServer : IAsyncDisposable
+{
+    private const string GrpcConnectionMarker = "deep.grpc";
+
+    private readonly WebApplication _app;
+    private readonly SnapshotWriter _writer;
+    private readonly RetentionService _retention;
+    private readonly CancellationTokenSource _stopping;
+    private int _disposed;
+
+    private DeepServer(WebApplication app, SnapshotWriter writer, RetentionService retention, CancellationTokenSource stopping,
+        DeepDatabase database, SnapshotStore snapshots, Uri grpc, Uri http)
+    {
+        _app = app;
+        _writer = writer;
+        _retention = retention;
+        _stopping = stopping;
+        Database = database;
+        Snapshots = snapshots;
+        GrpcAddress = grpc;
+        HttpAddress = http;
+    }
+
+    /// <summary>Where agents connect (e.g. <c>http://127.0.0.1:43315</c>).</summary>
+    public Uri GrpcAddress { get; }
+
+    /// <summary>Where the HTTP API and the web UI are (e.g. <c>http://127.0.0.1:3300</c>).</summary>
+    public Uri HttpAddress { get; }
+
+    /// <summary>The SQLite database file.</summary>
+    public string DatabasePath => Database.FilePath;
+
+    internal DeepDatabase Database { get; }
+
+    internal SnapshotStore Snapshots { get; }
+
+    internal RetentionService Retention => _retention;
+
+    /// <summary>Opens (or creates and migrates) the database and starts listening on both ports.</summary>
+    /// <exception cref="ArgumentException">The options are inconsistent (the message says which).</exception>
+    /// <exception cref="IOException">A port is taken.</exception>
+    public static async Task<DeepServer> StartAsync(DeepServerOptions options, ILoggerProvider? logging = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+
+        X509Certificate2? certificate = null;
+        if (options.TlsCertPath is not null)
+        {
+            try
+            {
+                certificate = X509Certificate2.CreateFromPemFile(options.TlsCertPath, options.TlsKeyPath);
+            }
+            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                throw new ArgumentException($"the TLS certificate or key could not be read: {ex.Message}", ex);
+            }
+        }
+
+        var database = new DeepDatabase(options.DataDirectory);
+        database.Migrate();
+        var tracepoints = new TracepointStore(database);
+        var snapshots = new SnapshotStore(database);
+        var registry = new TracepointRegistry(tracepoints);
+        var gate = new RequestGate(options.ApiKey, options.Multitenant);
+        var stopping = new CancellationTokenSource();
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        if (logging is not null) builder.Logging.AddProvider(logging);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // The caller (the CLI, a test) owns signals and decides when to stop.
+        builder.Services.AddSingleton<IHostLifetime, CallerOwnedLifetime>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = Math.Max(options.MaxSnapshotBytes + 1024L, 8L * 1024 * 1024);
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            var address = ParseListen(options.Listen);
+            kestrel.Listen(address, options.GrpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (certificate is not null) listen.UseHttps(certificate);
+                listen.Use(next => connection =>
+                {
+                    connection.Items[GrpcConnectionMarker] = true;
+                    return next(connection);
+                });
+            });
+            kestrel.Listen(address, options.HttpPort, listen =>
+            {
+                listen.Protocols = certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+                if (certificate is not null) listen.UseHttps(certificate);
+            });
+        });
+        builder.Services.AddRouting();
+
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Deep.Server");
+        var writer = new SnapshotWriter(database, logger);
+        var retention = new RetentionService(snapshots, options.Retention, options.MaxSnapshots, options.RetentionInterval, logger);
+        var polls = new PollService(registry);
+        var grpc = new GrpcEndpoint(polls, writer, gate, options, stopping.Token, logger);
+
+        // Requests on the gRPC port never reach the HTTP pipeline, and the other way round.
+        app.Use((context, next) =>
+            context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(GrpcConnectionMarker) == true
+                ? grpc.HandleAsync(context)
+                : next(context));
+
+        var webRoot = options.WebRoot ?? Path.Combine(AppContext.BaseDirectory, "Ui", "wwwroot");
+        if (Directory.Exists(webRoot) && Directory.EnumerateFileSystemEntries(webRoot).Any())
+        {
+            var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        }
+        app.UseRouting();
+        new HttpApi(registry, polls, snapshots, gate).Map(app);
+
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+            await retention.DisposeAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"could not listen on {options.Listen} ports {options.GrpcPort} and {options.HttpPort}: {ex.Message} (is another server running? choose other ports with --grpc-port/--http-port)", ex);
+        }
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a.Replace("[::]", "localhost", StringComparison.Ordinal))).ToList();
+        var scheme = certificate is null ? "http" : "https";
+        var host = options.Listen is "0.0.0.0" or "*" ? "127.0.0.1" : options.Listen.Contains(':', StringComparison.Ordinal) ? $"[{options.Listen}]" : options.Listen;
+        // Kestrel lists the endpoints in the order they were added: gRPC first.
+        var grpcUri = new Uri($"{scheme}://{host}:{addresses[0].Port}");
+        var httpUri = new Uri($"{scheme}://{host}:{addresses[1].Port}");
+        return new DeepServer(app, writer, retention, stopping, database, snapshots, grpcUri, httpUri);
+    }
+
+    private static IPAddress ParseListen(string listen) => listen switch
+    {
+        "*" => IPAddress.Any,
+        "localhost" => IPAddress.Loopback,
+        _ => IPAddress.Parse(listen),
+    };
+
+    /// <summary>
+    /// Stops cleanly: releases waiting long polls, stops accepting calls, lets in-flight calls finish, commits every
+    /// queued snapshot, and closes the database.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            try
+            {
+                await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // In-flight calls that did not finish in time are cut; queued snapshots are still committed below.
+            }
+        }
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        await _retention.DisposeAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    private sealed class CallerOwnedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,270 @@
+using System.Reflection;
+using Deep.Agent.Instrumentation;
+using Deep.Agent.Native;
+using Deep.Agent.Probes;
+using Deep.Agent.Symbols;
+using Deep.Agent.Tests.Symbols;
+
+namespace Deep.Agent.Tests.Instrumentation;
+
+// The engine's bookkeeping with the real symbols and the real probe runtime. The profiler cannot run inside a test
+// process that was not started with it, so the rewriter here records what the engine asks of it; the integration
+// tests run the same engine against the real profiler.
+public sealed class ProfilerEngineTests : IDisposable
+{
+    private const string Sample = "Symbols/SymbolsSample.cs";
+    private static int s_nextProbe = 40_000;
+
+    private readonly SymbolIndex _symbols = new();
+    private readonly RecordingRewriter _rewriter = new();
+    private readonly ProbeStatusRegistry _status = new();
+    private readonly ProfilerEngine _engine;
+
+    public ProfilerEngineTests()
+    {
+        _symbols.Add(typeof(ProfilerEngineTests).Assembly);
+        _engine = new ProfilerEngine(_symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+    }
+
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _symbols.Dispose();
+    }
+
+    private static int NextProbeId() => Interlocked.Increment(ref s_nextProbe);
+
+    private static int Line(string marker) => SourceMarkers.Line(Sample, marker);
+
+    private static ProbeLocation At(string path, int line, ProbeStage stage = ProbeStage.LineStart) =>
+        new(NextProbeId(), path, line, null, null, stage);
+
+    private async Task<ProbeStatus> InstallAsync(ProbeLocation location)
+    {
+        _engine.Install(location);
+        await _engine.WhenIdleAsync();
+        return _status.Get(location.ProbeId)!;
+    }
+
+    private ResolvedLine Resolve(int line) => _symbols.Resolve(Sample, line).Line!;
+
+    private static MethodInfo Sum => typeof(SymbolsSample).GetMethod(nameof(SymbolsSample.Sum))!;
+
+    [Fact]
+    public async Task A_line_is_bound_in_the_probe_runtime_before_the_profiler_rewrites_its_method()
+    {
+        var location = At(Sample, Line("loop-body"));
+
+        var status = await InstallAsync(location);
+
+        var call = Assert.Single(_rewriter.Calls);
+        Assert.Equal(Sum, call.Method);
+        Assert.True(call.BoundAtCall.Single(), "the probe was not bound when the profiler was asked");
+        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Equal("Deep.Agent.Tests.Symbols.SymbolsSample.Sum", status.Method);
+        Assert.Equal(Line("loop-body"), status.LineUsed);
+        Assert.True(ProbeRuntime.IsBound(location.ProbeId));
+    }
+
+    [Fact]
+    public async Task The_insertion_carries_the_line_offset_and_where_each_value_lives()
+    {
+        var location = At(Sample, Line("loop-body"));
+        var resolved = Resolve(Line("loop-body"));
+        var expected = FrameLayoutBuilder.Build(resolved, resolved.ILOffset).Values.Select(v => new SlotSource(v.Slot.Kind, v.Index));
+
+        await InstallAsync(location);
+
+        var insertion = Assert.Single(_rewriter.Calls.Single().Insertions);
+        Assert.Equal(location.ProbeId, insertion.ProbeId);
+        Assert.Equal(resolved.ILOffset, insertion.ILOffset);
+        Assert.Equal(expected, insertion.Slots);
+        Assert.Equal(new SlotSource(SlotKind.This, 0), insertion.Slots[0]);
+        Assert.Equal(new SlotSource(SlotKind.Argument, 1), insertion.Slots[1]);
+    }
+
+    [Fact]
+    public async Task Two_probes_in_one_method_are_sent_together_and_removing_them_restores_the_method()
+    {
+        var first = At(Sample, Line("loop-body"));
+        var second = At(Sample, Line("after-comment"));
+        await InstallAsync(first);
+        await InstallAsync(second);
+
+        Assert.Equal([first.ProbeId, second.ProbeId], _rewriter.Calls[^1].Insertions.Select(i => i.ProbeId));
+
+        _engine.Remove(first.ProbeId);
+        await _engine.WhenIdleAsync();
+        Assert.Equal([second.ProbeId], _rewriter.Calls[^1].Insertions.Select(i => i.ProbeId));
+        Assert.False(ProbeRuntime.IsBound(first.ProbeId));
+
+        _engine.Remove(second.ProbeId);
+        await _engine.WhenIdleAsync();
+        Assert.Equal(Sum, _rewriter.Calls[^1].Method);
+        Assert.Empty(_rewriter.Calls[^1].Insertions); // empty set = the original code
+        Assert.Equal(ProbeState.Removed, _status.Get(second.ProbeId)!.State);
+        Assert.False(ProbeRuntime.IsBound(second.ProbeId));
+    }
+
+    [Fact]
+    public async Task A_comment_line_installs_at_the_next_line_and_the_status_says_so()
+    {
+        var status = await InstallAsync(At(Sample, Line("comment-in-loop")));
+
+        Assert.Equal(Line("after-comment"), status.LineUsed);
+        Assert.Contains($"using line {Line("after-comment")}", status.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Line_end_probes_where_the_next_line_begins()
+    {
+        var status = await InstallAsync(At(Sample, Line("loop-body"), ProbeStage.LineEnd));
+
+        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Equal(Resolve(Line("frame-line")).ILOffset, status.ILOffset);
+    }
+
+    [Fact]
+    public async Task Line_end_on_a_line_that_returns_is_an_error_that_suggests_line_start()
+    {
+        var status = await InstallAsync(At(Sample, Line("expression-bodied"), ProbeStage.LineCapture));
+
+        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Contains("line_start", status.Detail, StringComparison.Ordinal);
+        Assert.Empty(_rewriter.Calls);
+    }
+
+    [Fact]
+    public async Task A_file_that_no_assembly_has_stays_pending_until_an_assembly_with_it_loads()
+    {
+        using var symbols = new SymbolIndex();
+        using var engine = new ProfilerEngine(symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+        var location = At(Sample, Line("loop-body"));
+
+        engine.Install(location);
+        await engine.WhenIdleAsync();
+        Assert.Equal(ProbeState.Pending, _status.Get(location.ProbeId)!.State);
+        Assert.Contains("pending", _status.Get(location.ProbeId)!.Detail, StringComparison.Ordinal);
+
+        symbols.Add(typeof(ProfilerEngineTests).Assembly); // as AppDomain.AssemblyLoad does
+        await engine.WhenIdleAsync();
+        await engine.WhenIdleAsync();
+
+        Assert.Equal(ProbeState.Installed, _status.Get(location.ProbeId)!.State);
+        Assert.Equal(Sum, Assert.Single(_rewriter.Calls).Method);
+    }
+
+    [Fact]
+    public async Task An_ambiguous_path_is_an_error_listing_the_candidates_and_rewrites_nothing()
+    {
+        var status = await InstallAsync(At("Twin.cs", 6));
+
+        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Contains("Twin.cs", status.Detail, StringComparison.Ordinal);
+        Assert.Contains("give more of the path", status.Detail, StringComparison.Ordinal);
+        Assert.Empty(_rewriter.Calls);
+    }
+
+    [Fact]
+    public async Task A_method_the_profiler_refuses_is_an_error_and_its_other_probes_are_put_back()
+    {
+        var good = At(Sample, Line("loop-body"));
+        await InstallAsync(good);
+        _rewriter.RefuseNext = "ReJIT failed (0x80131363)";
+
+        var bad = At(Sample, Line("frame-line"));
+        var status = await InstallAsync(bad);
+
+        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Contains("SymbolsSample.Sum cannot be instrumented: ReJIT failed (0x80131363)", status.Detail, StringComparison.Ordinal);
+        Assert.False(ProbeRuntime.IsBound(bad.ProbeId));
+        Assert.Equal([good.ProbeId], _rewriter.Calls[^1].Insertions.Select(i => i.ProbeId));
+        Assert.Equal(ProbeState.Installed, _status.Get(good.ProbeId)!.State);
+    }
+
+    [Fact]
+    public async Task A_bad_location_does_not_disturb_good_ones()
+    {
+        var bad = At("Missing.cs", 3);
+        var worse = At(Sample, Line("outside"));
+        var good = At(Sample, Line("span-line"));
+
+        _engine.Install(bad);
+        _engine.Install(worse);
+        _engine.Install(good);
+        await _engine.WhenIdleAsync();
+
+        Assert.Equal(ProbeState.Pending, _status.Get(bad.ProbeId)!.State);
+        Assert.Equal(ProbeState.Error, _status.Get(worse.ProbeId)!.State);
+        Assert.Equal(ProbeState.Installed, _status.Get(good.ProbeId)!.State);
+        Assert.Contains("span: Span<int> is a ref struct and cannot be captured", _status.Get(good.ProbeId)!.NotCaptured);
+    }
+
+    [Fact]
+    public async Task Method_locations_are_reported_as_not_supported_yet()
+    {
+        var status = await InstallAsync(new ProbeLocation(NextProbeId(), Sample, 0, "Sum", null, ProbeStage.MethodStart));
+
+        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Contains("not supported yet", status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Installing_the_same_location_twice_rewrites_once()
+    {
+        var location = At(Sample, Line("loop-body"));
+
+        await InstallAsync(location);
+        await InstallAsync(location);
+
+        Assert.Single(_rewriter.Calls);
+    }
+
+    [Fact]
+    public async Task A_rewriter_that_throws_becomes_an_error_not_an_exception()
+    {
+        _rewriter.ThrowNext = true;
+
+        var status = await InstallAsync(At(Sample, Line("loop-body")));
+
+        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Contains("the profiler exploded", status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_the_profiler_the_locator_says_why_there_is_no_engine()
+    {
+        var engine = EngineLocator.TryCreate(out var whyNot);
+
+        Assert.Null(engine);
+        Assert.Contains("CORECLR_ENABLE_PROFILING", whyNot, StringComparison.Ordinal);
+    }
+
+    private sealed class RecordingRewriter : IMethodRewriter
+    {
+        public List<(MethodBase Method, IReadOnlyList<ProbeInsertion> Insertions, bool[] BoundAtCall)> Calls { get; } = [];
+
+        public string? RefuseNext { get; set; }
+
+        public bool ThrowNext { get; set; }
+
+        public Task<MethodProbeResult> SetMethodProbesAsync(MethodBase method, IReadOnlyList<ProbeInsertion> probes)
+        {
+            if (ThrowNext)
+            {
+                ThrowNext = false;
+                throw new InvalidOperationException("the profiler exploded");
+            }
+            if (RefuseNext is { } why)
+            {
+                RefuseNext = null;
+                return Task.FromResult(new MethodProbeResult(false, why));
+            }
+            lock (Calls)
+            {
+                Calls.Add((method, probes.ToList(), probes.Select(p => ProbeRuntime.IsBound(p.ProbeId)).ToArray()));
+            }
+            return Task.FromResult(new MethodProbeResult(true, null));
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Deep.Integration.Tests.Infrastructure;
+
+/// <summary>The server's DEEP HTTP API, as a user or Grafana calls it.</summary>
+internal sealed class DeepApi(Uri httpAddress) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = httpAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Creates a tracepoint and returns its id.</summary>
+    public async Task<string> CreateAsync(string path, int line, IDictionary<string, string>? args = null, IEnumerable<string>? watches = null)
+    {
+        var tracepoint = new JsonObject
+        {
+            ["path"] = path,
+            ["lineNumber"] = line,
+            ["args"] = new JsonObject((args ?? new Dictionary<string, string>()).Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value))),
+            ["watches"] = new JsonArray((watches ?? []).Select(w => (JsonNode?)w).ToArray()),
+        };
+        using var response = await _http.PostAsJsonAsync("/api/tracepoints", new JsonObject { ["tracepoint"] = tracepoint });
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"creating the tracepoint failed: {(int)response.StatusCode} {body}");
+        }
+        return JsonNode.Parse(body)!["tracepoint"]!["ID"]!.GetValue<string>();
+    }
+
+    public async Task DeleteAsync(string id)
+    {
+        using var response = await _http.DeleteAsync($"/api/tracepoints/{id}");
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>The snapshots the server stored for a tracepoint.</summary>
+    public async Task<IReadOnlyList<Snapshot>> SnapshotsAsync(string tracepointId)
+    {
+        var body = await _http.GetStringAsync($"/api/snapshots?tracepoint={tracepointId}&limit=1000");
+        var list = JsonNode.Parse(body)!["snapshots"]!.AsArray();
+        return list.Select(s => new Snapshot(s!.AsObject())).ToList();
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>A snapshot as the API returns it (protobuf JSON), with the probed frame's variables by name.</summary>
+internal sealed class Snapshot(JsonObject json)
+{
+    public JsonObject Json { get; } = json;
+
+    private JsonObject Frame => Json["frames"]!.AsArray()[0]!.AsObject();
+
+    public int LineNumber => Frame["lineNumber"]!.GetValue<int>();
+
+    public string MethodName => Frame["methodName"]?.GetValue<string>() ?? "";
+
+    /// <summary>The probed frame's variable names.</summary>
+    public IReadOnlyList<string> Names =>
+        (Frame["variables"]?.AsArray() ?? []).Select(v => v!["name"]!.GetValue<string>()).ToList();
+
+    /// <summary>The value text of a probed-frame variable, or null when the frame has no such variable.</summary>
+    public string? Value(string name) => Variable(name)?["value"]?.GetValue<string>();
+
+    /// <summary>The type of a probed-frame variable.</summary>
+    public string? Type(string name) => Variable(name)?["type"]?.GetValue<string>();
+
+    public string? Attribute(string key)
+    {
+        foreach (var kv in Json["attributes"]?.AsArray() ?? [])
+        {
+            if (kv!["key"]!.GetValue<string>() == key)
+            {
+                var value = kv["value"]!.AsObject();
+                return value.FirstOrDefault().Value?.ToString();
+            }
+        }
+        return null;
+    }
+
+    private JsonObject? Variable(string name)
+    {
+        var reference = (Frame["variables"]?.AsArray() ?? []).FirstOrDefault(v => v!["name"]!.GetValue<string>() == name);
+        if (reference is null)
+        {
+            return null;
+        }
+        var id = reference["ID"]!.GetValue<string>();
+        return Json["varLookup"]?[id]?.AsObject();
+    }
+
+    public override string ToString() => Json.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+}

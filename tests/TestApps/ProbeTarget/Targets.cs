@@ -1,0 +1,111 @@
+using System.Runtime.CompilerServices;
+
+namespace ProbeTarget;
+
+// The methods the end-to-end test probes. NoInlining unless the test is about inlining.
+internal sealed class Greeter(string prefix)
+{
+    private readonly string _prefix = prefix;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public string Greet(string name)
+    {
+        var text = _prefix + name;
+        return text;
+    }
+
+    public override string ToString() => $"Greeter({_prefix})";
+}
+
+internal struct Point(int x, int y)
+{
+    public int X = x;
+    public int Y = y;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public readonly int Sum() => X + Y;
+
+    public override readonly string ToString() => $"({X},{Y})";
+}
+
+internal static class Targets
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int Add(int a, int b) => a + b;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Bump(ref int x, out string said)
+    {
+        x++;
+        said = "bumped";
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static T Echo<T>(T value) => value;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int Loop(int n)
+    {
+        int total = 0;
+        for (int i = 0; i < n; i++)
+            total += i;
+        return total;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static string Guarded(string text)
+    {
+        string state = "start";
+        try
+        {
+            state = "parsing";
+            _ = int.Parse(text);
+            state = "parsed";
+        }
+        catch (FormatException)
+        {
+            state = "failed";
+        }
+        finally
+        {
+            state += "+finally";
+        }
+        return state;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static string Pick(int value)
+    {
+        switch (value)
+        {
+            case 0: return "zero";
+            case 1: return "one";
+            case 2: return "two";
+            case 3: return "three";
+            default: return "other";
+        }
+    }
+
+    // Small enough that the JIT inlines it into an optimised caller.
+    public static int Twice(int x) => x * 2;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    public static int SumTwice(int n)
+    {
+        int total = 0;
+        for (int i = 0; i < n; i++)
+            total += Twice(i);
+        return total;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int Shared(int x) => x + 1;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int SpanLength(int n)
+    {
+        Span<byte> buffer = stackalloc byte[n];
+        buffer.Fill(1);
+        return buffer.Length;
+    }
+}
