@@ -132,6 +132,10 @@ public class ProfilerEndToEndTests(ProbeTargetProcess app) : IClassFixture<Probe
     }
 
     [Fact]
+    public void A_ref_local_that_is_still_null_is_skipped_and_captured_once_set() =>
+        Assert.Equal("hits=16|1:object=System.Int32[];17|0:Int32=5;16|1:object=System.Int32[];17| result=5,-1", Line("null-ref-local"));
+
+    [Fact]
     public void The_opt_in_log_records_initialisation_and_rejit_requests()
     {
         var log = File.ReadAllText(app.LogPath);
