@@ -15,8 +15,8 @@ internal static class AgentDependencyResolver
     private static string? s_directory;
 
     /// <summary>Runs when the agent assembly is first touched, before the startup hook's Initialize.</summary>
-    [ModuleInitializer]
 #pragma warning disable CA2255 // a module initializer is exactly what is needed: it must run before any other agent code
+    [ModuleInitializer]
     internal static void Register()
 #pragma warning restore CA2255
     {
