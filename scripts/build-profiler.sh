@@ -9,6 +9,11 @@ lib="$out/Deep.Profiler.so"
 
 "$root/scripts/prereqs.sh" clang lld
 
+# Test projects run in parallel and may all ask for the profiler: one build at a time, the others then find it built.
+mkdir -p "$root/.deep"
+exec 9>"$root/.deep/profiler-build.lock"
+flock 9
+
 stale=1
 if [ "${1:-}" != "--force" ] && [ -f "$lib" ]; then
   # Up to date when no source, project or build props file is newer than the library.

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Deep.Agent.Capture;
 using Deep.Agent.Expressions;
@@ -63,6 +64,7 @@ internal sealed class SnapshotAction : ProbeAction
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public override void Process(Hit hit)
     {
         var started = Stopwatch.GetTimestamp();
@@ -114,12 +116,16 @@ internal sealed class SnapshotAction : ProbeAction
         }
     }
 
+    // Frames above the probed method on this path: CollectFrames, Process, ProbeRuntime.RunActions, ProbeRuntime.Fire.
+    private const int AgentFrames = 4;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private List<StackFrame> CollectFrames(ProbeFrameLayout layout)
     {
         List<StackFrame> frames;
         try
         {
-            frames = FrameCollector.Collect(0, _context.FrameOptions(_includeStack));
+            frames = FrameCollector.Collect(AgentFrames, _context.FrameOptions(_includeStack));
             // The agent's own frames (this action, the runtime) sit above the probed method: cut them.
             var skip = 0;
             while (skip < frames.Count && IsAgentFrame(frames[skip])) skip++;

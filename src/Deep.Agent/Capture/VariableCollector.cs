@@ -185,23 +185,30 @@ public sealed class VariableCollector
             return;
         }
 
-        foreach (var field in ObjectLayout.Of(parent.RuntimeType).Fields)
+        var layout = ObjectLayout.Of(parent.RuntimeType);
+        if (layout.Fields.Count == 0)
         {
-            string? id;
-            try
+            return;
+        }
+        object?[] values;
+        try
+        {
+            values = layout.ReadAll(parent.Value);
+        }
+        catch (Exception e)
+        {
+            parent.Variable.Children.Add(new VariableID
             {
-                var fieldValue = field.Field.GetValue(field.Field.IsStatic ? null : parent.Value);
-                id = Add(field.Name, fieldValue, field.Field.FieldType, parent.Depth + 1);
-            }
-            catch (Exception e)
-            {
-                var inner = e is System.Reflection.TargetInvocationException { InnerException: { } ie } ? ie : e;
-                id = OverLimit() ? null : NewVariable(new Variable
-                {
-                    Type = SafeTypeName(field.Field.FieldType),
-                    Value = "[could not read: " + inner.GetType().Name + ": " + inner.Message + "]",
-                });
-            }
+                Name = "[error]",
+                ID = NewVariable(new Variable { Type = "string", Value = "[could not read fields: " + e.GetType().Name + ": " + e.Message + "]" }),
+            });
+            parent.Variable.Truncated = true;
+            return;
+        }
+        for (var i = 0; i < layout.Fields.Count; i++)
+        {
+            var field = layout.Fields[i];
+            var id = Add(field.Name, values[i], field.Field.FieldType, parent.Depth + 1);
             if (id == null)
             {
                 parent.Variable.Truncated = true;

@@ -70,11 +70,14 @@ internal static class RuntimeOps
             return o => property.GetValue(o);
         }
         var field = Binder.FindField(type, name);
-        if (field != null)
+        if (field == null)
         {
-            return o => field.GetValue(o);
+            return null;
         }
-        return null;
+        // Compiled, not FieldInfo.GetValue: reflection would run the type's static constructor.
+        var parameter = System.Linq.Expressions.Expression.Parameter(typeof(object), "target");
+        var read = System.Linq.Expressions.Expression.Field(System.Linq.Expressions.Expression.Convert(parameter, type), field);
+        return System.Linq.Expressions.Expression.Lambda<Func<object, object?>>(System.Linq.Expressions.Expression.Convert(read, typeof(object)), parameter).Compile();
     }
 
     /// <summary>Converts a dynamic value for a condition or a logical operator: only a boolean is accepted.</summary>

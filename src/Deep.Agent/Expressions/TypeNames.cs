@@ -20,7 +20,9 @@ internal static class TypeNames
         ["Decimal"] = typeof(decimal), ["String"] = typeof(string), ["Object"] = typeof(object),
         ["Math"] = typeof(Math), ["MathF"] = typeof(MathF), ["DateTime"] = typeof(DateTime),
         ["DateTimeOffset"] = typeof(DateTimeOffset), ["TimeSpan"] = typeof(TimeSpan), ["Guid"] = typeof(Guid),
-        ["DateOnly"] = typeof(DateOnly), ["TimeOnly"] = typeof(TimeOnly),
+        ["DateOnly"] = typeof(DateOnly), ["TimeOnly"] = typeof(TimeOnly), ["StringComparison"] = typeof(StringComparison),
+        ["StringSplitOptions"] = typeof(StringSplitOptions), ["MidpointRounding"] = typeof(MidpointRounding),
+        ["DayOfWeek"] = typeof(DayOfWeek), ["DateTimeKind"] = typeof(DateTimeKind),
     };
 
     /// <summary>True for the C# keywords that name types (they can start a cast).</summary>

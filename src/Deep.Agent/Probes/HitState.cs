@@ -56,9 +56,9 @@ public sealed class HitState
     {
         if (_used > 0)
         {
+            // Types are runtime-wide singletons and keep nothing alive: only references and states are cleared.
             Array.Clear(_objects, 0, _used);
             Array.Clear(_state, 0, _used);
-            Array.Clear(_rawTypes, 0, _used);
         }
         _used = 0;
         Layout = null;

@@ -36,7 +36,7 @@ public static class ProbeRuntime
             var probes = Volatile.Read(ref s_probes);
             if ((uint)probeId >= (uint)probes.Length) return false;
             var armed = probes[probeId]?.Armed;
-            if (armed is null || !armed.MayFire(Environment.TickCount64)) return false;
+            if (armed is null || !armed.MayFire()) return false;
             var hit = t_hit ??= new HitState();
             hit.Begin(probeId, armed.Layout);
             return true;
@@ -63,6 +63,7 @@ public static class ProbeRuntime
     }
 
     /// <summary>Evaluates conditions, runs the actions that pass, records fires, and clears the hit state.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // a stable frame count between the probed method and the snapshot
     public static void Fire(int probeId)
     {
         var hit = t_hit;
@@ -86,16 +87,16 @@ public static class ProbeRuntime
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RunActions(int probeId, ArmedProbe armed, HitState values)
     {
-        var now = Environment.TickCount64;
         Hit? hit = null;
         var cap = GlobalCap;
         foreach (var action in armed.Actions)
         {
-            if (!action.Limiter.MayFire(now)) continue;
+            if (!action.Limiter.MayFire()) continue;
             var isSnapshot = action.Kind == ActionKind.Snapshot;
-            if (isSnapshot && !cap.MayTake(now)) continue;
+            if (isSnapshot && !cap.MayTake()) continue;
             try
             {
                 if (action.Condition is { } condition && !condition(values)) continue;
@@ -106,8 +107,8 @@ public static class ProbeRuntime
                 if (action.FirstRuntimeError()) Report(action, $"condition failed: {e.Message}");
                 continue;
             }
-            if (!action.Limiter.TryAcquire(now)) continue;
-            if (isSnapshot && !cap.TryTake(now))
+            if (!action.Limiter.TryAcquire()) continue;
+            if (isSnapshot && !cap.TryTake())
             {
                 Deep.Agent.Diagnostics.SelfLog.SnapshotDropped("the global snapshots-per-second cap was reached");
                 continue;
@@ -270,13 +271,13 @@ public static class ProbeRuntime
         public readonly ProbeFrameLayout Layout = layout;
         public readonly ProbeAction[] Actions = actions;
 
-        public bool MayFire(long now)
+        public bool MayFire()
         {
             var actions = Actions;
             for (var i = 0; i < actions.Length; i++)
             {
                 var action = actions[i];
-                if (action.Limiter.MayFire(now) && (action.Kind != ActionKind.Snapshot || GlobalCap.MayTake(now))) return true;
+                if (action.Limiter.MayFire() && (action.Kind != ActionKind.Snapshot || GlobalCap.MayTake())) return true;
             }
             return false;
         }

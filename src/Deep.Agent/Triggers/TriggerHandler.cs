@@ -66,7 +66,9 @@ internal sealed class TriggerHandler
             }
             foreach (var (fingerprint, old) in _byFingerprint)
             {
-                if (!next.ContainsKey(fingerprint) && old.Error is null) SelfLog.Removed(old.Tracepoint.ID);
+                if (next.ContainsKey(fingerprint) || old.Error is not null) continue;
+                SelfLog.Removed(old.Tracepoint.ID);
+                foreach (var action in old.Actions) action.Limiter.Dispose();
             }
             _reportedRejections.IntersectWith(next.Keys);
             _byFingerprint.Clear();

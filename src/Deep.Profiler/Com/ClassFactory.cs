@@ -33,6 +33,8 @@ internal static unsafe class ClassFactory
     {
         try
         {
+            // Before anything can fail: the runtime unloads a profiler it refuses, which a NativeAOT image survives only pinned.
+            ImagePin.Pin((delegate* unmanaged<Guid*, Guid*, nint*, int>)&DllGetClassObject);
             if (result == null || clsid == null || iid == null)
                 return HResults.E_POINTER;
             *result = 0;

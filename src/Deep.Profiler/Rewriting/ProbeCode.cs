@@ -79,6 +79,8 @@ internal static class ProbeCode
     {
         var sig = method.Signature;
         SigType type;
+        Action<List<byte>> load;
+        bool isThis = false;
         switch (request.Kind)
         {
             case SlotSourceKind.This:
@@ -86,7 +88,8 @@ internal static class ProbeCode
                 if (!sig.HasThis)
                     throw new InvalidILException($"slot {slot}: a static method has no 'this'");
                 type = ThisType(method);
-                EmitArgLoad(il, 0);
+                load = code => EmitArgLoad(code, 0);
+                isThis = true;
                 break;
             case SlotSourceKind.Argument:
             {
@@ -94,15 +97,19 @@ internal static class ProbeCode
                 if (request.Index < 0 || parameter < 0 || parameter >= sig.Parameters.Count)
                     throw new InvalidILException($"slot {slot}: argument {request.Index} does not exist (the method has {sig.Parameters.Count} parameters{(sig.HasThis ? " and 'this'" : "")})");
                 type = sig.Parameters[parameter];
-                EmitArgLoad(il, request.Index);
+                int index = request.Index;
+                load = code => EmitArgLoad(code, index);
                 break;
             }
             case SlotSourceKind.Local:
+            {
                 if (request.Index < 0 || request.Index >= method.Locals.Count)
                     throw new InvalidILException($"slot {slot}: local {request.Index} does not exist (the method has {method.Locals.Count} locals)");
                 type = method.Locals[request.Index];
-                EmitLocalLoad(il, request.Index);
+                int index = request.Index;
+                load = code => EmitLocalLoad(code, index);
                 break;
+            }
             default:
                 throw new InvalidILException($"slot {slot}: unknown source kind {(int)request.Kind}");
         }
@@ -110,7 +117,18 @@ internal static class ProbeCode
         if (type.Element == ElementType.TypedByRef)
             throw new InvalidILException($"slot {slot}: a TypedReference cannot be captured");
 
-        byte[] valueBlob;
+        // A byref local (or a ref argument given Unsafe.NullRef) may be null where the probe runs: dereferencing
+        // it would throw in the application. Such a slot is skipped when its reference is null.
+        int guardAt = -1;
+        if (type.IsByRef && !isThis)
+        {
+            load(il);
+            il.Add(0x39);                       // brfalse <past this slot>
+            guardAt = il.Count;
+            il.AddRange(new byte[4]);
+        }
+
+        load(il);
         if (type.IsByRef)
         {
             // A managed pointer: load what it points to, so the probe sees the value and not an address.
@@ -120,27 +138,30 @@ internal static class ProbeCode
             else
                 Emit(il, 0x71, tokens.TypeToken(type.Blob)); // ldobj T
         }
-        valueBlob = type.IsReference ? s_objectBlob
+        byte[] valueBlob = type.IsReference ? s_objectBlob
             : type.Element is ElementType.Ptr or ElementType.FnPtr ? s_nativeUIntBlob
             : type.Blob;
 
-        Emit(il, 0x20, slot);                   // ldc.i4 slot
         if (valueBlob == s_objectBlob)
         {
+            Emit(il, 0x20, slot);               // ldc.i4 slot
             Emit(il, 0x28, tokens.ValueObject); // a reference is handed over as it is
-            return;
         }
-        int valueMethod = tokens.ValueOf(valueBlob);
-        if (valueMethod != 0)
+        else if (tokens.ValueOf(valueBlob) is int valueMethod && valueMethod != 0)
         {
+            Emit(il, 0x20, slot);
             Emit(il, 0x28, valueMethod);        // call Value<T>
-            return;
         }
-        // No instantiation could be made: box the value (under the slot number) and hand it over as an object.
-        il.RemoveRange(il.Count - 5, 5);
-        Emit(il, 0x8C, tokens.TypeToken(valueBlob)); // box T
-        Emit(il, 0x20, slot);
-        Emit(il, 0x28, tokens.ValueObject);
+        else
+        {
+            // No instantiation could be made: box the value and hand it over as an object.
+            Emit(il, 0x8C, tokens.TypeToken(valueBlob)); // box T
+            Emit(il, 0x20, slot);
+            Emit(il, 0x28, tokens.ValueObject);
+        }
+
+        if (guardAt >= 0)
+            BinaryPrimitives.WriteInt32LittleEndian(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(il)[guardAt..], il.Count - (guardAt + 4));
     }
 
     private static SigType ThisType(MethodContext method)

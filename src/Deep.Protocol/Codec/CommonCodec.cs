@@ -111,15 +111,15 @@ public sealed partial class ArrayValue : IProtoMessage
     void IProtoMessage.WriteTo(ref ProtoWriter writer) => WriteTo(ref writer);
     void IProtoMessage.MergeFrom(ref ProtoReader reader) => MergeFrom(ref reader);
 
-    internal int ComputeSize(SizeCache sizes) => Codec.SizeOfMessages(Values, sizes);
+    internal int ComputeSize(SizeCache sizes) => AnyValue.SizeOfList(Values, sizes);
 
-    internal void WriteTo(ref ProtoWriter writer) => Codec.WriteMessages(Values, 0x0A, ref writer);
+    internal void WriteTo(ref ProtoWriter writer) => AnyValue.WriteList(Values, 0x0A, ref writer);
 
     internal void MergeFrom(ref ProtoReader reader)
     {
         while (reader.TryReadTag(out var tag))
         {
-            if (tag == 0x0A) Values.Add(Codec.ReadMessage<AnyValue>(ref reader));
+            if (tag == 0x0A) Values.Add(AnyValue.ReadNested(ref reader));
             else reader.SkipField(tag);
         }
     }
@@ -131,15 +131,15 @@ public sealed partial class KeyValueList : IProtoMessage
     void IProtoMessage.WriteTo(ref ProtoWriter writer) => WriteTo(ref writer);
     void IProtoMessage.MergeFrom(ref ProtoReader reader) => MergeFrom(ref reader);
 
-    internal int ComputeSize(SizeCache sizes) => Codec.SizeOfMessages(Values, sizes);
+    internal int ComputeSize(SizeCache sizes) => KeyValue.SizeOfList(Values, sizes);
 
-    internal void WriteTo(ref ProtoWriter writer) => Codec.WriteMessages(Values, 0x0A, ref writer);
+    internal void WriteTo(ref ProtoWriter writer) => KeyValue.WriteList(Values, 0x0A, ref writer);
 
     internal void MergeFrom(ref ProtoReader reader)
     {
         while (reader.TryReadTag(out var tag))
         {
-            if (tag == 0x0A) Values.Add(Codec.ReadMessage<KeyValue>(ref reader));
+            if (tag == 0x0A) Values.Add(KeyValue.ReadNested(ref reader));
             else reader.SkipField(tag);
         }
     }
@@ -184,7 +184,7 @@ public sealed partial class KeyValue : IProtoMessage
             switch (tag)
             {
                 case 0x0A: Key = reader.ReadString(); break;
-                case 0x12: Value = Codec.MergeMessage(Value, ref reader); break;
+                case 0x12: Value = (Value ?? new AnyValue()).MergeNested(ref reader); break;
                 default: reader.SkipField(tag); break;
             }
         }
@@ -199,14 +199,14 @@ public sealed partial class Resource : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = Codec.SizeOfMessages(Attributes, sizes);
+        var size = KeyValue.SizeOfList(Attributes, sizes);
         if (DroppedAttributesCount != 0) size += 1 + ProtoSize.Varint(DroppedAttributesCount);
         return size;
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        Codec.WriteMessages(Attributes, 0x0A, ref writer);
+        KeyValue.WriteList(Attributes, 0x0A, ref writer);
         if (DroppedAttributesCount != 0)
         {
             writer.WriteTag(0x10);
@@ -220,7 +220,7 @@ public sealed partial class Resource : IProtoMessage
         {
             switch (tag)
             {
-                case 0x0A: Attributes.Add(Codec.ReadMessage<KeyValue>(ref reader)); break;
+                case 0x0A: Attributes.Add(KeyValue.ReadNested(ref reader)); break;
                 case 0x10: DroppedAttributesCount = reader.ReadUInt32(); break;
                 default: reader.SkipField(tag); break;
             }

@@ -47,7 +47,7 @@ public sealed partial class PollRequest : IProtoMessage
             {
                 case 0x09: TsNanos = reader.ReadFixed64(); break;
                 case 0x12: CurrentHash = reader.ReadString(); break;
-                case 0x1A: Resource = Codec.MergeMessage(Resource, ref reader); break;
+                case 0x1A: Resource = (Resource ?? new Resource()).MergeNested(ref reader); break;
                 default: reader.SkipField(tag); break;
             }
         }
@@ -65,7 +65,7 @@ public sealed partial class PollResponse : IProtoMessage
         var size = 0;
         if (TsNanos != 0) size += 9;
         if (!string.IsNullOrEmpty(CurrentHash)) size += 1 + sizes.String(CurrentHash);
-        size += Codec.SizeOfMessages(Response, sizes);
+        size += TracePointConfig.SizeOfList(Response, sizes);
         if (ResponseType != 0) size += 1 + ProtoSize.Int32((int)ResponseType);
         return size;
     }
@@ -82,7 +82,7 @@ public sealed partial class PollResponse : IProtoMessage
             writer.WriteTag(0x12);
             writer.WriteString(CurrentHash);
         }
-        Codec.WriteMessages(Response, 0x1A, ref writer);
+        TracePointConfig.WriteList(Response, 0x1A, ref writer);
         if (ResponseType != 0)
         {
             writer.WriteTag(0x20);
@@ -98,7 +98,7 @@ public sealed partial class PollResponse : IProtoMessage
             {
                 case 0x09: TsNanos = reader.ReadFixed64(); break;
                 case 0x12: CurrentHash = reader.ReadString(); break;
-                case 0x1A: Response.Add(Codec.ReadMessage<TracePointConfig>(ref reader)); break;
+                case 0x1A: Response.Add(TracePointConfig.ReadNested(ref reader)); break;
                 // Unknown enum numbers are kept as they are (proto3 open enums), as Google.Protobuf does.
                 case 0x20: ResponseType = (ResponseType)reader.ReadInt32(); break;
                 default: reader.SkipField(tag); break;

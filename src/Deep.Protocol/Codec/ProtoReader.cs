@@ -189,7 +189,8 @@ internal ref struct ProtoReader
     /// </summary>
     public void SkipField(uint tag)
     {
-        var start = _position;
+        // Errors point at the field's tag (assuming the usual minimal tag encoding).
+        var start = _position - ProtoSize.Varint(tag);
         switch ((int)(tag & 7))
         {
             case WireType.Varint:

@@ -23,8 +23,8 @@ public sealed partial class TracePointConfig : IProtoMessage
             size += 1 + sizes.Message(slot, entry);
         }
         size += Codec.SizeOfStrings(Watches, sizes);
-        size += Codec.SizeOfMessages(Targeting, sizes);
-        size += Codec.SizeOfMessages(Metrics, sizes);
+        size += KeyValue.SizeOfList(Targeting, sizes);
+        size += Metric.SizeOfList(Metrics, sizes);
         return size;
     }
 
@@ -60,8 +60,8 @@ public sealed partial class TracePointConfig : IProtoMessage
             }
         }
         Codec.WriteStrings(Watches, 0x2A, ref writer);
-        Codec.WriteMessages(Targeting, 0x32, ref writer);
-        Codec.WriteMessages(Metrics, 0x3A, ref writer);
+        KeyValue.WriteList(Targeting, 0x32, ref writer);
+        Metric.WriteList(Metrics, 0x3A, ref writer);
     }
 
     internal void MergeFrom(ref ProtoReader reader)
@@ -93,8 +93,8 @@ public sealed partial class TracePointConfig : IProtoMessage
                     break;
                 }
                 case 0x2A: Watches.Add(reader.ReadString()); break;
-                case 0x32: Targeting.Add(Codec.ReadMessage<KeyValue>(ref reader)); break;
-                case 0x3A: Metrics.Add(Codec.ReadMessage<Metric>(ref reader)); break;
+                case 0x32: Targeting.Add(KeyValue.ReadNested(ref reader)); break;
+                case 0x3A: Metrics.Add(Metric.ReadNested(ref reader)); break;
                 default: reader.SkipField(tag); break;
             }
         }
@@ -111,7 +111,7 @@ public sealed partial class Metric : IProtoMessage
     {
         var size = 0;
         if (!string.IsNullOrEmpty(Name)) size += 1 + sizes.String(Name);
-        size += Codec.SizeOfMessages(LabelExpressions, sizes);
+        size += LabelExpression.SizeOfList(LabelExpressions, sizes);
         if (Type != 0) size += 1 + ProtoSize.Int32((int)Type);
         if (Expression is not null) size += 1 + sizes.String(Expression);
         if (Namespace is not null) size += 1 + sizes.String(Namespace);
@@ -127,7 +127,7 @@ public sealed partial class Metric : IProtoMessage
             writer.WriteTag(0x0A);
             writer.WriteString(Name);
         }
-        Codec.WriteMessages(LabelExpressions, 0x12, ref writer);
+        LabelExpression.WriteList(LabelExpressions, 0x12, ref writer);
         if (Type != 0)
         {
             writer.WriteTag(0x18);
@@ -162,7 +162,7 @@ public sealed partial class Metric : IProtoMessage
             switch (tag)
             {
                 case 0x0A: Name = reader.ReadString(); break;
-                case 0x12: LabelExpressions.Add(Codec.ReadMessage<LabelExpression>(ref reader)); break;
+                case 0x12: LabelExpressions.Add(LabelExpression.ReadNested(ref reader)); break;
                 case 0x18: Type = (MetricType)reader.ReadInt32(); break;
                 case 0x22: Expression = reader.ReadString(); break;
                 case 0x2A: Namespace = reader.ReadString(); break;
@@ -224,7 +224,7 @@ public sealed partial class LabelExpression : IProtoMessage
             switch (tag)
             {
                 case 0x0A: Key = reader.ReadString(); break;
-                case 0x12: Static = Codec.MergeMessage(Static, ref reader); break;
+                case 0x12: Static = (Static ?? new AnyValue()).MergeNested(ref reader); break;
                 case 0x1A: Expression = reader.ReadString(); break;
                 default: reader.SkipField(tag); break;
             }
@@ -552,7 +552,7 @@ public sealed partial class WatchResult : IProtoMessage
             switch (tag)
             {
                 case 0x0A: Expression = reader.ReadString(); break;
-                case 0x12: GoodResult = Codec.MergeMessage(GoodResult, ref reader); break;
+                case 0x12: GoodResult = (GoodResult ?? new VariableID()).MergeNested(ref reader); break;
                 case 0x1A: ErrorResult = reader.ReadString(); break;
                 case 0x20: FromMetric = reader.ReadBool(); break;
                 case 0x28: Source = (WatchSource)reader.ReadInt32(); break;
@@ -588,11 +588,11 @@ public sealed partial class Snapshot : IProtoMessage
             size += 1 + sizes.Message(slot, entry);
         }
         if (TsNanos != 0) size += 9;
-        size += Codec.SizeOfMessages(Frames, sizes);
-        size += Codec.SizeOfMessages(Watches, sizes);
-        size += Codec.SizeOfMessages(Attributes, sizes);
+        size += StackFrame.SizeOfList(Frames, sizes);
+        size += WatchResult.SizeOfList(Watches, sizes);
+        size += KeyValue.SizeOfList(Attributes, sizes);
         if (DurationNanos != 0) size += 1 + ProtoSize.Varint(DurationNanos);
-        size += Codec.SizeOfMessages(Resource, sizes);
+        size += KeyValue.SizeOfList(Resource, sizes);
         if (LogMsg is not null) size += 1 + sizes.String(LogMsg);
         return size;
     }
@@ -625,15 +625,15 @@ public sealed partial class Snapshot : IProtoMessage
             writer.WriteTag(0x21);
             writer.WriteFixed64(TsNanos);
         }
-        Codec.WriteMessages(Frames, 0x2A, ref writer);
-        Codec.WriteMessages(Watches, 0x32, ref writer);
-        Codec.WriteMessages(Attributes, 0x3A, ref writer);
+        StackFrame.WriteList(Frames, 0x2A, ref writer);
+        WatchResult.WriteList(Watches, 0x32, ref writer);
+        KeyValue.WriteList(Attributes, 0x3A, ref writer);
         if (DurationNanos != 0)
         {
             writer.WriteTag(0x40);
             writer.WriteVarint(DurationNanos);
         }
-        Codec.WriteMessages(Resource, 0x4A, ref writer);
+        KeyValue.WriteList(Resource, 0x4A, ref writer);
         if (LogMsg is not null)
         {
             writer.WriteTag(0x52);
@@ -648,7 +648,7 @@ public sealed partial class Snapshot : IProtoMessage
             switch (tag)
             {
                 case 0x0A: ID = reader.ReadBytes(); break;
-                case 0x12: Tracepoint = Codec.MergeMessage(Tracepoint, ref reader); break;
+                case 0x12: Tracepoint = (Tracepoint ?? new TracePointConfig()).MergeNested(ref reader); break;
                 case 0x1A:
                 {
                     var key = "";
@@ -675,11 +675,11 @@ public sealed partial class Snapshot : IProtoMessage
                     break;
                 }
                 case 0x21: TsNanos = reader.ReadFixed64(); break;
-                case 0x2A: Frames.Add(Codec.ReadMessage<StackFrame>(ref reader)); break;
-                case 0x32: Watches.Add(Codec.ReadMessage<WatchResult>(ref reader)); break;
-                case 0x3A: Attributes.Add(Codec.ReadMessage<KeyValue>(ref reader)); break;
+                case 0x2A: Frames.Add(StackFrame.ReadNested(ref reader)); break;
+                case 0x32: Watches.Add(WatchResult.ReadNested(ref reader)); break;
+                case 0x3A: Attributes.Add(KeyValue.ReadNested(ref reader)); break;
                 case 0x40: DurationNanos = reader.ReadVarint(); break;
-                case 0x4A: Resource.Add(Codec.ReadMessage<KeyValue>(ref reader)); break;
+                case 0x4A: Resource.Add(KeyValue.ReadNested(ref reader)); break;
                 case 0x52: LogMsg = reader.ReadString(); break;
                 default: reader.SkipField(tag); break;
             }

@@ -269,9 +269,10 @@ public sealed class GrpcClient : IDisposable
                     0x8 => GrpcStatusCode.Cancelled,          // CANCEL
                     0xB => GrpcStatusCode.ResourceExhausted,  // ENHANCE_YOUR_CALM
                     0xC => GrpcStatusCode.PermissionDenied,   // INADEQUATE_SECURITY
-                    _ => GrpcStatusCode.Internal,
+                    _ => GrpcStatusCode.Internal,            // including HTTP_1_1_REQUIRED, as the gRPC spec maps it
                 };
-                return new RpcException(code, $"HTTP/2 error {protocol.ErrorCode} from {Address}: {protocol.Message}", ex);
+                var hint = protocol.ErrorCode == 0xD ? " (the server wants HTTP/1.1: this port does not serve gRPC over HTTP/2)" : "";
+                return new RpcException(code, $"HTTP/2 error {protocol.ErrorCode} from {Address}{hint}: {protocol.Message}", ex);
             }
         }
         if (ex is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })

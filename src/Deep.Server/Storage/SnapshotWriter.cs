@@ -7,8 +7,8 @@ namespace Deep.Server.Storage;
 /// <summary>
 /// Group commit: sends queue their snapshot here and wait; one background loop takes everything queued (up to a
 /// batch limit), writes it in one transaction, and only after the commit returned completes every waiting send.
-/// With <c>synchronous=FULL</c> that is one fsync per batch instead of one per snapshot, and an acknowledged send is
-/// on disk.
+/// That is one transaction (and one WAL append) per batch instead of one per snapshot, and an acknowledged send is
+/// in the database file's WAL (see <see cref="DeepDatabase"/> for what that survives).
 /// </summary>
 internal sealed class SnapshotWriter : IAsyncDisposable
 {

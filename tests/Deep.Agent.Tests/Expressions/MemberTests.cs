@@ -218,6 +218,8 @@ public class MemberTests
         Assert.Equal(true, scope.Value("string.IsNullOrEmpty(\"\")"));
         Assert.Equal(false, scope.Value("string.IsNullOrWhiteSpace(name)"));
         Assert.Equal("order_17", scope.Value("name.Replace('-', '_')"));
+        Assert.Equal(true, scope.Value("name.StartsWith(\"ORDER\", StringComparison.OrdinalIgnoreCase)"));
+        Assert.Equal(2.0, scope.Value("Math.Round(2.5, MidpointRounding.ToEven)"));
     }
 
     [Fact]
@@ -240,5 +242,16 @@ public class MemberTests
         Assert.Equal(false, scope.Value("order.Quantities.ContainsKey(\"pear\")"));
         Assert.Equal(true, scope.Value("set.Contains(2)"));
         Assert.Equal(1, scope.Value("order.Tags.IndexOf(\"express\")"));
+    }
+
+    [Fact]
+    public void Reading_an_instance_field_never_runs_the_type_initializer()
+    {
+        var lazy = new LazyInitialized();
+        Assert.Equal(0, LazyInitializedProbe.Ran);
+        var scope = new TestScope().Add("typed", lazy).Add<object>("boxed", lazy);
+        Assert.Equal(3, scope.Value("typed.Own"));
+        Assert.Equal(3, scope.Value("boxed.Own"));
+        Assert.Equal(0, LazyInitializedProbe.Ran);
     }
 }

@@ -149,3 +149,22 @@ public static class WithStaticConstructor
         return 5;
     }
 }
+
+/// <summary>Records whether <see cref="LazyInitialized"/>'s type initializer ran.</summary>
+public static class LazyInitializedProbe
+{
+    public static int Ran;
+}
+
+/// <summary>beforefieldinit with a type initializer: an instance may exist before the initializer runs.</summary>
+public sealed class LazyInitialized
+{
+    public static readonly int Initialized = Init();
+    public int Own = 3;
+
+    private static int Init()
+    {
+        LazyInitializedProbe.Ran++;
+        return 1;
+    }
+}

@@ -305,3 +305,22 @@ public class ProbeRuntimeTests
         Assert.True(limiter.Exhausted);
     }
 }
+
+public class NoTracepointsCostTests
+{
+    [Fact]
+    public void With_no_tracepoints_nothing_is_installed_and_an_unknown_probe_costs_no_allocation()
+    {
+        // Defect 12: the reference agent hooked every function call even with no tracepoints. Here nothing is
+        // rewritten until a tracepoint exists, and a stale probe id answers false without allocating.
+        var engine = new BindingEngine();
+        var handler = new Deep.Agent.Triggers.TriggerHandler(Collected.Context(new Collected()), engine);
+        handler.Apply([]);
+        Assert.Empty(engine.Installed);
+
+        ProbeRuntime.Enter(123_456_789);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++) Assert.False(ProbeRuntime.Enter(555_555 + (i % 7)));
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}

@@ -69,8 +69,8 @@ public class TracepointParserTests
     public void A_non_numeric_fire_count_falls_back_to_one()
     {
         var action = Assert.Single(Parse(("fire_count", "lots"), ("fire_period", "0")).Actions);
-        Assert.True(action.Limiter.TryAcquire(Environment.TickCount64));
-        Assert.False(action.Limiter.TryAcquire(Environment.TickCount64));
+        Assert.True(action.Limiter.TryAcquire());
+        Assert.False(action.Limiter.TryAcquire());
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public class TracepointParserTests
         // Defect 2: per-tracepoint MAX_* limits were silently ignored.
         var p = Parse(("MAX_VAR_DEPTH", "2"), ("MAX_VARIABLES", "7"), ("MAX_COLLECTION_SIZE", "3"), ("MAX_STRING_LENGTH", "16"), ("MAX_TP_PROCESS_TIME", "5"));
         var snapshot = Assert.IsType<SnapshotAction>(Assert.Single(p.Actions));
-        Assert.Equal(new Capture.CaptureLimits(2, 7, 3, 16, 5), snapshot.Limits);
+        Assert.Equal(new Deep.Agent.Capture.CaptureLimits(2, 7, 3, 16, 5), snapshot.Limits);
     }
 
     [Fact]

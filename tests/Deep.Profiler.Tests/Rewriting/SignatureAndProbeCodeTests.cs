@@ -138,22 +138,26 @@ public class SignatureAndProbeCodeTests
         var il = ILDecoder.Decode(insertion.Code);
         Assert.Equal(
             [
-                0x20, 0x28, 0x39,       // ldc.i4 42; call Enter; brfalse
-                0x02, 0x4A, 0x20, 0x28, // ldarg.0; ldind.i4 (ref int); ldc.i4 0; call Value<int32>
-                0x03, 0x50, 0x20, 0x28, // ldarg.1; ldind.ref (out string); ldc.i4 1; call ValueObject
-                0x04, 0x71, 0x20, 0x28, // ldarg.2; ldobj DateTime (in); ldc.i4 2; call Value<DateTime>
-                0x05, 0x20, 0x28,       // ldarg.3 (List<int>); ldc.i4 3; call ValueObject
-                0x20, 0x28,             // ldc.i4 42; call Fire
+                0x20, 0x28, 0x39,                   // ldc.i4 42; call Enter; brfalse
+                0x02, 0x39, 0x02, 0x4A, 0x20, 0x28, // ldarg.0; brfalse (null ref); ldarg.0; ldind.i4 (ref int); ldc.i4 0; call Value<int32>
+                0x03, 0x39, 0x03, 0x50, 0x20, 0x28, // ldarg.1; brfalse; ldarg.1; ldind.ref (out string); ldc.i4 1; call ValueObject
+                0x04, 0x39, 0x04, 0x71, 0x20, 0x28, // ldarg.2; brfalse; ldarg.2; ldobj DateTime (in); ldc.i4 2; call Value<DateTime>
+                0x05, 0x20, 0x28,                   // ldarg.3 (List<int>); ldc.i4 3; call ValueObject
+                0x20, 0x28,                         // ldc.i4 42; call Fire
             ],
             il.Select(i => (int)i.OpCode));
         Assert.Equal(42, il[0].Operand);
         Assert.Equal(tokens.Enter, il[1].Operand);
         Assert.Equal(insertion.Code.Length, il[2].Targets[0]);
-        Assert.Equal(tokens.ValueObject, il[10].Operand);
-        Assert.Equal(tokens.ValueObject, il[17].Operand);
+        // Each null guard jumps past its own slot, to the next slot's first instruction.
+        Assert.Equal(il[9].Offset, il[4].Targets[0]);
+        Assert.Equal(il[15].Offset, il[10].Targets[0]);
+        Assert.Equal(il[21].Offset, il[16].Targets[0]);
+        Assert.Equal(tokens.ValueObject, il[14].Operand);
+        Assert.Equal(tokens.ValueObject, il[23].Operand);
         Assert.Equal(tokens.Fire, il[^1].Operand);
         Assert.Equal([[ElementType.I4], SignatureParser.ParseMethod(MethodSignatureBlob(method)).Parameters[2].Blob], tokens.ValueBlobs);
-        Assert.Equal(3, (int)il[16].Operand); // slot numbers follow the request order
+        Assert.Equal(3, (int)il[22].Operand); // slot numbers follow the request order
         Assert.Equal(ProbeCode.StackNeed, insertion.StackNeed);
     }
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Deep.Protocol.Grpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace Deep.Protocol.Tests.Grpc;
@@ -146,6 +148,25 @@ public sealed class GrpcClientTests
 
         Assert.Equal(GrpcStatusCode.Unavailable, ex.StatusCode);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_server_that_speaks_only_HTTP1_gives_INTERNAL_saying_so()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1));
+        await using var app = builder.Build();
+        app.Run(context => context.Response.WriteAsync("hello"));
+        await app.StartAsync();
+        var port = new Uri(app.Urls.Single()).Port;
+        using var client = new GrpcClient(new Uri($"http://127.0.0.1:{port}"));
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new PollConfigClient(client).PollAsync(SamplePoll(), new CallOptions { Timeout = TimeSpan.FromSeconds(30) }));
+
+        // The gRPC spec maps the HTTP/2 error HTTP_1_1_REQUIRED to INTERNAL.
+        Assert.Equal(GrpcStatusCode.Internal, ex.StatusCode);
+        Assert.Contains("HTTP/1.1", ex.Detail, StringComparison.Ordinal);
+        await app.StopAsync();
     }
 
     [Fact]

@@ -124,6 +124,11 @@ setup = Probe(add, new ProbeInsertion(13, 9999, [Arg(0)]));
 Report("bad-offset", setup, Targets.Add(1, 2));
 setup = Probe(add, new ProbeInsertion(14, 0, [Loc(7)]));
 Report("bad-local", setup, Targets.Add(1, 2));
+// A ref local that is null where the probe runs is skipped, not dereferenced; once set, it is captured.
+var firstOr = Method(nameof(Targets.FirstOrMinusOne));
+setup = Probe(firstOr, new ProbeInsertion(16, 0, [Loc(0), Arg(0)]), new ProbeInsertion(17, LastRet(firstOr), [Loc(0)]));
+Report("null-ref-local", setup, Targets.FirstOrMinusOne([5]) + "," + Targets.FirstOrMinusOne([]));
+
 // A byref-like local cannot be a generic argument: the runtime refuses the body; the method must keep working.
 var spanLength = Method(nameof(Targets.SpanLength));
 setup = Probe(spanLength, new ProbeInsertion(15, LastRet(spanLength), [Loc(0)]));

@@ -101,6 +101,14 @@ internal static class Targets
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int Shared(int x) => x + 1;
 
+    // `first` is a ref local that is still null where a probe at the method's start runs.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int FirstOrMinusOne(int[] values)
+    {
+        ref int first = ref values.Length > 0 ? ref values[0] : ref Unsafe.NullRef<int>();
+        return Unsafe.IsNullRef(ref first) ? -1 : first;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int SpanLength(int n)
     {

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Deep.Agent.Probes;
+using Deep.Agent.Triggers;
+using Deep.Agent.Tests.Probes;
+using Deep.Protocol;
+
+namespace Deep.Agent.Tests.Actions;
+
+public class SpanAndMetricActionTests
+{
+    private readonly Collected _collected = new();
+
+    private int Install(TracePointConfig tp, out TriggerHandler handler)
+    {
+        handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine());
+        handler.Apply([tp]);
+        return handler.Probes.Single().Value;
+    }
+
+    private static TracePointConfig Tp(params (string, string)[] args) =>
+        ProbeTestSupport.Tracepoint("tp-x", "OrderService.cs", 42, [("fire_count", "-1"), ("fire_period", "0"), .. args]);
+
+    [Fact]
+    public void A_span_is_started_from_the_deep_source_with_its_tags_and_Activity_Current_is_restored()
+    {
+        // Defect 14: the reference agent never restored span contexts.
+        var stopped = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "deep",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => stopped.Add(a),
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var outer = new Activity("request").Start();
+
+        var probe = Install(Tp(("snapshot", "no_collect"), ("span", "line"), ("span_name", "checkout-line")), out var handler);
+        Assert.True(BindingEngine.Hit(probe, 1, "n"));
+
+        Assert.Same(outer, Activity.Current);
+        var span = Assert.Single(stopped);
+        Assert.Equal("checkout-line", span.DisplayName);
+        Assert.Equal(outer.TraceId, span.TraceId);
+        Assert.Equal("deep", span.GetTagItem("dynamic"));
+        Assert.Equal("tp-x", span.GetTagItem("tracepoint"));
+        Assert.Equal(32, ((string)span.GetTagItem("context")!).Length);
+        handler.Clear();
+    }
+
+    [Fact]
+    public void Activity_Current_is_restored_even_when_another_action_of_the_hit_fails()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "deep",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        Activity.Current = null;
+        var probe = ProbeTestSupport.NewProbeId();
+        var span = new Deep.Agent.Actions.SpanAction(Tp(), new RateLimiter(-1, 0, null, null), "s");
+        var failing = new RecordingAction(onProcess: _ => throw new InvalidOperationException("fails after the span started"));
+        ProbeRuntime.SetActions(probe, [span, failing]);
+        ProbeRuntime.Bind(probe, BindingEngine.DefaultLayout);
+        Assert.True(BindingEngine.Hit(probe, 1, "n"));
+        Assert.Null(Activity.Current);
+        ProbeRuntime.Remove(probe);
+    }
+
+    [Fact]
+    public void A_snapshot_carries_the_current_activity_trace_and_span_ids_and_the_hit_attributes()
+    {
+        using var activity = new Activity("checkout").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var probe = Install(Tp(), out var handler);
+        Thread.CurrentThread.Name ??= "test-thread";
+        Assert.True(BindingEngine.Hit(probe, 1, "n"));
+
+        var snapshot = Assert.Single(_collected.Snapshots);
+        var attributes = snapshot.Attributes.ToDictionary(a => a.Key, a => a.Value!);
+        Assert.Equal(activity.TraceId.ToHexString(), attributes["trace_id"].StringValue);
+        Assert.Equal(32, attributes["trace_id"].StringValue!.Length);
+        Assert.Equal(activity.SpanId.ToHexString(), attributes["span_id"].StringValue);
+        Assert.Equal(16, attributes["span_id"].StringValue!.Length);
+        Assert.Equal("checkout", attributes["span_name"].StringValue);
+        Assert.Equal("tp-x", attributes["tracepoint"].StringValue);
+        Assert.Equal(BindingEngine.DefaultLayout.FilePath, attributes["path"].StringValue);
+        Assert.Equal(42, attributes["line"].IntValue);
+        Assert.Equal("line_start", attributes["stage"].StringValue);
+        Assert.Equal(Environment.CurrentManagedThreadId, attributes["thread_id"].IntValue);
+        Assert.Equal(Thread.CurrentThread.Name, attributes["thread_name"].StringValue);
+        Assert.Equal(32, attributes["context"].StringValue!.Length);
+        Assert.Equal(16, snapshot.ID.Length);
+        Assert.Contains(snapshot.Resource, kv => kv.Key == "telemetry.sdk.name" && kv.Value!.StringValue == "deep");
+        handler.Clear();
+    }
+
+    [Fact]
+    public void Without_an_activity_a_snapshot_has_no_trace_attributes()
+    {
+        Activity.Current = null;
+        var probe = Install(Tp(), out var handler);
+        BindingEngine.Hit(probe, 1, "n");
+        var snapshot = Assert.Single(_collected.Snapshots);
+        Assert.DoesNotContain(snapshot.Attributes, a => a.Key is "trace_id" or "span_id" or "span_name");
+        handler.Clear();
+    }
+
+    [Theory]
+    [InlineData(MetricType.Counter, "System.Diagnostics.Metrics.Counter`1")]
+    [InlineData(MetricType.Gauge, "System.Diagnostics.Metrics.Gauge`1")]
+    [InlineData(MetricType.Histogram, "System.Diagnostics.Metrics.Histogram`1")]
+    [InlineData(MetricType.Summary, "System.Diagnostics.Metrics.Histogram`1")]
+    public void A_metric_is_recorded_into_the_deep_meter_with_its_labels(MetricType type, string instrumentType)
+    {
+        var name = $"orders_{type}_{Guid.NewGuid():N}";
+        var measurements = new List<(string Instrument, string Kind, double Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == "deep") l.EnableMeasurementEvents(i);
+        };
+        listener.SetMeasurementEventCallback<double>((i, v, tags, _) =>
+        {
+            var map = new Dictionary<string, object?>();
+            foreach (var t in tags) map[t.Key] = t.Value;
+            lock (measurements) measurements.Add((i.Name, i.GetType().GetGenericTypeDefinition().FullName!, v, map));
+        });
+        listener.Start();
+
+        var tp = Tp(("snapshot", "no_collect"));
+        var metric = new Metric { Name = name, Type = type, Namespace = "shop" };
+        metric.LabelExpressions.Add(new LabelExpression { Key = "region", Static = AnyValue.Of("eu") });
+        tp.Metrics.Add(metric);
+        var probe = Install(tp, out var handler);
+        BindingEngine.Hit(probe, 1, "n");
+        BindingEngine.Hit(probe, 2, "n");
+
+        var recorded = measurements.Where(m => m.Instrument == $"shop_{name}").ToList();
+        Assert.Equal(2, recorded.Count);
+        Assert.All(recorded, m =>
+        {
+            Assert.Equal(instrumentType, m.Kind);
+            Assert.Equal(1.0, m.Value);
+            Assert.Equal("eu", m.Tags["region"]);
+            Assert.Equal("tp-x", m.Tags["tracepoint"]);
+        });
+        handler.Clear();
+    }
+
+    [Fact]
+    public void A_metric_without_a_namespace_is_named_deep_underscore_name()
+    {
+        Assert.Equal("deep_hits", Deep.Agent.Actions.MetricAction.InstrumentName(new Metric { Name = "hits" }));
+    }
+}
