@@ -9,6 +9,7 @@ string[] tiers = ["gold", "silver", "bronze"];
 string[] skus = ["BOOK-1", "MUG-7", "PEN-3", "LAMP-2"];
 var stopAt = DateTime.UtcNow.AddSeconds(Math.Min(seconds, 10_000_000));
 Console.WriteLine($"shop: processing orders (pid {Environment.ProcessId})");
+if (Environment.GetEnvironmentVariable("SHOP_PRINT_TELEMETRY") == "1") Telemetry.PrintDeepTelemetry();
 for (var id = 1; DateTime.UtcNow < stopAt; id++)
 {
     var name = names[random.Next(names.Length)];

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Loader;
 
 /// <summary>
 /// The .NET startup hook (<c>DOTNET_STARTUP_HOOKS</c> pointing at Deep.Agent.dll, as <c>deep run</c> sets it): starts
@@ -14,19 +13,8 @@ public static class StartupHook
     {
         try
         {
-            // The runtime loads the hook from its path, but resolves the hook's own dependencies (Deep.Protocol)
-            // only from the application's directory. Resolve them from next to the agent, and only those the
-            // application does not have itself.
-            var agentDirectory = Path.GetDirectoryName(typeof(StartupHook).Assembly.Location);
-            if (!string.IsNullOrEmpty(agentDirectory))
-            {
-                AssemblyLoadContext.Default.Resolving += (context, name) =>
-                {
-                    if (name.Name is not { } simple || !simple.StartsWith("Deep.", StringComparison.Ordinal)) return null;
-                    var candidate = Path.Combine(agentDirectory, simple + ".dll");
-                    return File.Exists(candidate) ? context.LoadFromAssemblyPath(candidate) : null;
-                };
-            }
+            // The agent's own dependencies (Deep.Protocol) are resolved from next to Deep.Agent.dll by
+            // Deep.Agent.Native.AgentDependencyResolver, a module initializer that runs before this method.
             StartAgent();
         }
         catch

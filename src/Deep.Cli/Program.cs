@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Deep.Cli.Common;
+using Deep.Cli.Demo;
+using Deep.Cli.Run;
 using Deep.Cli.Server;
 using Deep.Cli.Snapshots;
 using Deep.Cli.Tracepoints;
@@ -66,13 +68,6 @@ public static class Program
     private static RootCommand BuildRoot(ICliConsole console)
     {
         var root = new RootCommand("deep: the DEEP dynamic-instrumentation system for .NET");
-        var demo = new Command("demo", "Show the system working end to end.");
-        demo.SetAction(_ =>
-        {
-            Console.WriteLine("deep demo: not built yet. Available now: ./test.sh (protocol and its compatibility tests).");
-            return 0;
-        });
-        root.Subcommands.Add(demo);
 
         var global = new GlobalOptions();
         root.Options.Add(global.Server);
@@ -82,6 +77,8 @@ public static class Program
         root.Subcommands.Add(ServerCommand.Create(() => console));
         root.Subcommands.Add(TracepointCommands.Create(global, () => console));
         root.Subcommands.Add(SnapshotCommands.Create(global, () => console));
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create(() => console));
         return root;
     }
 }

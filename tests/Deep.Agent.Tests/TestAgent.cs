@@ -49,8 +49,9 @@ internal sealed class BindingEngine : IInstrumentationEngine
 
     public void Install(ProbeLocation location)
     {
-        Installed.Enqueue(location);
+        // Bind before recording, so a test that saw the install can hit the probe at once.
         if (_resolve(location) is { } layout) ProbeRuntime.Bind(location.ProbeId, layout);
+        Installed.Enqueue(location);
     }
 
     public void Remove(int probeId)

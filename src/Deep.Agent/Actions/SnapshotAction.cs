@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Deep.Agent.Capture;
 using Deep.Agent.Expressions;
 using Deep.Agent.Instrumentation;
@@ -70,7 +69,7 @@ internal sealed class SnapshotAction : ProbeAction
         var started = Stopwatch.GetTimestamp();
         var snapshot = new Snapshot
         {
-            ID = RandomNumberGenerator.GetBytes(16),
+            ID = Hit.NewSnapshotId(),
             Tracepoint = Tracepoint,
             TsNanos = (ulong)hit.TimestampNanos,
         };

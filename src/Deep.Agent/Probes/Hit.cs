@@ -13,7 +13,6 @@ internal sealed class Hit
         Values = values;
         Layout = layout;
         TimestampNanos = timestampNanos;
-        ContextId = Guid.NewGuid().ToString("N");
         Thread = Thread.CurrentThread;
     }
 
@@ -27,8 +26,29 @@ internal sealed class Hit
     /// <summary>Epoch nanoseconds when the probe fired.</summary>
     public long TimestampNanos { get; }
 
-    /// <summary>The id of this hit, shown as <c>context</c> in logs, snapshot attributes and span tags.</summary>
-    public string ContextId { get; }
+    /// <summary>The id of this hit (32 hex digits), shown as <c>context</c> in logs, snapshot attributes and span tags.</summary>
+    public string ContextId => _contextId ??= NewId();
+
+    private string? _contextId;
+
+    /// <summary>
+    /// 128 random bits as hex. <see cref="Random.Shared"/> rather than <see cref="Guid.NewGuid"/> or a CSPRNG: ids
+    /// need uniqueness, not secrecy, and the OS random source is a system call on the application thread.
+    /// </summary>
+    internal static string NewId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        return Convert.ToHexStringLower(bytes);
+    }
+
+    /// <summary>16 random bytes for a snapshot id (see <see cref="NewId"/> for why not a CSPRNG).</summary>
+    internal static byte[] NewSnapshotId()
+    {
+        var bytes = new byte[16];
+        Random.Shared.NextBytes(bytes);
+        return bytes;
+    }
 
     public Thread Thread { get; }
 

@@ -32,9 +32,8 @@ public sealed class HitState
 
     internal int Capacity => _state.Length;
 
-    internal void Begin(int probeId, ProbeFrameLayout layout)
+    internal void Begin(int probeId, ProbeFrameLayout layout, int count)
     {
-        var count = layout.Slots.Count;
         if (count > _state.Length) Grow(count);
         ProbeId = probeId;
         Layout = layout;

@@ -30,20 +30,30 @@ public static class ProbeRuntime
     /// <summary>The hot path: should the instrumented code hand over its values and call <see cref="Fire"/>?</summary>
     public static bool Enter(int probeId)
     {
+        // No try/catch here on purpose: nothing on this path can throw (array reads are bounds-checked by hand),
+        // and a method without exception handling gets the fastest thread-static access. The one allocation (the
+        // thread's hit state, once per thread) lives in CreateHitState, which catches.
+        if (t_busy != 0) return false;
+        var probes = Volatile.Read(ref s_probes);
+        if ((uint)probeId >= (uint)probes.Length) return false;
+        var armed = probes[probeId]?.Armed;
+        if (armed is null || !armed.MayFire()) return false;
+        var hit = t_hit ?? CreateHitState();
+        if (hit is null) return false;
+        hit.Begin(probeId, armed.Layout, armed.SlotCount);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static HitState? CreateHitState()
+    {
         try
         {
-            if (t_busy != 0) return false;
-            var probes = Volatile.Read(ref s_probes);
-            if ((uint)probeId >= (uint)probes.Length) return false;
-            var armed = probes[probeId]?.Armed;
-            if (armed is null || !armed.MayFire()) return false;
-            var hit = t_hit ??= new HitState();
-            hit.Begin(probeId, armed.Layout);
-            return true;
+            return t_hit = new HitState();
         }
         catch
         {
-            return false;
+            return null;
         }
     }
 
@@ -270,6 +280,7 @@ public static class ProbeRuntime
     {
         public readonly ProbeFrameLayout Layout = layout;
         public readonly ProbeAction[] Actions = actions;
+        public readonly int SlotCount = layout.Slots.Count;
 
         public bool MayFire()
         {
