@@ -45,13 +45,31 @@ public sealed class Redactor
     /// <summary>The default list (password, secret, token, apikey, authorization, cookie, credential, ssn, private_key, ...).</summary>
     public static Redactor Default { get; } = new(DefaultPatterns);
 
+    // Names repeat (field names, locals): remember answers, up to a bound so dictionary keys cannot grow it forever.
+    private const int MaxCachedNames = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _cache = new(StringComparer.Ordinal);
+
     /// <summary>True when a value of this name must not be captured.</summary>
     public bool IsRedacted(string name)
     {
-        if (string.IsNullOrEmpty(name) || _patterns.Count == 0)
+        if (string.IsNullOrEmpty(name) || _patterns.Count == 0 || (name[0] == '[' && name.Length > 1 && char.IsDigit(name[1])))
         {
-            return false;
+            return false; // "[0]": an index, not a name
         }
+        if (_cache.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+        var redacted = Decide(name);
+        if (_cache.Count < MaxCachedNames)
+        {
+            _cache.TryAdd(name, redacted);
+        }
+        return redacted;
+    }
+
+    private bool Decide(string name)
+    {
         var words = SplitWords(name);
         for (var start = 0; start < words.Count; start++)
         {

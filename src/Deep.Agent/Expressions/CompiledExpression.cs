@@ -93,15 +93,25 @@ public sealed class CompiledExpression<TContext>
             error = Error;
             return false;
         }
-        if (_condition != null && !_timed)
+        if (_condition != null)
         {
+            var disabled = _disabled;
+            if (disabled != null)
+            {
+                error = disabled;
+                return false;
+            }
+            var start = _timed ? Stopwatch.GetTimestamp() : 0;
             try
             {
+                var fired = _condition(context);
+                if (_timed) CheckBudget(start);
                 error = null;
-                return _condition(context);
+                return fired;
             }
             catch (Exception e)
             {
+                if (_timed) CheckBudget(start);
                 error = Describe(e);
                 return false;
             }

@@ -36,7 +36,7 @@ public class CaptureLimitsTests
     [Fact]
     public void Overridden_limits_change_what_is_captured()
     {
-        var limits = CaptureLimits.Default.WithOverrides(new Dictionary<string, string> { ["MAX_COLLECTION_SIZE"] = "2" });
+        var limits = CaptureLimits.Default.WithOverrides(new Dictionary<string, string> { ["MAX_COLLECTION_SIZE"] = "2", ["MAX_TP_PROCESS_TIME"] = "10000" });
         var collector = new VariableCollector(limits, Redactor.Default);
         var v = collector.VarLookup[collector.Capture("list", new List<int> { 1, 2, 3 }, typeof(List<int>)).ID];
         Assert.Equal(2, v.Children.Count);

@@ -318,9 +318,10 @@ public class VariableCollectorTests
     {
         // Spec §10 defect 5: each snapshot has its own collector; nothing is consumed by the first.
         var account = new Account(3) { Owner = "x" };
-        var first = new VariableCollector(CaptureLimits.Default, Redactor.Default);
-        var second = new VariableCollector(CaptureLimits.Default, Redactor.Default);
+        var generous = CaptureLimits.Default with { MaxTimeMs = 10_000 };
+        var first = new VariableCollector(generous, Redactor.Default);
         var a = first.VarLookup[first.Capture("account", account, typeof(Account)).ID];
+        var second = new VariableCollector(generous, Redactor.Default);
         var b = second.VarLookup[second.Capture("account", account, typeof(Account)).ID];
         Assert.Equal(a.Children.Select(c => c.Name), b.Children.Select(c => c.Name));
         Assert.Equal(first.VarLookup.Count, second.VarLookup.Count);

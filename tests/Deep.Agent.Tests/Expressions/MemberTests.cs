@@ -254,4 +254,14 @@ public class MemberTests
         Assert.Equal(3, scope.Value("boxed.Own"));
         Assert.Equal(0, LazyInitializedProbe.Ran);
     }
+
+    [Fact]
+    public void An_ambiguous_type_name_lists_the_candidates_and_a_full_name_resolves_it()
+    {
+        var scope = new TestScope().Add("mode", Shipping.Mode.Sea);
+        var error = scope.CompileError("mode == Mode.Sea");
+        Assert.Contains("type name 'Mode' is ambiguous", error);
+        Assert.Contains("Deep.Agent.Tests.Expressions.Billing.Mode", error);
+        Assert.Equal(true, scope.Value("mode == Deep.Agent.Tests.Expressions.Shipping.Mode.Sea"));
+    }
 }
