@@ -315,3 +315,10 @@ public sealed class SnapshotServiceClient(GrpcClient client)
     public Task<SnapshotResponse> SendAsync(Snapshot snapshot, CallOptions? options = null, CancellationToken cancellationToken = default)
         => client.UnaryCallAsync<Snapshot, SnapshotResponse>(DeepMethods.SendSnapshot, snapshot, options, cancellationToken);
 }
+
+/// <summary>deep-dotnet's own extension methods (package <c>deepdotnet.status.v1</c>), not part of DEEP.</summary>
+public static class DeepDotnetMethods
+{
+    /// <summary><c>ProbeStatusService/report</c>: an agent's full set of tracepoint statuses. DEEP servers answer UNIMPLEMENTED.</summary>
+    public const string ReportStatus = "/deepdotnet.status.v1.ProbeStatusService/report";
+}
