@@ -126,7 +126,8 @@ public sealed class DeepServer : IAsyncDisposable
         var writer = new SnapshotWriter(database, logger);
         var retention = new RetentionService(snapshots, options.Retention, options.MaxSnapshots, options.RetentionInterval, logger);
         var polls = new PollService(registry);
-        var grpc = new GrpcEndpoint(polls, writer, gate, options, stopping.Token, logger);
+        var statuses = new ProbeStatusStore(database);
+        var grpc = new GrpcEndpoint(polls, writer, statuses, gate, options, stopping.Token, logger);
 
         // Requests on the gRPC port never reach the HTTP pipeline, and the other way round.
         app.Use((context, next) =>
@@ -142,7 +143,7 @@ public sealed class DeepServer : IAsyncDisposable
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         }
         app.UseRouting();
-        new HttpApi(registry, polls, snapshots, gate).Map(app);
+        new HttpApi(registry, polls, snapshots, gate, statuses).Map(app);
 
         try
         {

@@ -18,7 +18,7 @@ namespace Deep.Server.Api;
 /// people and scripts need beyond it: the created tracepoint in the answer, snapshots listed by tracepoint, and 400s
 /// that say what is wrong.
 /// </summary>
-internal sealed class HttpApi(TracepointRegistry registry, PollService polls, SnapshotStore snapshots, RequestGate gate)
+internal sealed class HttpApi(TracepointRegistry registry, PollService polls, SnapshotStore snapshots, RequestGate gate, ProbeStatusStore statuses)
 {
     private const string TenantItem = "deep.tenant";
     private const int MaxListLimit = 1000;
@@ -33,6 +33,7 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
         app.MapGet("/api/snapshots/{id}", GetSnapshot);
         app.MapGet("/api/snapshots", ListSnapshots);
         app.MapGet("/api/search", Search);
+        app.MapGet("/api/status", GetStatus);
         app.Map("/api/{**rest}", (HttpContext c) => Error(c, 404, $"no such API: {c.Request.Method} {c.Request.Path}"));
     }
 
@@ -257,6 +258,53 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
         if (text.Length == 0) return fallback;
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= MaxListLimit ? v : null;
     }
+
+    /// <summary>
+    /// <c>GET /api/status[?tracepoint=id]</c>: each live agent's report, as
+    /// <c>{"agents":[{"agent","service","tracepoints":[{"id","state","detail","method","ilOffset","lineUsed","fireCount","updated"}]}]}</c>.
+    /// </summary>
+    private Task GetStatus(HttpContext context)
+    {
+        var tracepoint = context.Request.Query["tracepoint"].ToString();
+        if (context.Request.Query.ContainsKey("tracepoint") && tracepoint.Length == 0)
+            return Error(context, 400, "the tracepoint parameter is empty: give a tracepoint id, or leave it out for all");
+        var rows = statuses.Current(Tenant(context), tracepoint.Length == 0 ? null : tracepoint, Clock.NowNanos());
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("agents");
+            foreach (var agent in rows.GroupBy(r => r.AgentId))
+            {
+                json.WriteStartObject();
+                json.WriteString("agent", agent.Key);
+                json.WriteString("service", agent.First().Service);
+                json.WriteString("reported", Iso(agent.Max(r => r.ReceivedNanos)));
+                json.WriteStartArray("tracepoints");
+                foreach (var r in agent)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("id", r.TracepointId);
+                    json.WriteString("state", r.State);
+                    json.WriteString("detail", r.Detail);
+                    json.WriteString("method", r.Method);
+                    json.WriteNumber("ilOffset", r.IlOffset);
+                    json.WriteNumber("lineUsed", r.LineUsed);
+                    json.WriteNumber("fireCount", r.FireCount);
+                    json.WriteString("updated", Iso(r.SinceNanos != 0 ? r.SinceNanos : r.ReceivedNanos));
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Json(context, 200, Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private static string Iso(long nanos) =>
+        DateTimeOffset.UnixEpoch.AddTicks(nanos / 100).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     internal static Task Json(HttpContext context, int status, string json)
     {

@@ -4,6 +4,7 @@ using Deep.Protocol.Grpc;
 using Deep.Server.Polling;
 using Deep.Server.Security;
 using Deep.Server.Storage;
+using Deepdotnet.Status.V1;
 using Deepproto.Proto.Poll.V1;
 using Deepproto.Proto.Tracepoint.V1;
 using Google.Protobuf;
@@ -13,12 +14,13 @@ using Microsoft.Extensions.Logging;
 namespace Deep.Server.Grpc;
 
 /// <summary>
-/// The two DEEP gRPC methods on Kestrel, without a gRPC library: read one length-prefixed message, decode it, answer
+/// The two DEEP gRPC methods (and deep-dotnet's probe status extension) on Kestrel, without a gRPC library: read one length-prefixed message, decode it, answer
 /// with one framed message and <c>grpc-status</c> trailers, or with a trailers-only error.
 /// </summary>
 internal sealed class GrpcEndpoint(
     PollService polls,
     SnapshotWriter writer,
+    ProbeStatusStore statuses,
     RequestGate gate,
     DeepServerOptions options,
     CancellationToken serverStopping,
@@ -66,7 +68,8 @@ internal sealed class GrpcEndpoint(
             {
                 DeepMethods.Poll => await PollAsync(context, tenant, timeout, deadline.Token).ConfigureAwait(false),
                 DeepMethods.SendSnapshot => await SendAsync(context, tenant, deadline.Token).ConfigureAwait(false),
-                _ => throw new GrpcCallException(GrpcStatusCode.Unimplemented, $"unknown method {request.Path.Value}: this server implements {DeepMethods.Poll} and {DeepMethods.SendSnapshot}"),
+                DeepDotnetMethods.ReportStatus => await ReportStatusAsync(context, tenant, deadline.Token).ConfigureAwait(false),
+                _ => throw new GrpcCallException(GrpcStatusCode.Unimplemented, $"unknown method {request.Path.Value}: this server implements {DeepMethods.Poll}, {DeepMethods.SendSnapshot} and {DeepDotnetMethods.ReportStatus}"),
             };
             await WriteResponseAsync(context, response).ConfigureAwait(false);
         }
@@ -139,6 +142,19 @@ internal sealed class GrpcEndpoint(
             throw new GrpcCallException(GrpcStatusCode.Unavailable, ex.Message);
         }
         return new SnapshotResponse();
+    }
+
+    private async Task<IMessage> ReportStatusAsync(HttpContext context, string tenant, CancellationToken cancellationToken)
+    {
+        var body = await ReadMessageAsync(context.Request.Body, MaxPollRequestBytes, tooLarge: null, cancellationToken).ConfigureAwait(false);
+        var report = Decode(ProbeStatusReport.Parser, body, "ProbeStatusReport");
+        if (string.IsNullOrEmpty(report.AgentId))
+            throw new GrpcCallException(GrpcStatusCode.InvalidArgument, "the status report has no agent_id: each agent process sends a random id of its own");
+        if (report.Statuses.Count > ProbeStatusStore.MaxStatusesPerReport)
+            throw new GrpcCallException(GrpcStatusCode.InvalidArgument, $"the status report lists {report.Statuses.Count} tracepoints; the limit is {ProbeStatusStore.MaxStatusesPerReport}");
+        // SQLite work is synchronous and short (one transaction); the request thread may do it.
+        statuses.Replace(tenant, report, Clock.NowNanos());
+        return new ProbeStatusAck();
     }
 
     private static T Decode<T>(MessageParser<T> parser, byte[] body, string name) where T : IMessage<T>

@@ -12,7 +12,7 @@ namespace Deep.Server.Storage;
 internal sealed class DeepDatabase
 {
     /// <summary>The schema this build writes. Older files are migrated forward; newer ones are refused.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private static readonly string[] Migrations =
     [
@@ -57,6 +57,17 @@ internal sealed class DeepDatabase
             PRIMARY KEY (tenant, agent_id, tracepoint_id)
         );
         CREATE INDEX ix_probe_status_tracepoint ON probe_status (tenant, tracepoint_id);
+        """,
+        // 3: the rest of an agent's status report: its service, where the probe went, how often it fired, and when
+        // the agent says the probe entered its state (updated_ns stays the time the server received the report).
+        """
+        ALTER TABLE probe_status ADD COLUMN service_name TEXT    NOT NULL DEFAULT '';
+        ALTER TABLE probe_status ADD COLUMN method       TEXT    NOT NULL DEFAULT '';
+        ALTER TABLE probe_status ADD COLUMN il_offset    INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE probe_status ADD COLUMN line_used    INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE probe_status ADD COLUMN fire_count   INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE probe_status ADD COLUMN since_ns     INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX ix_probe_status_received ON probe_status (updated_ns);
         """,
     ];
 

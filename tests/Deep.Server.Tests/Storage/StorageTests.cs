@@ -32,7 +32,7 @@ public sealed class StorageTests
         }
         var db = new DeepDatabase(dir);
         db.Migrate();
-        Assert.Equal(2, db.ReadSchemaVersion());
+        Assert.Equal(DeepDatabase.SchemaVersion, db.ReadSchemaVersion());
         var loaded = new TracepointStore(db).LoadAll();
         Assert.Equal("old", Assert.Single(loaded).Config.ID);
     }
