@@ -6,6 +6,7 @@ using Deep.Agent.Polling;
 using Deep.Agent.Probes;
 using Deep.Agent.Push;
 using Deep.Agent.Settings;
+using Deep.Agent.Status;
 using Deep.Agent.Transport;
 using Deep.Agent.Triggers;
 using Deep.Protocol;
@@ -161,7 +162,7 @@ internal sealed class RunningAgent
     private int _stopped;
 
     private RunningAgent(AgentSettings settings, Resource resource, IDeepTransport transport, PushQueue push, ConfigService config,
-        TriggerHandler triggers, PollLoop poll, AgentContext context)
+        TriggerHandler triggers, PollLoop poll, AgentContext context, StatusReporter status)
     {
         Settings = settings;
         Resource = resource;
@@ -171,6 +172,7 @@ internal sealed class RunningAgent
         Triggers = triggers;
         Poll = poll;
         Context = context;
+        Status = status;
     }
 
     public AgentSettings Settings { get; }
@@ -181,6 +183,7 @@ internal sealed class RunningAgent
     public TriggerHandler Triggers { get; }
     public PollLoop Poll { get; }
     public AgentContext Context { get; }
+    public StatusReporter Status { get; }
 
     public static RunningAgent Create(AgentSettings settings, DeepAgentOptions? options, IDeepTransport? transport)
     {
@@ -211,9 +214,14 @@ internal sealed class RunningAgent
         var config = new ConfigService();
         config.AddListener(triggers.OnConfigChanged);
         var poll = new PollLoop(settings, transport, config, resource);
-        var agent = new RunningAgent(settings, resource, transport, push, config, triggers, poll, context);
+        // The profiler engine keeps probe states in its registry; any other engine reports through the shared one.
+        var registry = (engine as ProfilerEngine)?.Status ?? ProbeStatusRegistry.Shared;
+        var status = new StatusReporter(transport, triggers, registry, context.ResourceKeyValues, StatusReporter.DefaultPeriod, settings.CallTimeout);
+        config.AddListener(_ => status.Nudge());
+        var agent = new RunningAgent(settings, resource, transport, push, config, triggers, poll, context, status);
         AppDomain.CurrentDomain.ProcessExit += agent.OnProcessExit;
         poll.Start();
+        status.Start();
         SelfLog.Info($"deep agent started: server {settings.ServiceUrl}, poll every {settings.PollInterval.TotalSeconds:0.##} s, " +
             $"engine {(engine is null ? $"none ({whyNot})" : engine.GetType().Name)}");
         return agent;
@@ -236,6 +244,7 @@ internal sealed class RunningAgent
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         Poll.Dispose();
+        Status.Dispose();
         Config.Dispose();
         Triggers.Clear();
         Push.Shutdown(Settings.FlushTimeout);

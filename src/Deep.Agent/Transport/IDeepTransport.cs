@@ -13,6 +13,13 @@ internal interface IDeepTransport : IDisposable
 
     /// <summary>SnapshotService/send.</summary>
     Task SendAsync(Snapshot snapshot, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// deep-dotnet's ProbeStatusService/report (not DEEP). A transport that cannot make it answers UNIMPLEMENTED,
+    /// as a DEEP server does, and the agent stops reporting.
+    /// </summary>
+    Task ReportStatusAsync(ProbeStatusReport report, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Task.FromException(new RpcException(GrpcStatusCode.Unimplemented, "this transport does not report probe status"));
 }
 
 /// <summary>The DEEP calls over our gRPC client, with the configured auth and extra metadata.</summary>
@@ -55,6 +62,9 @@ internal sealed class GrpcDeepTransport : IDeepTransport
 
     public Task SendAsync(Snapshot snapshot, TimeSpan timeout, CancellationToken cancellationToken) =>
         _client.UnaryCallAsync<Snapshot, SnapshotResponse>(DeepMethods.SendSnapshot, snapshot, new CallOptions { Timeout = timeout }, cancellationToken);
+
+    public Task ReportStatusAsync(ProbeStatusReport report, TimeSpan timeout, CancellationToken cancellationToken) =>
+        _client.UnaryCallAsync<ProbeStatusReport, ProbeStatusAck>(DeepDotnetMethods.ReportStatus, report, new CallOptions { Timeout = timeout }, cancellationToken);
 
     public void Dispose() => _client.Dispose();
 }

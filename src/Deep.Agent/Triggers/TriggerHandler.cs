@@ -47,6 +47,20 @@ internal sealed class TriggerHandler
         }
     }
 
+    /// <summary>True when an instrumentation engine installs the probes (without one they all stay pending).</summary>
+    public bool HasEngine => _engine is not null;
+
+    /// <summary>Every current tracepoint with its probe id (null when it was rejected), for the status reporter.</summary>
+    public IReadOnlyList<(ParsedTracepoint Tracepoint, int? ProbeId)> Current()
+    {
+        lock (_lock)
+        {
+            return _byFingerprint.Values
+                .Select(p => (p, p.Location is { } l && _probeIds.TryGetValue(l, out var id) ? id : (int?)null))
+                .ToList();
+        }
+    }
+
     /// <summary>The config listener: applies the full new list.</summary>
     public void OnConfigChanged(ConfigChange change) => Apply(change.NewConfig);
 
