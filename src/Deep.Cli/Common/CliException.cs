@@ -18,6 +18,10 @@ internal static class ExitCodes
     public const int Unauthorized = 6;
     /// <summary><c>deep server</c> could not start (port taken, bad data directory, bad certificate).</summary>
     public const int ServerFailed = 7;
+    /// <summary><c>tracepoint add --wait</c>: an agent reported that the tracepoint cannot be installed (it says why).</summary>
+    public const int TracepointFailed = 8;
+    /// <summary><c>tracepoint add --wait</c>: no agent installed it within <c>--wait-timeout</c>.</summary>
+    public const int TimedOut = 9;
 }
 
 /// <summary>An expected failure: a message a person can act on, and the exit code scripts see.</summary>

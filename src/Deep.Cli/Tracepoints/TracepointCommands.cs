@@ -41,16 +41,19 @@ internal static class TracepointCommands
         var span = new Option<string?>("--span") { Description = "Create a span around the line or the method: line|method" };
         var snapshot = new Option<string?>("--snapshot") { Description = "no_collect: do not collect a snapshot (log or metric only)" };
         var target = new Option<string[]>("--target") { Description = "Only agents whose resource has k=v (repeatable)" };
+        var wait = new Option<bool>("--wait") { Description = "Wait until an agent has installed it (or reports why it cannot)" };
+        var waitTimeout = new Option<string>("--wait-timeout") { Description = "How long --wait waits, e.g. 30s, 2m (default 30s)", DefaultValueFactory = _ => "30s" };
         var add = new Command("add", "Create a tracepoint.");
         add.Arguments.Add(location);
-        foreach (var o in new Option[] { condition, watch, log, fireCount, firePeriod, method, stage, span, snapshot, target }) add.Options.Add(o);
+        foreach (var o in new Option[] { condition, watch, log, fireCount, firePeriod, method, stage, span, snapshot, target, wait, waitTimeout }) add.Options.Add(o);
         add.SetAction(async (parse, ct) =>
         {
             using var api = global.CreateClient(parse);
             var spec = new TracepointSpec(parse.GetValue(location)!, parse.GetValue(condition), parse.GetValue(watch), parse.GetValue(log),
                 parse.GetValue(fireCount), parse.GetValue(firePeriod), parse.GetValue(method), parse.GetValue(stage), parse.GetValue(span),
                 parse.GetValue(snapshot), parse.GetValue(target));
-            return await AddAsync(api, console(), spec, parse.GetValue(global.Json), ct).ConfigureAwait(false);
+            TimeSpan? waitFor = parse.GetValue(wait) ? Durations.Parse(parse.GetValue(waitTimeout)!, "--wait-timeout") : null;
+            return await AddAsync(api, console(), spec, parse.GetValue(global.Json), ct, waitFor).ConfigureAwait(false);
         });
 
         var list = new Command("list", "List the tracepoints.");
@@ -78,7 +81,9 @@ internal static class TracepointCommands
     }
 
     /// <summary>Turns the spec into a tracepoint (checking what the CLI can check) and creates it.</summary>
-    public static async Task<int> AddAsync(DeepApiClient api, ICliConsole console, TracepointSpec spec, bool json, CancellationToken cancellationToken)
+    /// <param name="waitFor">With <c>--wait</c>: how long to wait for an agent to install it (null: do not wait).</param>
+    public static async Task<int> AddAsync(DeepApiClient api, ICliConsole console, TracepointSpec spec, bool json, CancellationToken cancellationToken,
+        TimeSpan? waitFor = null)
     {
         var tp = Build(spec);
         var body = "{\"tracepoint\":" + JsonFormatter.Default.Format(tp) + "}";
@@ -86,11 +91,99 @@ internal static class TracepointCommands
         if (json)
         {
             await console.Out.WriteLineAsync(answer).ConfigureAwait(false);
-            return ExitCodes.Ok;
+            if (waitFor is null) return ExitCodes.Ok;
         }
         var created = ParseCreated(answer);
-        await console.Out.WriteLineAsync($"created tracepoint {created.ID} at {Describe(created)}").ConfigureAwait(false);
-        return ExitCodes.Ok;
+        if (!json) await console.Out.WriteLineAsync($"created tracepoint {created.ID} at {Describe(created)}").ConfigureAwait(false);
+        if (waitFor is not { } timeout) return ExitCodes.Ok;
+        // Progress goes to stderr so that --json output stays one document.
+        return await WaitForInstallAsync(api, console, created.ID, timeout, TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Polls <c>/api/status</c> until an agent reports the tracepoint installed (exit 0, with where), or an error
+    /// (exit <see cref="ExitCodes.TracepointFailed"/>, with why), or <paramref name="timeout"/> passes.
+    /// </summary>
+    internal static async Task<int> WaitForInstallAsync(DeepApiClient api, ICliConsole console, string id, TimeSpan timeout, TimeSpan interval,
+        CancellationToken cancellationToken)
+    {
+        await console.Error.WriteLineAsync($"waiting up to {timeout.TotalSeconds:0.#} s for an agent to install it...").ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + timeout;
+        IReadOnlyList<AgentStatus> last = [];
+        while (true)
+        {
+            last = (await ReadStatusAsync(api, id, cancellationToken).ConfigureAwait(false)).ToList();
+            if (last.FirstOrDefault(s => s.State is "installed" or "fired") is { } installed)
+            {
+                await console.Out.WriteLineAsync($"installed: {installed.Describe()}").ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+            if (last.FirstOrDefault(s => s.State == "error") is { } failed)
+            {
+                await console.Error.WriteLineAsync($"the tracepoint cannot be installed: {failed.Describe()}").ConfigureAwait(false);
+                return ExitCodes.TracepointFailed;
+            }
+            if (DateTime.UtcNow >= deadline) break;
+            await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+        }
+        var why = last.Count == 0
+            ? "no agent has reported it (is an agent running and connected to this server?)"
+            : "still " + string.Join("; ", last.Select(s => s.Describe()));
+        await console.Error.WriteLineAsync($"not installed within {timeout.TotalSeconds:0.#} s: {why}").ConfigureAwait(false);
+        return ExitCodes.TimedOut;
+    }
+
+    /// <summary>One tracepoint's state on one agent, as <c>/api/status</c> reports it.</summary>
+    internal sealed record AgentStatus(string TracepointId, string Agent, string Service, string State, string Detail, string Method,
+        long IlOffset, long LineUsed, long FireCount)
+    {
+        /// <summary>E.g. <c>installed on shop (3f2a…) in Shop.Cart.Add at IL_001A, line 43</c>.</summary>
+        public string Describe()
+        {
+            var who = Service.Length > 0 ? $"{Service} ({ShortAgent})" : $"agent {ShortAgent}";
+            var text = $"{State} on {who}";
+            if (State is "installed" or "fired" && Method.Length > 0)
+                text += $" in {Method} at IL_{IlOffset:X4}" + (LineUsed > 0 ? $", line {LineUsed}" : "");
+            if (FireCount > 0) text += $", fired {FireCount} time{(FireCount == 1 ? "" : "s")}";
+            if (Detail.Length > 0) text += ": " + Detail;
+            return text;
+        }
+
+        private string ShortAgent => Agent.Length > 8 ? Agent[..8] : Agent;
+    }
+
+    /// <summary>The status of <paramref name="tracepointId"/> (or of every tracepoint) on each live agent.</summary>
+    internal static async Task<IEnumerable<AgentStatus>> ReadStatusAsync(DeepApiClient api, string? tracepointId, CancellationToken cancellationToken)
+    {
+        string answer;
+        try
+        {
+            answer = await api.GetJsonAsync("api/status" + (tracepointId is null ? "" : "?tracepoint=" + Uri.EscapeDataString(tracepointId)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (CliException ex) when (ex.ExitCode == ExitCodes.NotFound)
+        {
+            throw new CliException(ExitCodes.NotFound, $"this server does not collect probe status ({ex.Message}); it takes a deep-dotnet server (deep server)", ex);
+        }
+        var result = new List<AgentStatus>();
+        using var doc = System.Text.Json.JsonDocument.Parse(answer);
+        if (!doc.RootElement.TryGetProperty("agents", out var agents)) return result;
+        foreach (var agent in agents.EnumerateArray())
+        {
+            var agentId = Text(agent, "agent");
+            var service = Text(agent, "service");
+            if (!agent.TryGetProperty("tracepoints", out var tps)) continue;
+            foreach (var t in tps.EnumerateArray())
+            {
+                result.Add(new AgentStatus(Text(t, "id"), agentId, service, Text(t, "state"), Text(t, "detail"), Text(t, "method"),
+                    Number(t, "ilOffset"), Number(t, "lineUsed"), Number(t, "fireCount")));
+            }
+        }
+        return result;
+
+        static string Text(System.Text.Json.JsonElement e, string name) =>
+            e.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString()! : "";
+        static long Number(System.Text.Json.JsonElement e, string name) =>
+            e.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
     }
 
     public static async Task<int> ListAsync(DeepApiClient api, ICliConsole console, bool json, CancellationToken cancellationToken)
@@ -107,8 +200,17 @@ internal static class TracepointCommands
             await console.Out.WriteLineAsync("no tracepoints (add one with 'deep tracepoint add <file>:<line>')").ConfigureAwait(false);
             return ExitCodes.Ok;
         }
-        var rows = poll.Response.Select(t => new[] { t.ID, Describe(t), Details(t) }).ToList();
-        Table.Write(console.Out, ["ID", "LOCATION", "DETAILS"], rows);
+        // A DEEP server has no status: the list is still useful without it.
+        ILookup<string, AgentStatus>? status = null;
+        try
+        {
+            status = (await ReadStatusAsync(api, null, cancellationToken).ConfigureAwait(false)).ToLookup(s => s.TracepointId, StringComparer.Ordinal);
+        }
+        catch (CliException ex) when (ex.ExitCode == ExitCodes.NotFound)
+        {
+        }
+        var rows = poll.Response.Select(t => new[] { t.ID, Describe(t), StatusText(status, t.ID), Details(t) }).ToList();
+        Table.Write(console.Out, ["ID", "LOCATION", "STATUS", "DETAILS"], rows);
         return ExitCodes.Ok;
     }
 
@@ -178,6 +280,13 @@ internal static class TracepointCommands
         return doc.RootElement.TryGetProperty("tracepoint", out var tp)
             ? DeepApiClient.Parse<TracePointConfig>(tp.GetRawText())
             : throw new CliException(ExitCodes.Unexpected, "the server created the tracepoint but did not return it (is it a DEEP server without this extension?)");
+    }
+
+    private static string StatusText(ILookup<string, AgentStatus>? status, string id)
+    {
+        if (status is null) return "(not reported by this server)";
+        var entries = status[id].ToList();
+        return entries.Count == 0 ? "no agent has reported it" : string.Join("; ", entries.Select(s => s.Describe()));
     }
 
     internal static string Describe(TracePointConfig t)
