@@ -121,29 +121,53 @@ internal sealed class SnapshotAction : ProbeAction
     [MethodImpl(MethodImplOptions.NoInlining)]
     private List<StackFrame> CollectFrames(ProbeFrameLayout layout)
     {
+        var options = _context.FrameOptions(_includeStack);
+        // The probed frame is described by the layout the engine resolved (the file and the line actually probed,
+        // the source method behind a state machine), so stack_type=no_stack needs no stack walk at all: a walk
+        // with file information reads PDBs and is the most expensive part of a small snapshot.
+        var probed = ProbedFrame(layout, options);
+        if (!_includeStack) return [probed];
         List<StackFrame> frames;
         try
         {
-            frames = FrameCollector.Collect(AgentFrames, _context.FrameOptions(_includeStack));
-            // The agent's own frames (this action, the runtime) sit above the probed method: cut them.
+            frames = FrameCollector.Collect(AgentFrames, options);
+            // Should inlining have changed the frame count, cut whatever agent frames are left above the probe.
             var skip = 0;
             while (skip < frames.Count && IsAgentFrame(frames[skip])) skip++;
             frames.RemoveRange(0, skip);
-            if (!_includeStack && frames.Count > 1) frames.RemoveRange(1, frames.Count - 1);
         }
         catch (Exception e)
         {
             ReportRuntimeError($"stack could not be collected: {e.Message}");
             frames = [];
         }
-        if (frames.Count == 0) frames.Add(new StackFrame());
-        // The probed frame is described by the layout the engine resolved: the file and the line actually probed.
-        var probed = frames[0];
-        probed.FileName = layout.FilePath;
-        probed.LineNumber = (uint)Math.Max(layout.LineUsed, 0);
-        probed.MethodName = layout.Method.Name;
-        probed.ClassName = layout.Method.DeclaringType is { } t ? t.FullName ?? t.Name : probed.ClassName;
+        if (frames.Count == 0) frames.Add(probed);
+        else frames[0] = probed;
         return frames;
+    }
+
+    private static StackFrame ProbedFrame(ProbeFrameLayout layout, FrameOptions options)
+    {
+        var (method, declaring, isAsync) = FrameCollector.Describe(layout.Method);
+        var file = layout.FilePath ?? "";
+        return new StackFrame
+        {
+            FileName = file,
+            LineNumber = (uint)Math.Max(layout.LineUsed, 0),
+            MethodName = method,
+            ClassName = declaring is null ? null : CSharpTypeNames.FullNameOf(declaring),
+            IsAsync = isAsync,
+            AppFrame = FrameCollector.IsAppFrame(declaring, file, options),
+            ShortPath = ShortPath(file, options.AppRoot),
+        };
+    }
+
+    private static string? ShortPath(string file, string? appRoot)
+    {
+        if (file.Length == 0) return null;
+        var f = file.Replace('\\', '/');
+        var root = appRoot?.Replace('\\', '/').TrimEnd('/');
+        return !string.IsNullOrEmpty(root) && f.StartsWith(root + "/", StringComparison.Ordinal) ? f[(root.Length + 1)..] : file;
     }
 
     private static bool IsAgentFrame(StackFrame frame) =>

@@ -29,7 +29,7 @@ public sealed class VariableCollector
     private readonly List<(string Name, object? Value)> _items = new();
     private readonly long _deadline;
     private int _nextId;
-    private string? _limitPlaceholder;
+    private Dictionary<string, string>? _limitPlaceholders;
 
     private readonly record struct Pending(Variable Variable, object Value, Type RuntimeType, int Depth);
 
@@ -235,13 +235,19 @@ public sealed class VariableCollector
 
     private string LimitPlaceholder(Type declaredType)
     {
-        // One shared variable stands for every value that came after the limit: it costs one entry, not one each.
-        return _limitPlaceholder ??= NewVariable(new Variable
+        // One variable per declared type stands for every value of that type that came after the limit: a few
+        // entries, not one each, and each reference still shows its own type.
+        var typeName = SafeTypeName(declaredType);
+        _limitPlaceholders ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        if (_limitPlaceholders.TryGetValue(typeName, out var id)) return id;
+        id = NewVariable(new Variable
         {
-            Type = SafeTypeName(declaredType),
+            Type = typeName,
             Value = VarLookup.Count >= _limits.MaxVariables ? "[not captured: variable limit reached]" : "[not captured: time budget exceeded]",
             Truncated = true,
         });
+        _limitPlaceholders[typeName] = id;
+        return id;
     }
 
     private string NewVariable(Variable variable)

@@ -89,8 +89,9 @@ internal sealed class PollLoop : IDisposable
         {
             SelfLog.Debug($"poll: update to hash {response.CurrentHash} with {response.Response.Count} tracepoint(s)");
             _config.NewConfig((long)response.TsNanos, response.CurrentHash, response.Response);
-            // After a change, ask again right away: a long-polling server then holds the next answer.
-            return longPoll is null ? _settings.PollInterval : TimeSpan.Zero;
+            // After a change (the first answer included), ask again right away with the new hash: a long-polling
+            // server then holds the next answer; one that ignores the header answers NO_CHANGE at once.
+            return _settings.LongPoll > TimeSpan.Zero ? TimeSpan.Zero : _settings.PollInterval;
         }
         _config.NoChange((long)response.TsNanos);
         // A server that held the poll supports long polling: poll again at once. Otherwise wait the interval.

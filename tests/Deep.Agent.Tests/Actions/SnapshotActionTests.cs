@@ -259,6 +259,35 @@ public sealed class SnapshotActionTests : IDisposable
         handler.Clear();
     }
 
+    [Fact]
+    public void The_probed_frame_of_an_async_method_shows_the_source_method_not_the_state_machine()
+    {
+        var moveNext = typeof(SnapshotActionTests).GetNestedTypes(BindingFlags.NonPublic)
+            .Single(t => t.Name.Contains(nameof(PlaceOrderAsync), StringComparison.Ordinal))
+            .GetMethod("MoveNext", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)!;
+        var layout = new ProbeFrameLayout([new ProbeSlot("quantity", typeof(int), SlotKind.Local, "<quantity>5__2")], moveNext, "/src/Shop/Orders.cs", 12, 0, []);
+        var handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine(_ => layout));
+        handler.Apply([ProbeTestSupport.Tracepoint("async", "Orders.cs", 12, ("stack_type", "no_stack"))]);
+        var probe = handler.Probes.Single().Value;
+        Assert.True(ProbeRuntime.Enter(probe));
+        ProbeRuntime.Value(3, 0);
+        ProbeRuntime.Fire(probe);
+        var frame = Assert.Single(Assert.Single(_collected.Snapshots).Frames);
+        Assert.Equal(nameof(PlaceOrderAsync), frame.MethodName);
+        Assert.True(frame.IsAsync);
+        Assert.Equal("/src/Shop/Orders.cs", frame.FileName);
+        Assert.Equal(12u, frame.LineNumber);
+        var variable = Assert.Single(frame.Variables);
+        Assert.Equal(("quantity", "<quantity>5__2"), (variable.Name, variable.OriginalName));
+        handler.Clear();
+    }
+
+    private static async Task<int> PlaceOrderAsync(int quantity)
+    {
+        await Task.Yield();
+        return quantity * 2;
+    }
+
     private sealed class Counter(int count, int total)
     {
         private readonly int _count = count;

@@ -1,8 +1,7 @@
 namespace Deep.Integration.Tests.Infrastructure;
 
 /// <summary>
-/// Builds, once per test run, what the tests start: the test app in Debug and in Release, and the run host
-/// (<c>deep run</c>'s command). <c>deep run</c> itself builds the agent and the profiler on first use.
+/// Builds, once per test run, what the tests start: the test app in Debug and in Release, and the <c>deep</c> CLI. <c>deep run</c> itself builds the agent and the profiler on first use.
 /// </summary>
 internal static class Builds
 {
@@ -13,8 +12,25 @@ internal static class Builds
     public static Task<string> TestAppAsync(string configuration) =>
         BuildAsync("tests/TestApps/Deep.TestApp/Deep.TestApp.csproj", configuration, "Deep.TestApp.dll");
 
-    public static Task<string> RunHostAsync() =>
-        BuildAsync("tests/TestApps/Deep.RunHost/Deep.RunHost.csproj", "Release", "Deep.RunHost.dll");
+    /// <summary>The <c>./deep</c> script, after it built the CLI (it rebuilds itself when sources change).</summary>
+    public static async Task<string> DeepAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            var deep = Repo.Path("deep");
+            if (!Done.ContainsKey("deep"))
+            {
+                await Exec.CheckedAsync(deep, "--help");
+                Done["deep"] = deep;
+            }
+            return deep;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
 
     private static async Task<string> BuildAsync(string project, string configuration, string dll)
     {

@@ -63,8 +63,8 @@ internal sealed class DeepRunProcess : IAsyncDisposable
     /// <summary>Starts <c>deep run [runArguments] -- dotnet &lt;app&gt;</c>.</summary>
     public static async Task<DeepRunProcess> StartAsync(string appDll, IEnumerable<string> runArguments, IDictionary<string, string?>? environment = null)
     {
-        var host = await Builds.RunHostAsync();
-        var info = new ProcessStartInfo("dotnet")
+        var deep = await Builds.DeepAsync();
+        var info = new ProcessStartInfo(deep)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -72,7 +72,6 @@ internal sealed class DeepRunProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Repo.Root,
         };
-        info.ArgumentList.Add(host);
         info.ArgumentList.Add("run");
         foreach (var argument in runArguments)
         {

@@ -74,9 +74,9 @@ public sealed class RunCommandTests
     [Fact]
     public async Task A_program_that_does_not_exist_fails_with_127_and_says_so()
     {
-        var host = await Builds.RunHostAsync();
+        var deep = await Builds.DeepAsync();
 
-        var (code, output) = await Exec.RunAsync("dotnet", [host, "run", "--", "/no/such/program"],
+        var (code, output) = await Exec.RunAsync(deep, ["run", "--", "/no/such/program"],
             environment: new Dictionary<string, string> { ["DEEP_ROOT"] = Repo.Root });
 
         Assert.Equal(127, code);
@@ -86,9 +86,9 @@ public sealed class RunCommandTests
     [Fact]
     public async Task Nothing_to_run_is_a_usage_error()
     {
-        var host = await Builds.RunHostAsync();
+        var deep = await Builds.DeepAsync();
 
-        var (code, output) = await Exec.RunAsync("dotnet", [host, "run"], environment: new Dictionary<string, string> { ["DEEP_ROOT"] = Repo.Root });
+        var (code, output) = await Exec.RunAsync(deep, ["run"], environment: new Dictionary<string, string> { ["DEEP_ROOT"] = Repo.Root });
 
         Assert.NotEqual(0, code);
         Assert.Contains("command", output, StringComparison.OrdinalIgnoreCase);
@@ -97,9 +97,9 @@ public sealed class RunCommandTests
     [Fact]
     public async Task A_profiler_path_that_does_not_exist_is_reported_before_anything_runs()
     {
-        var host = await Builds.RunHostAsync();
+        var deep = await Builds.DeepAsync();
 
-        var (code, output) = await Exec.RunAsync("dotnet", [host, "run", "--", "dotnet", "--version"],
+        var (code, output) = await Exec.RunAsync(deep, ["run", "--", "dotnet", "--version"],
             environment: new Dictionary<string, string> { ["DEEP_ROOT"] = Repo.Root, ["DEEP_PROFILER_PATH"] = "/nowhere/Deep.Profiler.so" });
 
         Assert.Equal(1, code);
@@ -109,9 +109,10 @@ public sealed class RunCommandTests
     [Fact]
     public async Task A_deep_root_that_is_not_the_repository_is_reported()
     {
-        var host = await Builds.RunHostAsync();
+        await Builds.DeepAsync();
 
-        var (code, output) = await Exec.RunAsync("dotnet", [host, "run", "--", "dotnet", "--version"],
+        // The ./deep script sets DEEP_ROOT itself: call the CLI it built directly, with a wrong one.
+        var (code, output) = await Exec.RunAsync("dotnet", [Repo.Path(".deep", "cli", "deep.dll"), "run", "--", "dotnet", "--version"],
             environment: new Dictionary<string, string> { ["DEEP_ROOT"] = Path.GetTempPath() });
 
         Assert.Equal(2, code);

@@ -13,7 +13,10 @@ public sealed class ProbeTargetProcess
     public ProbeTargetProcess()
     {
         Root = FindRoot();
-        ProfilerPath = Run("bash", [Path.Combine(Root, "scripts", "build-profiler.sh")], Root, null, TimeSpan.FromMinutes(5)).Output.Trim().Split('\n')[^1];
+        // The script prints the library's path on stdout; its progress lines go to stderr, which Run appends.
+        var profilerBuild = Run("bash", [Path.Combine(Root, "scripts", "build-profiler.sh")], Root, null, TimeSpan.FromMinutes(5));
+        ProfilerPath = profilerBuild.Output.Split('\n', StringSplitOptions.TrimEntries).LastOrDefault(l => l.EndsWith(".so", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"scripts/build-profiler.sh failed (exit {profilerBuild.ExitCode}):\n{profilerBuild.Output}");
         AppDirectory = Path.Combine(Path.GetTempPath(), "deep-probetarget-" + Environment.ProcessId);
         HookAppDirectory = AppDirectory + "-hook";
         // HookTarget shares no project with ProbeTarget, so it builds alongside.
