@@ -115,7 +115,8 @@ internal static class TracepointCommands
             last = (await ReadStatusAsync(api, id, cancellationToken).ConfigureAwait(false)).ToList();
             if (last.FirstOrDefault(s => s.State is "installed" or "fired") is { } installed)
             {
-                await console.Out.WriteLineAsync($"installed: {installed.Describe()}").ConfigureAwait(false);
+                // "fired" is installed and already hit: the user asked whether it is in place.
+                await console.Out.WriteLineAsync((installed with { State = "installed" }).Describe()).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
             if (last.FirstOrDefault(s => s.State == "error") is { } failed)
@@ -209,8 +210,9 @@ internal static class TracepointCommands
         catch (CliException ex) when (ex.ExitCode == ExitCodes.NotFound)
         {
         }
-        var rows = poll.Response.Select(t => new[] { t.ID, Describe(t), StatusText(status, t.ID), Details(t) }).ToList();
-        Table.Write(console.Out, ["ID", "LOCATION", "STATUS", "DETAILS"], rows);
+        // Status last: it is the longest column, and padding it would push the details off screen.
+        var rows = poll.Response.Select(t => new[] { t.ID, Describe(t), Details(t), StatusText(status, t.ID) }).ToList();
+        Table.Write(console.Out, ["ID", "LOCATION", "DETAILS", "STATUS"], rows);
         return ExitCodes.Ok;
     }
 

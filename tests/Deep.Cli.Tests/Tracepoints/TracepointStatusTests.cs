@@ -69,7 +69,7 @@ public sealed class TracepointStatusTests
         var (code, output, error) = await run;
         Assert.True(code == 0, error);
         Assert.Contains($"created tracepoint {id}", output);
-        Assert.Contains("installed: installed on shop (agent-1) in Shop.OrderService.Place at IL_0007, line 42", output);
+        Assert.Contains("installed on shop (agent-1) in Shop.OrderService.Place at IL_0007, line 42", output);
     }
 
     [Fact]

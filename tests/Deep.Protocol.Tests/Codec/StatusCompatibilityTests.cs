@@ -88,7 +88,7 @@ public sealed class StatusCompatibilityTests
     {
         var method = GS.StatusReflection.Descriptor.Services.Single().Methods.Single();
         var fromProto = $"/{method.Service.FullName}/{method.Name}";
-        Assert.Equal(fromProto, Ours.Grpc.DeepDotnetMethods.ReportStatus);
+        Assert.Equal(Ours.Grpc.DeepDotnetMethods.ReportStatus, fromProto);
     }
 
     private static Ours.ProbeStatusReport ToOurs(GS.ProbeStatusReport g)

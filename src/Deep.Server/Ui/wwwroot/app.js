@@ -433,7 +433,10 @@ async function loadStatus() {
     for (const t of agent.tracepoints || []) {
       const id = t.id ?? t.ID;
       if (!byTp.has(id)) byTp.set(id, []);
-      byTp.get(id).push({ agent: agent.agent, service: agent.service, state: t.state, detail: t.detail, updated: t.updated });
+      // Where it went (installed/fired) reads as part of the detail: "in Shop.Cart.Add, line 43".
+      const where = t.method ? `in ${t.method}${t.lineUsed ? ', line ' + t.lineUsed : ''}${t.fireCount ? ', fired ' + t.fireCount + '×' : ''}` : '';
+      const detail = [where, t.detail].filter(Boolean).join('; ');
+      byTp.get(id).push({ agent: agent.agent, service: agent.service, state: t.state, detail, updated: t.updated });
     }
   }
   state.status = byTp;
