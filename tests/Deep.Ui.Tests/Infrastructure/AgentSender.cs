@@ -21,7 +21,8 @@ internal sealed class AgentSender : IDisposable
                 throw new InvalidOperationException($"{tool} is missing: run scripts/prereqs.sh (python3-grpcio, python3-protobuf, protobuf-compiler).");
 
         var stubs = Repo.NewTempDir("deep-ui-stubs");
-        var protos = Directory.GetFiles(Path.Combine(Repo.ProtoRoot, "deepproto"), "*.proto", SearchOption.AllDirectories)
+        // DEEP's protos and deep-dotnet's status extension.
+        var protos = Directory.GetFiles(Repo.ProtoRoot, "*.proto", SearchOption.AllDirectories)
             .Select(p => Path.GetRelativePath(Repo.ProtoRoot, p));
         var (code, output) = await RunAsync("/usr/bin/protoc", ["-I", Repo.ProtoRoot, "--python_out", stubs, .. protos], null);
         if (code != 0) throw new InvalidOperationException($"protoc failed ({code}): {output}");
@@ -35,6 +36,15 @@ internal sealed class AgentSender : IDisposable
         var (code, output) = await RunAsync(Python, [script, _stubs, $"127.0.0.1:{server.GrpcPort}", server.ApiKey ?? ""], snapshotJson);
         if (code != 0 || !output.Contains("OK", StringComparison.Ordinal))
             throw new InvalidOperationException($"sending the snapshot failed ({code}): {output}\nserver output:\n{server.Output}");
+    }
+
+    /// <summary>Reports probe status as an agent does (<paramref name="reportJson"/>: a ProbeStatusReport as protobuf JSON); throws on any gRPC error.</summary>
+    public async Task ReportStatusAsync(DeepServerProcess server, string reportJson)
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "Infrastructure", "send_status.py");
+        var (code, output) = await RunAsync(Python, [script, _stubs, $"127.0.0.1:{server.GrpcPort}", server.ApiKey ?? ""], reportJson);
+        if (code != 0 || !output.Contains("OK", StringComparison.Ordinal))
+            throw new InvalidOperationException($"reporting status failed ({code}): {output}\nserver output:\n{server.Output}");
     }
 
     private static async Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args, string? stdin)
