@@ -2,6 +2,7 @@ using Deep.Agent.Actions;
 using Deep.Agent.Config;
 using Deep.Agent.Diagnostics;
 using Deep.Agent.Instrumentation;
+using Deep.Agent.Capture;
 using Deep.Agent.Polling;
 using Deep.Agent.Probes;
 using Deep.Agent.Push;
@@ -222,6 +223,7 @@ internal sealed class RunningAgent
         AppDomain.CurrentDomain.ProcessExit += agent.OnProcessExit;
         poll.Start();
         status.Start();
+        CaptureWarmup.StartInBackground(context.Redactor);
         SelfLog.Info($"deep agent started: server {settings.ServiceUrl}, poll every {settings.PollInterval.TotalSeconds:0.##} s, " +
             $"engine {(engine is null ? $"none ({whyNot})" : engine.GetType().Name)}");
         return agent;
