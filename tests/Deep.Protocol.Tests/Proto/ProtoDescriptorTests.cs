@@ -3,8 +3,9 @@ using Google.Protobuf.Reflection;
 namespace Deep.Protocol.Tests.Proto;
 
 /// <summary>
-/// protoc compiles proto/, and what it compiles is the DEEP protocol: every message, field number, type, label,
-/// oneof, map, enum and service, compared against a table written by hand from spec/wire-protocol.md.
+/// protoc compiles proto/, and what it compiles is the DEEP protocol (plus deep-dotnet's probe status extension,
+/// in a package of its own): every message, field number, type, label, oneof, map, enum and service, compared
+/// against a table written by hand from spec/wire-protocol.md and the status design.
 /// </summary>
 public sealed class ProtoDescriptorTests
 {
@@ -115,10 +116,31 @@ public sealed class ProtoDescriptorTests
         "enum deepproto.proto.tracepoint.v1.WatchSource WATCH=0 LOG=1 METRIC=2 CAPTURE=3",
         "service deepproto.proto.tracepoint.v1.SnapshotService",
         "  rpc send(.deepproto.proto.tracepoint.v1.Snapshot) returns (.deepproto.proto.tracepoint.v1.SnapshotResponse)",
+
+        // deep-dotnet's own extension (not DEEP), written from the probe-status design: a package of its own.
+        "package deepdotnet.status.v1",
+        "message deepdotnet.status.v1.ProbeStatusReport",
+        "  1 agent_id string",
+        "  2 resource repeated .deepproto.proto.common.v1.KeyValue",
+        "  3 statuses repeated .deepdotnet.status.v1.ProbeStatus",
+        "  4 ts_nanos fixed64",
+        "message deepdotnet.status.v1.ProbeStatus",
+        "  1 tracepoint_id string",
+        "  2 state .deepdotnet.status.v1.ProbeState",
+        "  3 detail string",
+        "  4 method string",
+        "  5 il_offset uint32",
+        "  6 line_used uint32",
+        "  7 fire_count uint64",
+        "  8 updated_nanos fixed64",
+        "message deepdotnet.status.v1.ProbeStatusAck",
+        "enum deepdotnet.status.v1.ProbeState PENDING=0 INSTALLED=1 FIRED=2 ERROR=3",
+        "service deepdotnet.status.v1.ProbeStatusService",
+        "  rpc report(.deepdotnet.status.v1.ProbeStatusReport) returns (.deepdotnet.status.v1.ProbeStatusAck)",
     ];
 
     [Fact]
-    public void Protoc_compiles_proto_into_exactly_the_DEEP_protocol()
+    public void Protoc_compiles_proto_into_exactly_the_DEEP_protocol_and_the_status_extension()
     {
         var protoc = ToolPaths.Require("/usr/bin/protoc", "protoc (Debian package protobuf-compiler)");
         var output = Path.Combine(Path.GetTempPath(), $"deep-descriptors-{Guid.NewGuid():N}.pb");
