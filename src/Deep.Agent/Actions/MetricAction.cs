@@ -94,7 +94,7 @@ internal sealed class MetricAction : ProbeAction
                 var result = expr.Evaluate(hit.Values);
                 if (result.IsError || !TryToDouble(result.Value, out value))
                 {
-                    ReportRuntimeError($"metric '{metric.Metric.Name}' value: {result.Error ?? $"'{result.Value}' is not a number"}");
+                    ReportRuntimeError($"metric '{metric.Metric.Name}' value: {result.Error ?? $"'{Capture.ValueText.Format(result.Value, 256, out _)}' is not a number"}");
                     continue;
                 }
             }
@@ -110,7 +110,8 @@ internal sealed class MetricAction : ProbeAction
                     continue;
                 }
                 var result = labelExpr.Evaluate(hit.Values);
-                tags.Add(key, result.IsError ? result.Error : result.Value?.ToString());
+                // ValueText never runs application code (no user ToString): labels are formatted like captured values.
+                tags.Add(key, result.IsError ? result.Error : Capture.ValueText.Format(result.Value, 256, out _));
             }
             switch (metric.Instrument)
             {
@@ -134,7 +135,8 @@ internal sealed class MetricAction : ProbeAction
             case bool b:
                 result = b ? 1 : 0;
                 return true;
-            case IConvertible c when value is not string and not char and not DateTime:
+            // Only framework numbers: an application type implementing IConvertible would run its own code.
+            case IConvertible c when value.GetType().IsPrimitive && value is not char || value is decimal || value is Enum:
                 try
                 {
                     result = c.ToDouble(System.Globalization.CultureInfo.InvariantCulture);

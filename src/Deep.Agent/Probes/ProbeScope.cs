@@ -32,7 +32,13 @@ internal sealed class ProbeScope : IExpressionScope
             var field = FindField(type, name);
             if (field is null) return null;
             var self = Read(context, i, type);
-            return field.IsStatic ? Expression.Field(null, field) : Expression.Field(self, field);
+            if (!field.IsStatic) return Expression.Field(self, field);
+            // Reading a static field can run the type's static constructor; allowed only when it cannot (no type
+            // initializer, or not beforefieldinit: then the runtime ran it before this instance existed), as capture does.
+            var declaring = field.DeclaringType!;
+            return declaring.TypeInitializer == null || (declaring.Attributes & TypeAttributes.BeforeFieldInit) == 0
+                ? Expression.Field(null, field)
+                : null;
         }
         return null;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Agent.Triggers;
 using Deep.Agent.Tests.Probes;
@@ -146,6 +147,76 @@ public class SpanAndMetricActionTests
             Assert.Equal("tp-x", m.Tags["tracepoint"]);
         });
         handler.Clear();
+    }
+
+    [Fact]
+    public void A_metric_never_runs_application_code_to_format_a_label_or_convert_a_value()
+    {
+        var name = $"app_{Guid.NewGuid():N}";
+        var measurements = new List<(double Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == "deep" && i.Name.StartsWith("deep_" + name, StringComparison.Ordinal)) l.EnableMeasurementEvents(i);
+        };
+        listener.SetMeasurementEventCallback<double>((_, v, tags, _) =>
+        {
+            var map = new Dictionary<string, object?>();
+            foreach (var t in tags) map[t.Key] = t.Value;
+            lock (measurements) measurements.Add((v, map));
+        });
+        listener.Start();
+
+        var layout = new ProbeFrameLayout([new ProbeSlot("customer", typeof(NoisyCustomer), SlotKind.Local)],
+            typeof(SpanAndMetricActionTests).GetMethod(nameof(A_metric_never_runs_application_code_to_format_a_label_or_convert_a_value))!,
+            "/src/Shop/OrderService.cs", 42, 0, []);
+        var handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine(_ => layout));
+        var tp = Tp(("snapshot", "no_collect"));
+        var metric = new Metric { Name = name, Type = MetricType.Histogram, Expression = "customer" };
+        metric.LabelExpressions.Add(new LabelExpression { Key = "who", Expression = "customer" });
+        tp.Metrics.Add(metric);
+        var counted = new Metric { Name = name + "_count", Type = MetricType.Histogram };
+        counted.LabelExpressions.Add(new LabelExpression { Key = "who", Expression = "customer" });
+        tp.Metrics.Add(counted);
+        handler.Apply([tp]);
+        var probe = handler.Probes.Single().Value;
+
+        var customer = new NoisyCustomer();
+        Assert.True(ProbeRuntime.Enter(probe));
+        ProbeRuntime.ValueObject(customer, 0);
+        ProbeRuntime.Fire(probe);
+
+        Assert.Equal(0, customer.CodeRuns);
+        // The first metric's value cannot be read as a number without running its code: only the counted one records,
+        // and its label is the value as capture shows it (the type name), not the object's ToString.
+        var recorded = Assert.Single(measurements);
+        Assert.Equal(1.0, recorded.Value);
+        Assert.NotEqual("ran ToString", recorded.Tags["who"]);
+        Assert.Contains("NoisyCustomer", (string)recorded.Tags["who"]!, StringComparison.Ordinal);
+        handler.Clear();
+    }
+
+    private sealed class NoisyCustomer : IConvertible
+    {
+        public int CodeRuns;
+        public override string ToString() { CodeRuns++; return "ran ToString"; }
+        public TypeCode GetTypeCode() { CodeRuns++; return TypeCode.Object; }
+        public double ToDouble(IFormatProvider? provider) { CodeRuns++; return 42; }
+        public bool ToBoolean(IFormatProvider? provider) => throw new NotSupportedException();
+        public byte ToByte(IFormatProvider? provider) => throw new NotSupportedException();
+        public char ToChar(IFormatProvider? provider) => throw new NotSupportedException();
+        public DateTime ToDateTime(IFormatProvider? provider) => throw new NotSupportedException();
+        public decimal ToDecimal(IFormatProvider? provider) => throw new NotSupportedException();
+        public short ToInt16(IFormatProvider? provider) => throw new NotSupportedException();
+        public int ToInt32(IFormatProvider? provider) => throw new NotSupportedException();
+        public long ToInt64(IFormatProvider? provider) => throw new NotSupportedException();
+        public sbyte ToSByte(IFormatProvider? provider) => throw new NotSupportedException();
+        public float ToSingle(IFormatProvider? provider) => throw new NotSupportedException();
+        public string ToString(IFormatProvider? provider) { CodeRuns++; return "ran ToString"; }
+        public object ToType(Type conversionType, IFormatProvider? provider) => throw new NotSupportedException();
+        public ushort ToUInt16(IFormatProvider? provider) => throw new NotSupportedException();
+        public uint ToUInt32(IFormatProvider? provider) => throw new NotSupportedException();
+        public ulong ToUInt64(IFormatProvider? provider) => throw new NotSupportedException();
     }
 
     [Fact]
