@@ -128,8 +128,12 @@ public sealed class DeepAgentTests : IDisposable
         var tfm = dir.Name;
         var config = dir.Parent!.Name;
         var project = dir.Parent.Parent!.Parent!.FullName;
-        var path = Path.Combine(project, "Interop", "HostApp", "bin", config, tfm, "Deep.Agent.HostApp.dll");
-        Assert.True(File.Exists(path), $"host app not built at {path}");
-        return path;
+        // A solution build builds this project reference (it is not in the solution) in its default configuration,
+        // so look for the test's own configuration first, then the others.
+        var candidates = new[] { config, "Release", "Debug" }.Distinct()
+            .Select(c => Path.Combine(project, "Interop", "HostApp", "bin", c, tfm, "Deep.Agent.HostApp.dll")).ToList();
+        var path = candidates.FirstOrDefault(File.Exists);
+        Assert.True(path is not null, $"host app not built at any of {string.Join(", ", candidates)}");
+        return path!;
     }
 }

@@ -28,6 +28,10 @@ public sealed class VariableCollector
     private readonly Queue<Pending> _pending = new();
     private readonly List<(string Name, object? Value)> _items = new();
     private readonly long _deadline;
+    private readonly long _setupTicksAtStart;
+
+    // One-time per-type setup left out of the budget is itself bounded, so a graph of many new types still stops.
+    private static readonly long MaxExcludedSetupTicks = Stopwatch.Frequency;
     private int _nextId;
     private Dictionary<string, string>? _limitPlaceholders;
 
@@ -39,6 +43,7 @@ public sealed class VariableCollector
         _limits = limits ?? CaptureLimits.Default;
         _redactor = redactor ?? Redactor.Default;
         _deadline = Stopwatch.GetTimestamp() + (long)(_limits.MaxTimeMs * (double)Stopwatch.Frequency / 1000);
+        _setupTicksAtStart = ObjectLayout.SetupTicksOnThisThread;
     }
 
     /// <summary>The snapshot's <c>var_lookup</c>.</summary>
@@ -226,7 +231,8 @@ public sealed class VariableCollector
         {
             return true;
         }
-        if (VarLookup.Count >= _limits.MaxVariables || Stopwatch.GetTimestamp() > _deadline)
+        var setup = Math.Min(ObjectLayout.SetupTicksOnThisThread - _setupTicksAtStart, MaxExcludedSetupTicks);
+        if (VarLookup.Count >= _limits.MaxVariables || Stopwatch.GetTimestamp() - setup > _deadline)
         {
             LimitReached = true;
         }
