@@ -34,7 +34,7 @@ internal sealed class LogAction : ProbeAction
 
     public override void Process(Hit hit)
     {
-        var message = _compiled!.Render(hit.Values);
+        var message = _compiled!.Render(hit.Values, null, _context.Redactor);
         LogEmitter.Emit(_context, this, new DeepLogEntry(message, TracepointId, hit.ContextId, Tracepoint.Path, (int)Tracepoint.LineNumber));
     }
 }

@@ -98,7 +98,7 @@ internal sealed class SnapshotAction : ProbeAction
         if (_logTemplate is not null)
         {
             var results = new List<(string Expression, ExpressionResult Result)>();
-            var message = _logTemplate.Render(hit.Values, results);
+            var message = _logTemplate.Render(hit.Values, results, _context.Redactor);
             snapshot.LogMsg = message;
             foreach (var (expression, result) in results) snapshot.Watches.Add(ToWatchResult(collector, expression, result, WatchSource.Log));
             LogEmitter.Emit(_context, this, new DeepLogEntry(message, TracepointId, hit.ContextId, Tracepoint.Path, (int)Tracepoint.LineNumber));

@@ -132,6 +132,13 @@ public sealed class LogTemplate<TContext>
 
     /// <summary>Renders the message; never throws. When <paramref name="results"/> is given, each expression's result is added to it.</summary>
     public string Render(TContext context, List<(string Expression, ExpressionResult Result)>? results = null)
+        => Render(context, results, redactor: null);
+
+    /// <summary>
+    /// Renders the message; never throws. A part whose expression names a redacted member (<c>{user.Password}</c>) is
+    /// written as <c>[redacted]</c>, as capture shows such a value: a log line must not leak what a snapshot hides.
+    /// </summary>
+    public string Render(TContext context, List<(string Expression, ExpressionResult Result)>? results, Capture.Redactor? redactor)
     {
         var sb = new StringBuilder();
         foreach (var (literal, expression) in _parts)
@@ -148,6 +155,11 @@ public sealed class LogTemplate<TContext>
                 sb.Append("[error: ").Append(result.Error).Append(']');
                 continue;
             }
+            if (redactor is not null && NamesRedacted(expression.Source, redactor))
+            {
+                sb.Append(Capture.Redactor.RedactedText);
+                continue;
+            }
             try
             {
                 sb.Append(ValueText.Format(result.Value, MaxValueLength, out var cut));
@@ -159,5 +171,32 @@ public sealed class LogTemplate<TContext>
             }
         }
         return sb.ToString();
+    }
+
+    /// <summary>True when any identifier in the expression (a variable or member name) is on the redaction list.</summary>
+    private static bool NamesRedacted(string source, Capture.Redactor redactor)
+    {
+        var i = 0;
+        while (i < source.Length)
+        {
+            if (char.IsLetter(source[i]) || source[i] == '_')
+            {
+                var start = i;
+                while (i < source.Length && (char.IsLetterOrDigit(source[i]) || source[i] == '_')) i++;
+                if (redactor.IsRedacted(source[start..i])) return true;
+            }
+            else if (source[i] is '"' or '\'')
+            {
+                // Skip literals: a string "password" is not a member name.
+                var quote = source[i++];
+                while (i < source.Length && source[i] != quote) i += source[i] == '\\' ? 2 : 1;
+                i++;
+            }
+            else
+            {
+                i++;
+            }
+        }
+        return false;
     }
 }
