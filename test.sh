@@ -14,7 +14,9 @@ dotnet build deep-dotnet.slnx -c Release -nologo -clp:ErrorsOnly
 echo "== test"
 log=$(mktemp)
 set +e
-dotnet test deep-dotnet.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+# One test project at a time (-m:1): the integration and UI projects start real processes and time their waits,
+# and on 2 cores running every project at once starved them into flaky timeouts.
+dotnet test deep-dotnet.slnx -c Release --no-build -nologo -m:1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

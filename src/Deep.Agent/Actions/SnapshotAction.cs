@@ -73,10 +73,11 @@ internal sealed class SnapshotAction : ProbeAction
             Tracepoint = Tracepoint,
             TsNanos = (ulong)hit.TimestampNanos,
         };
-        // One collector per snapshot: a second snapshot on the same hit gets its own, complete variables.
-        var collector = new VariableCollector(_limits, _context.Redactor);
-
         snapshot.Frames.AddRange(CollectFrames(hit.Layout));
+
+        // One collector per snapshot: a second snapshot on the same hit gets its own, complete variables. Created after
+        // the stack walk, so the capture time budget is spent on variables, not on reading PDBs for the frames.
+        var collector = new VariableCollector(_limits, _context.Redactor);
         var probed = snapshot.Frames[0];
         if (_frameVariables)
         {
