@@ -32,8 +32,8 @@ internal sealed class AgentSender : IDisposable
     /// <summary>Sends <paramref name="snapshotJson"/> (protobuf JSON) to the server's gRPC port; throws on any gRPC error.</summary>
     public async Task SendAsync(DeepServerProcess server, string snapshotJson)
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "Infrastructure", "send_snapshot.py");
-        var (code, output) = await RunAsync(Python, [script, _stubs, $"127.0.0.1:{server.GrpcPort}", server.ApiKey ?? ""], snapshotJson);
+        var (code, output) = await SendUnaryAsync(server, "/deepproto.proto.tracepoint.v1.SnapshotService/send",
+            "deepproto.proto.tracepoint.v1.tracepoint_pb2", "Snapshot", "SnapshotResponse", snapshotJson);
         if (code != 0 || !output.Contains("OK", StringComparison.Ordinal))
             throw new InvalidOperationException($"sending the snapshot failed ({code}): {output}\nserver output:\n{server.Output}");
     }
@@ -41,10 +41,16 @@ internal sealed class AgentSender : IDisposable
     /// <summary>Reports probe status as an agent does (<paramref name="reportJson"/>: a ProbeStatusReport as protobuf JSON); throws on any gRPC error.</summary>
     public async Task ReportStatusAsync(DeepServerProcess server, string reportJson)
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "Infrastructure", "send_status.py");
-        var (code, output) = await RunAsync(Python, [script, _stubs, $"127.0.0.1:{server.GrpcPort}", server.ApiKey ?? ""], reportJson);
+        var (code, output) = await SendUnaryAsync(server, "/deepdotnet.status.v1.ProbeStatusService/report",
+            "deepdotnet.status.v1.status_pb2", "ProbeStatusReport", "ProbeStatusAck", reportJson);
         if (code != 0 || !output.Contains("OK", StringComparison.Ordinal))
             throw new InvalidOperationException($"reporting status failed ({code}): {output}\nserver output:\n{server.Output}");
+    }
+
+    private Task<(int Code, string Output)> SendUnaryAsync(DeepServerProcess server, string method, string module, string request, string response, string json)
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "Infrastructure", "grpc_send.py");
+        return RunAsync(Python, [script, _stubs, $"127.0.0.1:{server.GrpcPort}", method, module, request, response, server.ApiKey ?? ""], json);
     }
 
     private static async Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args, string? stdin)
