@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using Deep.Agent.Capture;
 using Deep.Agent.Expressions;
@@ -82,11 +83,19 @@ internal sealed class SnapshotAction : ProbeAction
         if (_frameVariables)
         {
             var slots = hit.Layout.Slots;
+            var shown = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < slots.Count; i++)
             {
                 var slot = slots[i];
-                if (!hit.Values.Has(i)) continue;
+                if (!hit.Values.Has(i) || slot.Fields is not null || !shown.Add(slot.Name)) continue;
                 probed.Variables.Add(CaptureSafely(collector, slot.Name, hit.Values.GetBoxed(i), slot.DeclaredType, slot.OriginalName));
+            }
+            // Then the variables the compiler moved into a state machine or closure: a lambda's own parameter or
+            // local of the same name shadows a captured one, as in the C# (and as ProbeScope resolves names).
+            for (var i = 0; i < slots.Count; i++)
+            {
+                if (hit.Values.Has(i) && slots[i].Fields is { } fields)
+                    AddFields(collector, probed.Variables, shown, hit.Values.GetBoxed(i), fields, 0);
             }
         }
 
@@ -175,6 +184,44 @@ internal sealed class SnapshotAction : ProbeAction
         frame.ClassName is { } c && (c.StartsWith("Deep.Agent.Probes.", StringComparison.Ordinal)
             || c.StartsWith("Deep.Agent.Actions.", StringComparison.Ordinal)
             || c.StartsWith("Deep.Agent.Capture.", StringComparison.Ordinal));
+
+    // A state machine's or closure's fields, shown as the frame's variables under their source names. Field reads
+    // run no user code; a chain of closures is bounded by the engine (SlotField nesting) and by this depth.
+    private void AddFields(VariableCollector collector, List<VariableID> variables, HashSet<string> shown, object? owner,
+        IReadOnlyList<SlotField> fields, int depth)
+    {
+        if (owner is null || depth > 8) return;
+        foreach (var field in fields)
+        {
+            if (field.Fields is null && shown.Contains(field.Name)) continue;
+            object? value;
+            var info = field.Field;
+            try
+            {
+                // A generic state machine's layout names the open type's field: read the instantiation's.
+                if (info.DeclaringType != owner.GetType())
+                    info = owner.GetType().GetField(info.Name, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic) ?? info;
+                value = info.GetValue(owner);
+            }
+            catch (Exception e)
+            {
+                if (field.Fields is not null) continue;
+                shown.Add(field.Name);
+                var id = $"error-{collector.VarLookup.Count}-{field.Name}";
+                collector.VarLookup[id] = new Variable { Type = SafeTypeName(info.FieldType), Value = $"<capture failed: {e.Message}>", Hash = "0" };
+                variables.Add(new VariableID { ID = id, Name = field.Name, OriginalName = field.OriginalName });
+                continue;
+            }
+            if (field.Fields is { } inner)
+            {
+                AddFields(collector, variables, shown, value, inner, depth + 1);
+                continue;
+            }
+            shown.Add(field.Name);
+            var declared = info.FieldType.ContainsGenericParameters ? value?.GetType() ?? typeof(object) : info.FieldType;
+            variables.Add(CaptureSafely(collector, field.Name, value, declared, field.OriginalName));
+        }
+    }
 
     private VariableID CaptureSafely(VariableCollector collector, string name, object? value, Type declared, string? originalName)
     {

@@ -54,7 +54,16 @@ public enum SlotKind
 /// <param name="DeclaredType">The declared type of the value (a ref/out argument's element type).</param>
 /// <param name="Kind">This, argument or local.</param>
 /// <param name="OriginalName">The compiler's name when it differs (e.g. a hoisted <c>&lt;x&gt;5__2</c>).</param>
-public sealed record ProbeSlot(string Name, Type DeclaredType, SlotKind Kind, string? OriginalName = null);
+/// <param name="Fields">When set, the slot holds compiler-generated storage (an async state machine, a closure) that is
+/// not shown itself: these of its fields are shown instead, as top-level variables under their source names.</param>
+public sealed record ProbeSlot(string Name, Type DeclaredType, SlotKind Kind, string? OriginalName = null, IReadOnlyList<SlotField>? Fields = null);
+
+/// <summary>A field of a slot's value shown as a variable of the probed frame (a hoisted local, a captured variable).</summary>
+/// <param name="Name">The source name (<c>this</c> for a hoisted or captured <c>this</c>).</param>
+/// <param name="Field">The field, declared by the slot's type (or by the enclosing field's type).</param>
+/// <param name="OriginalName">The compiler's name when it differs from <paramref name="Name"/>.</param>
+/// <param name="Fields">When set, this field holds another closure: its listed fields are shown, not the field.</param>
+public sealed record SlotField(string Name, System.Reflection.FieldInfo Field, string? OriginalName = null, IReadOnlyList<SlotField>? Fields = null);
 
 /// <summary>How a resolved probe's values are laid out, and where it was installed.</summary>
 /// <param name="Slots">Slot i holds the value passed with slot number i.</param>

@@ -25,13 +25,23 @@ internal sealed class ProbeScope : IExpressionScope
         {
             if (string.Equals(slots[i].Name, name, StringComparison.Ordinal)) return Read(context, i, slots[i].DeclaredType);
         }
+        // Variables the compiler moved into a state machine or a closure, by their source names.
+        for (var i = 0; i < slots.Count; i++)
+        {
+            if (slots[i].Fields is not { } fields) continue;
+            var found = FieldChain(Read(context, i, slots[i].DeclaredType), fields, name, 0);
+            if (found is not null) return found;
+        }
         for (var i = 0; i < slots.Count; i++)
         {
             if (slots[i].Kind != SlotKind.This) continue;
-            var type = slots[i].DeclaredType;
-            var field = FindField(type, name);
+            // Inside a state machine or closure, `this` of the source method is the field shown as `this`.
+            var self = slots[i].Fields is { } hoisted
+                ? FieldChain(Read(context, i, slots[i].DeclaredType), hoisted, "this", 0)
+                : Read(context, i, slots[i].DeclaredType);
+            if (self is null) return null;
+            var field = FindField(self.Type, name);
             if (field is null) return null;
-            var self = Read(context, i, type);
             if (!field.IsStatic) return Expression.Field(self, field);
             // Reading a static field can run the type's static constructor; allowed only when it cannot (no type
             // initializer, or not beforefieldinit: then the runtime ran it before this instance existed), as capture does.
@@ -39,6 +49,24 @@ internal sealed class ProbeScope : IExpressionScope
             return declaring.TypeInitializer == null || (declaring.Attributes & TypeAttributes.BeforeFieldInit) == 0
                 ? Expression.Field(null, field)
                 : null;
+        }
+        return null;
+    }
+
+    private static Expression? FieldChain(Expression owner, IReadOnlyList<SlotField> fields, string name, int depth)
+    {
+        if (depth > 8 || owner.Type.ContainsGenericParameters) return null;
+        foreach (var field in fields)
+        {
+            if (field.Field.DeclaringType != owner.Type) continue;
+            if (field.Fields is null)
+            {
+                if (string.Equals(field.Name, name, StringComparison.Ordinal)) return Expression.Field(owner, field.Field);
+                continue;
+            }
+            // A closure reached through a field may be null (not created yet on this path): leave it to the evaluator.
+            var inner = FieldChain(Expression.Field(owner, field.Field), field.Fields, name, depth + 1);
+            if (inner is not null) return inner;
         }
         return null;
     }

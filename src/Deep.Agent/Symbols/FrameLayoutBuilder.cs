@@ -35,7 +35,17 @@ internal static class FrameLayoutBuilder
         {
             argumentBase = 1;
             var self = method.DeclaringType;
-            if (self is not null)
+            if (self is not null && CompilerStorage.IsStateMachine(self))
+            {
+                // MoveNext of an async method or iterator: show the original method's variables, not the machine.
+                AddStorage(values, self, SlotKind.This, 0, CompilerStorage.StateMachineFields(self, pdb, handle, ilOffset));
+            }
+            else if (self is not null && CompilerStorage.IsDisplayClass(self))
+            {
+                // A lambda or local function on its closure class: `this` holds the captured variables.
+                AddStorage(values, self, SlotKind.This, 0, CompilerStorage.ClosureFields(self));
+            }
+            else if (self is not null && !CompilerStorage.IsLambdaCache(self))
             {
                 Add(values, notCaptured, "this", self, SlotKind.This, 0, null);
             }
@@ -47,6 +57,12 @@ internal static class FrameLayoutBuilder
             {
                 // ref/out/in: the profiler dereferences (ldobj) and hands over the element.
                 type = type.GetElementType()!;
+            }
+            if (CompilerStorage.IsDisplayClass(type))
+            {
+                // A local function's struct closure, passed by ref: its fields are the captured variables.
+                AddStorage(values, type, SlotKind.Argument, argumentBase + parameter.Position, CompilerStorage.ClosureFields(type));
+                continue;
             }
             Add(values, notCaptured, parameter.Name ?? $"arg{parameter.Position}", type, SlotKind.Argument,
                 argumentBase + parameter.Position, null);
@@ -71,6 +87,15 @@ internal static class FrameLayoutBuilder
                         continue;
                     }
                     string name = pdb.GetString(variable.Name);
+                    if (name.StartsWith("CS$<>8__locals", StringComparison.Ordinal) && localTypes is not null
+                        && variable.Index < localTypes.Count && CompilerStorage.IsDisplayClass(localTypes[variable.Index].LocalType)
+                        && seen.Add(variable.Index))
+                    {
+                        // The closure of the method's own lambdas: the variables they capture live in it.
+                        var closure = localTypes[variable.Index].LocalType;
+                        AddStorage(values, closure, SlotKind.Local, variable.Index, CompilerStorage.ClosureFields(closure));
+                        continue;
+                    }
                     if (IsCompilerGenerated(name) || !seen.Add(variable.Index))
                     {
                         continue;
@@ -89,11 +114,28 @@ internal static class FrameLayoutBuilder
                 }
             }
         }
+        // A parameter a lambda captures is copied into the closure at entry, and from then on lives there: the
+        // closure's field is the variable, the argument a stale copy.
+        var captured = values.Where(v => v.Slot.Kind == SlotKind.Local && v.Slot.Fields is not null)
+            .SelectMany(v => v.Slot.Fields!).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        if (captured.Count > 0)
+        {
+            values.RemoveAll(v => v.Slot.Kind == SlotKind.Argument && v.Slot.Fields is null && captured.Contains(v.Slot.Name));
+        }
         return new FrameCapture(values, notCaptured);
     }
 
     // Display classes of lambdas (CS$<>8__locals0) and other synthesized locals: not something a developer named.
     private static bool IsCompilerGenerated(string name) => name.StartsWith("CS$", StringComparison.Ordinal) || name.Contains('<', StringComparison.Ordinal);
+
+    // Compiler-generated storage is captured whole (one slot) and shown as its fields; nothing to show, no slot.
+    private static void AddStorage(List<FrameValue> values, Type type, SlotKind kind, int index, IReadOnlyList<SlotField> fields)
+    {
+        if (fields.Count > 0 && WhyNotCapturable(type) is null)
+        {
+            values.Add(new FrameValue(new ProbeSlot(type.Name, type, kind, null, fields), index));
+        }
+    }
 
     private static void Add(List<FrameValue> values, List<string> notCaptured, string name, Type type, SlotKind kind, int index, string? originalName)
     {

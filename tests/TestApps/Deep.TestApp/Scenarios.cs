@@ -22,6 +22,8 @@ internal static class Scenarios
             "refs" => Refs.Call(n),
             "struct" => new Point(n, n + 1).LengthSquared().ToString(CultureInfo.InvariantCulture),
             "bench" => Bench.Measure(n),
+            "async" => new AsyncOrders("async-" + n).SumAsync(n).GetAwaiter().GetResult().ToString(CultureInfo.InvariantCulture),
+            "closures" => Closures.Run(n) + "|" + Closures.StructClosure(n).ToString(CultureInfo.InvariantCulture),
             _ => throw new ArgumentException($"no scenario '{name}'"),
         };
     }
