@@ -100,6 +100,17 @@ internal sealed unsafe class ModuleMetadata : IDisposable
         return hr;
     }
 
+    // IMetaDataEmit slot 23
+    public int GetTokenFromSig(ReadOnlySpan<byte> signature, out int token)
+    {
+        int t = 0;
+        int hr;
+        fixed (byte* s = signature)
+            hr = ((delegate* unmanaged<nint, byte*, uint, int*, int>)ComPtr.Slot(_emit, 23))(_emit, s, (uint)signature.Length, &t);
+        token = t;
+        return hr;
+    }
+
     // IMetaDataEmit slot 26
     public int GetTokenFromTypeSpec(ReadOnlySpan<byte> signature, out int token)
     {

@@ -16,15 +16,24 @@ internal sealed class ModuleProbeTokens : IProbeTokens
     private static readonly byte[] s_fireSig = [0x00, 0x01, ElementType.Void, ElementType.I4];
     private static readonly byte[] s_valueObjectSig = [0x00, 0x02, ElementType.Void, ElementType.Object, ElementType.I4];
     private static readonly byte[] s_valueSig = [0x10, 0x01, 0x02, ElementType.Void, ElementType.MVar, 0x00, ElementType.I4];
+    private static readonly byte[] s_frameEnterSig = [0x00, 0x00, ElementType.I4];
+    private static readonly byte[] s_frameExitSig = [0x00, 0x01, ElementType.Void, ElementType.I4];
+    private static readonly byte[] s_spanEndSig = [0x00, 0x02, ElementType.Void, ElementType.I4, ElementType.I4];
+    private static readonly byte[] s_timestampSig = [0x00, 0x00, ElementType.I8];
+    private static readonly byte[] s_elapsedSig = [0x00, 0x01, ElementType.I8, ElementType.I8];
 
     private readonly ModuleMetadata _metadata;
     private readonly int _value;
     private readonly Dictionary<string, int> _methodSpecs = [];
     private readonly Dictionary<string, int> _typeSpecs = [];
+    private readonly Dictionary<string, int> _localSigs = [];
+    private readonly int _typeRef;
+    private int _frameEnter, _frameExit, _spanEnd, _timestamp, _elapsed;
 
-    private ModuleProbeTokens(ModuleMetadata metadata, int enter, int fire, int valueObject, int value)
+    private ModuleProbeTokens(ModuleMetadata metadata, int typeRef, int enter, int fire, int valueObject, int value)
     {
         _metadata = metadata;
+        _typeRef = typeRef;
         Enter = enter;
         Fire = fire;
         ValueObject = valueObject;
@@ -49,13 +58,40 @@ internal sealed class ModuleProbeTokens : IProbeTokens
             Check(metadata.DefineMemberRef(typeRef, "ValueObject", s_valueObjectSig, out int valueObject), "DefineMemberRef(ValueObject)");
             Check(metadata.DefineMemberRef(typeRef, "Value", s_valueSig, out int value), "DefineMemberRef(Value)");
             Log.Write($"module 0x{moduleId:X}: tokens asm=0x{assemblyRef:X8} type=0x{typeRef:X8} enter=0x{enter:X8} fire=0x{fire:X8} valueObject=0x{valueObject:X8} value=0x{value:X8}");
-            return new ModuleProbeTokens(metadata, enter, fire, valueObject, value);
+            return new ModuleProbeTokens(metadata, typeRef, enter, fire, valueObject, value);
         }
         catch
         {
             metadata!.Dispose();
             throw;
         }
+    }
+
+    // The exit-hook entry points are minted on first use: a module with only line probes never references them.
+    public int FrameEnter => Lazy(ref _frameEnter, "FrameEnter", s_frameEnterSig);
+    public int FrameExit => Lazy(ref _frameExit, "FrameExit", s_frameExitSig);
+    public int SpanEnd => Lazy(ref _spanEnd, "SpanEnd", s_spanEndSig);
+    public int Timestamp => Lazy(ref _timestamp, "Timestamp", s_timestampSig);
+    public int ElapsedNanos => Lazy(ref _elapsed, "ElapsedNanos", s_elapsedSig);
+
+    private int Lazy(ref int token, string name, byte[] signature)
+    {
+        if (token == 0)
+        {
+            Check(_metadata.DefineMemberRef(_typeRef, name, signature, out int minted), $"DefineMemberRef({name})");
+            token = minted;
+        }
+        return token;
+    }
+
+    public int LocalsToken(byte[] signature)
+    {
+        string key = Convert.ToHexString(signature);
+        if (_localSigs.TryGetValue(key, out int token))
+            return token;
+        Check(_metadata.GetTokenFromSig(signature, out token), "GetTokenFromSig(locals)");
+        _localSigs[key] = token;
+        return token;
     }
 
     public int ValueOf(byte[] typeBlob)

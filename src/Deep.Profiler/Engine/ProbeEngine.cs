@@ -135,10 +135,22 @@ internal static unsafe class ProbeEngine
             var tokens = TokensFor(info, module.Id);
             var context = ReadContext(tokens.Metadata, methodToken, entry.Original, typeFlags);
 
+            // Exit probes, span ends and frame hooks need the wrapper (every exit path through one finally).
+            HookLocals? hooks = null;
+            ExitWrap? wrap = null;
+            if (probes.Any(p => p.Kind != ProbeKind.AtOffset))
+            {
+                var (locals, signature) = ExitHooks.PlanLocals(context, context.LocalsSignature);
+                hooks = locals;
+                wrap = ExitHooks.Build(context, locals, tokens.LocalsToken(signature), probes.Where(p => p.Kind == ProbeKind.Exit).ToList(), tokens);
+            }
             var insertions = new List<ILInsertion>(probes.Count);
             foreach (var probe in probes)
-                insertions.Add(ProbeCode.Build(probe, context, tokens));
-            var rewritten = ILRewriter.Rewrite(entry.Original, insertions).Body.Encode();
+            {
+                if (probe.Kind is ProbeKind.AtOffset or ProbeKind.SpanEnd)
+                    insertions.Add(ProbeCode.Build(probe, context, tokens, hooks));
+            }
+            var rewritten = ILRewriter.Rewrite(entry.Original, insertions, wrap).Body.Encode();
 
             nint memory = (nint)NativeMemory.Alloc((nuint)rewritten.Length);
             Marshal.Copy(rewritten, 0, memory, rewritten.Length);
@@ -300,13 +312,14 @@ internal static unsafe class ProbeEngine
             throw new InvalidOperationException($"GetMethodProps failed (0x{hr:X8})");
         var sig = SignatureParser.ParseMethod(signature);
         IReadOnlyList<SigType> locals = [];
+        byte[]? localSig = null;
         if (body.LocalVarSigToken != 0)
         {
-            hr = metadata.GetSigFromToken(body.LocalVarSigToken, out byte[] localSig);
+            hr = metadata.GetSigFromToken(body.LocalVarSigToken, out localSig);
             if (HResults.Failed(hr))
                 throw new InvalidOperationException($"GetSigFromToken(locals) failed (0x{hr:X8})");
             locals = SignatureParser.ParseLocals(localSig);
         }
-        return new MethodContext(sig, locals, declaringType, (typeFlags & 1) != 0, (typeFlags >> 8) & 0xFF);
+        return new MethodContext(sig, locals, declaringType, (typeFlags & 1) != 0, (typeFlags >> 8) & 0xFF) { LocalsSignature = localSig };
     }
 }

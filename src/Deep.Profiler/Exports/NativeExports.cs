@@ -13,9 +13,11 @@ internal struct NativeInsertion
     public int ILOffset;
     public int SlotStart;
     public int SlotCount;
+    /// <summary>0 a probe at <c>ILOffset</c>, 1 an exit probe, 2 a span end at <c>ILOffset</c>, 3 frame hooks only.</summary>
+    public int Kind;
 }
 
-/// <summary>One slot: <c>Kind</c> 0 this, 1 argument, 2 local; <c>Index</c> the IL argument number or local slot.</summary>
+/// <summary>One slot: <c>Kind</c> 0 this, 1 argument, 2 local, 3 return value, 4 exception, 5 duration; <c>Index</c> the IL argument number or local slot.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct NativeSlot
 {
@@ -30,7 +32,7 @@ internal struct NativeSlot
 internal static unsafe class NativeExports
 {
     /// <summary>The version of this ABI; the bridge refuses a profiler with another.</summary>
-    public const int AbiVersion = 1;
+    public const int AbiVersion = 2;
 
     [UnmanagedCallersOnly(EntryPoint = "deep_profiler_get_info")]
     private static int GetInfo(int* abiVersion, int* initialized, int* hresult)
@@ -97,7 +99,9 @@ internal static unsafe class NativeExports
                     var slot = slots[item.SlotStart + s];
                     list[s] = new ProbeSlotRequest((SlotSourceKind)slot.Kind, slot.Index);
                 }
-                probes.Add(new ProbeRequest(item.ProbeId, item.ILOffset, list));
+                if (item.Kind is < 0 or > 3)
+                    return Error(HResults.E_INVALIDARG, $"probe {item.ProbeId}: unknown insertion kind {item.Kind}", error, errorCapacity, errorLength);
+                probes.Add(new ProbeRequest(item.ProbeId, item.ILOffset, list, (ProbeKind)item.Kind));
             }
 
             string? message = null;

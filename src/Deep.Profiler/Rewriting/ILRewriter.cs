@@ -19,6 +19,20 @@ internal sealed record ILInsertion(int ILOffset, byte[] Code, int StackNeed);
 internal sealed record RewriteResult(MethodBody Body, IReadOnlyDictionary<int, int> NewOffsets, IReadOnlyDictionary<int, int> InsertionOffsets);
 
 /// <summary>
+/// Wraps the whole body so that every exit reaches <paramref name="FinallyCode"/> (probe-abi.md §1, "exit hooks"):
+/// <c>Prologue; .try { .try { body } filter { stloc exc; ldc.i4.0; endfilter } { pop; rethrow } } finally { FinallyCode;
+/// endfinally } EXIT: [ldloc ret] ret</c>, each <c>ret</c> of the body becoming <c>[stloc ret] leave EXIT</c> and each
+/// <c>tail.</c> prefix two <c>nop</c>s (a tail call cannot leave a protected region).
+/// </summary>
+/// <param name="Prologue">Runs before the protected region (initialises the wrapper's locals); falls through.</param>
+/// <param name="FinallyCode">Runs in the <c>finally</c>, on every exit path; falls through (endfinally is added).</param>
+/// <param name="ReturnLocal">The local that holds the return value, or -1 for a void method.</param>
+/// <param name="ExceptionLocal">The local (type object) the filter stores a leaving exception in.</param>
+/// <param name="Locals">The new local signature token (the original locals plus the wrapper's).</param>
+/// <param name="StackNeed">Stack the prologue and finally code need at most.</param>
+internal sealed record ExitWrap(byte[] Prologue, byte[] FinallyCode, int ReturnLocal, int ExceptionLocal, int Locals, int StackNeed);
+
+/// <summary>
 /// Inserts code before given instructions of a method body: re-lays the code, widens short branches whose
 /// displacement no longer fits, sends branches that targeted a probed instruction to the inserted code (a loop's
 /// back-edge to a probed line runs the probe each time), remaps every exception clause so that code inserted at the
@@ -28,7 +42,7 @@ internal sealed record RewriteResult(MethodBody Body, IReadOnlyDictionary<int, i
 internal static class ILRewriter
 {
     /// <summary>Rewrites <paramref name="original"/>; throws <see cref="InvalidILException"/> when it cannot.</summary>
-    public static RewriteResult Rewrite(MethodBody original, IReadOnlyList<ILInsertion> insertions)
+    public static RewriteResult Rewrite(MethodBody original, IReadOnlyList<ILInsertion> insertions, ExitWrap? wrap = null)
     {
         var instructions = ILDecoder.Decode(original.Code);
         var indexOf = new Dictionary<int, int>(instructions.Count);
@@ -60,6 +74,19 @@ internal static class ILRewriter
                 CheckBoundary(c.ClassTokenOrFilterOffset, "filter start");
         }
 
+        if (wrap is not null)
+        {
+            stackNeed = Math.Max(stackNeed, Math.Max(wrap.StackNeed, 2));
+            foreach (var instr in instructions)
+            {
+                if (instr.OpCode == 0x27)
+                    throw new InvalidILException($"the method uses jmp (IL_{instr.Offset:X4}), which cannot leave a protected region: exit hooks cannot wrap it");
+            }
+        }
+        // ret inside the wrapper: [stloc ret (FE 0E u16)] leave EXIT (DD i32).
+        int retSize = wrap is null ? 1 : (wrap.ReturnLocal >= 0 ? 4 : 0) + 5;
+        int codeStart = wrap?.Prologue.Length ?? 0;
+
         // Lay out until no short branch needs widening; widening only grows the code, so this ends.
         var widened = new bool[instructions.Count];
         var newOffset = new int[instructions.Count];
@@ -67,7 +94,7 @@ internal static class ILRewriter
         int newLength;
         while (true)
         {
-            int pos = 0;
+            int pos = codeStart;
             for (int i = 0; i < instructions.Count; i++)
             {
                 var instr = instructions[i];
@@ -78,7 +105,7 @@ internal static class ILRewriter
                         pos += ins.Code.Length;
                 }
                 newOffset[i] = pos;
-                pos += widened[i] ? 5 : instr.Size;
+                pos += widened[i] ? 5 : instr.OpCode == 0x2A ? retSize : instr.Size;
             }
             newLength = pos;
 
@@ -99,8 +126,16 @@ internal static class ILRewriter
                 break;
         }
 
-        var code = new byte[newLength];
+        // The wrapper's tail: filter, its (never entered) handler, finally, and the single real ret.
+        int filterAt = newLength;
+        int handlerAt = filterAt + 7;                       // stloc exc (FE 0E u16); ldc.i4.0 (16); endfilter (FE 11)
+        int finallyAt = handlerAt + 3;                      // pop (26); rethrow (FE 1A)
+        int exitAt = wrap is null ? newLength : finallyAt + wrap.FinallyCode.Length + 1; // + endfinally (DC)
+        int totalLength = wrap is null ? newLength : exitAt + (wrap.ReturnLocal >= 0 ? 4 : 0) + 1;
+
+        var code = new byte[totalLength];
         var span = code.AsSpan();
+        wrap?.Prologue.CopyTo(span);
         for (int i = 0; i < instructions.Count; i++)
         {
             var instr = instructions[i];
@@ -137,6 +172,26 @@ internal static class ILRewriter
                         BinaryPrimitives.WriteInt32LittleEndian(span[(o + 5 + t * 4)..], Map(instr.Targets[t]) - end);
                     break;
                 }
+                case OperandKind.None when wrap is not null && instr.OpCode == 0x2A:
+                {
+                    // ret: keep the value and leave through the finally to the one real ret.
+                    int at = o;
+                    if (wrap.ReturnLocal >= 0)
+                    {
+                        code[at] = 0xFE;
+                        code[at + 1] = 0x0E;
+                        BinaryPrimitives.WriteUInt16LittleEndian(span[(at + 2)..], (ushort)wrap.ReturnLocal);
+                        at += 4;
+                    }
+                    code[at] = 0xDD;
+                    BinaryPrimitives.WriteInt32LittleEndian(span[(at + 1)..], exitAt - (at + 5));
+                    break;
+                }
+                case OperandKind.None when wrap is not null && instr.OpCode == 0xFE14:
+                    // tail. cannot leave a protected region: the call becomes an ordinary call (two nops keep the size).
+                    code[o] = 0x00;
+                    code[o + 1] = 0x00;
+                    break;
                 default:
                     // Position-independent: copy the bytes as they were.
                     original.Code.AsSpan(instr.Offset, instr.Size).CopyTo(span[o..]);
@@ -159,12 +214,37 @@ internal static class ILRewriter
             });
         }
 
+        if (wrap is not null)
+        {
+            int at = filterAt;
+            code[at++] = 0xFE; code[at++] = 0x0E;          // stloc exc
+            BinaryPrimitives.WriteUInt16LittleEndian(span[at..], (ushort)wrap.ExceptionLocal);
+            at += 2;
+            code[at++] = 0x16;                              // ldc.i4.0: never catch, the exception goes on unchanged
+            code[at++] = 0xFE; code[at++] = 0x11;          // endfilter
+            code[at++] = 0x26;                              // pop (unreachable handler)
+            code[at++] = 0xFE; code[at++] = 0x1A;          // rethrow
+            wrap.FinallyCode.CopyTo(span[at..]);
+            at += wrap.FinallyCode.Length;
+            code[at++] = 0xDC;                              // endfinally
+            if (wrap.ReturnLocal >= 0)
+            {
+                code[at++] = 0xFE; code[at++] = 0x0C;      // ldloc ret
+                BinaryPrimitives.WriteUInt16LittleEndian(span[at..], (ushort)wrap.ReturnLocal);
+                at += 2;
+            }
+            code[at] = 0x2A;                                // ret
+            // Ours are the outermost clauses: after the method's own (inner first), the filter, then the finally.
+            clauses.Add(new ExceptionClause(ExceptionClauseKind.Filter, codeStart, filterAt - codeStart, handlerAt, finallyAt - handlerAt, filterAt));
+            clauses.Add(new ExceptionClause(ExceptionClauseKind.Finally, codeStart, finallyAt - codeStart, finallyAt, exitAt - finallyAt, 0));
+        }
+
         var offsets = new Dictionary<int, int>(instructions.Count + 1);
         for (int i = 0; i < instructions.Count; i++)
             offsets[instructions[i].Offset] = newOffset[i];
         offsets[original.Code.Length] = newLength;
 
-        var body = new MethodBody(code, original.MaxStack + stackNeed, original.LocalVarSigToken, original.InitLocals, clauses);
+        var body = new MethodBody(code, original.MaxStack + stackNeed, wrap?.Locals ?? original.LocalVarSigToken, original.InitLocals, clauses);
         return new RewriteResult(body, offsets, new Dictionary<int, int>(insertionStart));
 
         // Where control that went to original offset `target` goes now: inserted code first, when there is some.

@@ -11,13 +11,39 @@ internal enum SlotSourceKind
     Argument = 1,
     /// <summary>A local variable slot.</summary>
     Local = 2,
+    /// <summary>The return value (exit probes only; the wrapper's return local).</summary>
+    Return = 3,
+    /// <summary>The exception leaving the method, or null (exit probes only).</summary>
+    Exception = 4,
+    /// <summary>Nanoseconds since the method was entered, as <c>int64</c> (exit probes only).</summary>
+    Duration = 5,
 }
+
+/// <summary>What an insertion is; the numbers are the C ABI's (probe-abi.md §4).</summary>
+internal enum ProbeKind
+{
+    /// <summary>A probe before the instruction at its IL offset.</summary>
+    AtOffset = 0,
+    /// <summary>A probe in the exit hook (the wrapper's finally), on every exit path.</summary>
+    Exit = 1,
+    /// <summary>Not a probe: stops the spans probe <c>ProbeId</c> started in this frame, before its IL offset.</summary>
+    SpanEnd = 2,
+    /// <summary>Not a probe: asks for the exit hooks (frame enter/exit) even without an exit probe.</summary>
+    FrameHooks = 3,
+}
+
+/// <summary>The wrapper's locals, for exit probes and span ends.</summary>
+/// <param name="Return">The return value's local, or -1 (void, or a return type that cannot be held).</param>
+/// <param name="Exception">The leaving exception's local (object).</param>
+/// <param name="Start">The entry timestamp's local (int64).</param>
+/// <param name="Mark">The frame mark's local (int32) from <c>FrameEnter</c>.</param>
+internal sealed record HookLocals(int Return, int Exception, int Start, int Mark);
 
 /// <summary>One value a probe captures.</summary>
 internal readonly record struct ProbeSlotRequest(SlotSourceKind Kind, int Index);
 
 /// <summary>One probe: its id, where it goes, and what it captures, in slot order.</summary>
-internal sealed record ProbeRequest(int ProbeId, int ILOffset, IReadOnlyList<ProbeSlotRequest> Slots);
+internal sealed record ProbeRequest(int ProbeId, int ILOffset, IReadOnlyList<ProbeSlotRequest> Slots, ProbeKind Kind = ProbeKind.AtOffset);
 
 /// <summary>What the rewritten method looks like from inside: its signature, locals and declaring type.</summary>
 /// <param name="Signature">The method's signature.</param>
@@ -25,7 +51,11 @@ internal sealed record ProbeRequest(int ProbeId, int ILOffset, IReadOnlyList<Pro
 /// <param name="DeclaringTypeToken">The TypeDef of the declaring type (for a struct's <c>this</c>).</param>
 /// <param name="DeclaringTypeIsValueType">The declaring type is a struct: <c>this</c> is a byref.</param>
 /// <param name="DeclaringTypeGenericArity">The declaring type's generic parameter count.</param>
-internal sealed record MethodContext(MethodSig Signature, IReadOnlyList<SigType> Locals, int DeclaringTypeToken, bool DeclaringTypeIsValueType, int DeclaringTypeGenericArity);
+internal sealed record MethodContext(MethodSig Signature, IReadOnlyList<SigType> Locals, int DeclaringTypeToken, bool DeclaringTypeIsValueType, int DeclaringTypeGenericArity)
+{
+    /// <summary>The raw local signature blob (null when the method has no locals), for the exit hooks' new locals.</summary>
+    public byte[]? LocalsSignature { get; init; }
+}
 
 /// <summary>Metadata tokens the probe code needs, minted in the method's module.</summary>
 internal interface IProbeTokens
@@ -40,6 +70,18 @@ internal interface IProbeTokens
     int ValueOf(byte[] typeBlob);
     /// <summary>A TypeDef/TypeRef/TypeSpec token for the type blob (for <c>ldobj</c> and <c>box</c>).</summary>
     int TypeToken(byte[] typeBlob);
+    /// <summary>MemberRef of <c>ProbeRuntime.FrameEnter():int32</c>.</summary>
+    int FrameEnter { get; }
+    /// <summary>MemberRef of <c>ProbeRuntime.FrameExit(int32):void</c>.</summary>
+    int FrameExit { get; }
+    /// <summary>MemberRef of <c>ProbeRuntime.SpanEnd(int32,int32):void</c>.</summary>
+    int SpanEnd { get; }
+    /// <summary>MemberRef of <c>ProbeRuntime.Timestamp():int64</c>.</summary>
+    int Timestamp { get; }
+    /// <summary>MemberRef of <c>ProbeRuntime.ElapsedNanos(int64):int64</c>.</summary>
+    int ElapsedNanos { get; }
+    /// <summary>A StandAloneSig token for a local variable signature blob.</summary>
+    int LocalsToken(byte[] signature);
 }
 
 /// <summary>
@@ -53,10 +95,21 @@ internal static class ProbeCode
 
     private static readonly byte[] s_objectBlob = [ElementType.Object];
     private static readonly byte[] s_nativeUIntBlob = [ElementType.U];
+    private static readonly byte[] s_int64Blob = [ElementType.I8];
 
     /// <summary>Builds the insertion for one probe; throws <see cref="InvalidILException"/> for a slot it cannot load.</summary>
-    public static ILInsertion Build(ProbeRequest probe, MethodContext method, IProbeTokens tokens)
+    public static ILInsertion Build(ProbeRequest probe, MethodContext method, IProbeTokens tokens, HookLocals? hooks = null)
     {
+        if (probe.Kind == ProbeKind.SpanEnd)
+        {
+            if (hooks is null)
+                throw new InvalidILException($"span end of probe {probe.ProbeId} without exit hooks");
+            var end = new List<byte>(16);
+            EmitLocalLoad(end, hooks.Mark);
+            Emit(end, 0x20, probe.ProbeId);     // ldc.i4 P
+            Emit(end, 0x28, tokens.SpanEnd);    // call SpanEnd(mark, P)
+            return new ILInsertion(probe.ILOffset, end.ToArray(), StackNeed);
+        }
         var il = new List<byte>(32 + probe.Slots.Count * 16);
         Emit(il, 0x20, probe.ProbeId);          // ldc.i4 P
         Emit(il, 0x28, tokens.Enter);           // call Enter
@@ -66,7 +119,7 @@ internal static class ProbeCode
         int afterBranch = il.Count;
 
         for (int slot = 0; slot < probe.Slots.Count; slot++)
-            EmitSlot(il, probe.Slots[slot], slot, method, tokens);
+            EmitSlot(il, probe.Slots[slot], slot, method, tokens, hooks);
 
         Emit(il, 0x20, probe.ProbeId);          // ldc.i4 P
         Emit(il, 0x28, tokens.Fire);            // call Fire
@@ -75,8 +128,38 @@ internal static class ProbeCode
         return new ILInsertion(probe.ILOffset, code, StackNeed);
     }
 
-    private static void EmitSlot(List<byte> il, ProbeSlotRequest request, int slot, MethodContext method, IProbeTokens tokens)
+    private static void EmitSlot(List<byte> il, ProbeSlotRequest request, int slot, MethodContext method, IProbeTokens tokens, HookLocals? hooks)
     {
+        if (request.Kind is SlotSourceKind.Return or SlotSourceKind.Exception or SlotSourceKind.Duration)
+        {
+            if (hooks is null)
+                throw new InvalidILException($"slot {slot}: {request.Kind} is only available to exit probes");
+            switch (request.Kind)
+            {
+                case SlotSourceKind.Exception:
+                    EmitLocalLoad(il, hooks.Exception);
+                    Emit(il, 0x20, slot);
+                    Emit(il, 0x28, tokens.ValueObject);
+                    return;
+                case SlotSourceKind.Duration:
+                {
+                    int valueOfLong = tokens.ValueOf(s_int64Blob);
+                    if (valueOfLong == 0)
+                        throw new InvalidILException($"slot {slot}: no Value<int64> instantiation could be made");
+                    EmitLocalLoad(il, hooks.Start);
+                    Emit(il, 0x28, tokens.ElapsedNanos);
+                    Emit(il, 0x20, slot);
+                    Emit(il, 0x28, valueOfLong);
+                    return;
+                }
+                default:
+                    if (hooks.Return < 0)
+                        throw new InvalidILException($"slot {slot}: the method returns nothing that can be captured");
+                    request = new ProbeSlotRequest(SlotSourceKind.Local, hooks.Return);
+                    method = method with { Locals = WithReturnLocal(method, hooks.Return) };
+                    break;
+            }
+        }
         var sig = method.Signature;
         SigType type;
         Action<List<byte>> load;
@@ -163,6 +246,22 @@ internal static class ProbeCode
         if (guardAt >= 0)
             BinaryPrimitives.WriteInt32LittleEndian(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(il)[guardAt..], il.Count - (guardAt + 4));
     }
+
+    // The return local is past the original locals: give the slot code its type (the method's return type).
+    private static IReadOnlyList<SigType> WithReturnLocal(MethodContext method, int index)
+    {
+        var locals = new List<SigType>(method.Locals);
+        while (locals.Count <= index)
+            locals.Add(method.Signature.ReturnType);
+        locals[index] = method.Signature.ReturnType;
+        return locals;
+    }
+
+    /// <summary>Loads a local variable (the shortest form).</summary>
+    internal static void LoadLocal(List<byte> il, int index) => EmitLocalLoad(il, index);
+
+    /// <summary>Writes <c>opcode</c> with a 32-bit operand.</summary>
+    internal static void EmitOp(List<byte> il, byte opcode, int operand) => Emit(il, opcode, operand);
 
     private static SigType ThisType(MethodContext method)
     {

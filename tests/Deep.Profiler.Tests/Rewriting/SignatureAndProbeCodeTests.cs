@@ -119,6 +119,12 @@ public class SignatureAndProbeCodeTests
             TypeBlobs.Add(typeBlob);
             return 0x1B000000 | TypeBlobs.Count;
         }
+        public int FrameEnter => 0x0A000011;
+        public int FrameExit => 0x0A000012;
+        public int SpanEnd => 0x0A000013;
+        public int Timestamp => 0x0A000014;
+        public int ElapsedNanos => 0x0A000015;
+        public int LocalsToken(byte[] signature) => 0x11000099;
     }
 
     private static MethodContext ContextOf(MethodInfo method, bool declaringIsStruct = false)

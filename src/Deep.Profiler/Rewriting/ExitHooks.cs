@@ -1,0 +1,87 @@
+namespace Deep.Profiler.Rewriting;
+
+/// <summary>
+/// Builds the exit hooks of a method (probe-abi.md §1, "Exit hooks"): four new locals appended to the method's
+/// local signature (return value, leaving exception, entry timestamp, frame mark), the prologue that initialises them,
+/// and the finally code that runs the exit probes and <c>FrameExit</c> on every exit path.
+/// </summary>
+internal static class ExitHooks
+{
+    private const byte LocalSig = 0x07;
+
+    /// <summary>The wrapper's locals and the new local signature blob (the original locals first, unchanged).</summary>
+    public static (HookLocals Locals, byte[] Signature) PlanLocals(MethodContext method, byte[]? originalSignature)
+    {
+        int count = 0;
+        var rest = new List<byte>();
+        if (originalSignature is { Length: > 0 })
+        {
+            if (originalSignature[0] != LocalSig)
+                throw new InvalidILException($"the local signature starts with 0x{originalSignature[0]:X2}, not LOCAL_SIG");
+            int pos = 1;
+            count = SignatureParser.ReadCompressed(originalSignature, ref pos);
+            rest.AddRange(originalSignature.AsSpan(pos).ToArray());
+        }
+        var ret = method.Signature.ReturnType;
+        if (ret.Element == ElementType.TypedByRef)
+            throw new InvalidILException("the method returns a TypedReference, which cannot be held in a local: exit hooks cannot wrap it");
+        int next = count;
+        int returnLocal = -1;
+        if (ret.Element != ElementType.Void || ret.IsByRef)
+        {
+            returnLocal = next++;
+            if (ret.IsByRef)
+                rest.Add(ElementType.ByRef);
+            rest.AddRange(ret.Blob);
+        }
+        int exception = next++;
+        rest.Add(ElementType.Object);
+        int start = next++;
+        rest.Add(ElementType.I8);
+        int mark = next++;
+        rest.Add(ElementType.I4);
+        if (next > 0xFFFE)
+            throw new InvalidILException($"the method has {count} locals: no room for the exit hooks' locals");
+
+        var signature = new List<byte>(rest.Count + 5) { LocalSig };
+        signature.AddRange(SignatureParser.EncodeCompressed(next));
+        signature.AddRange(rest);
+        return (new HookLocals(returnLocal, exception, start, mark), signature.ToArray());
+    }
+
+    /// <summary>The wrapper: prologue (locals initialised, frame entered) and finally (exit probes, frame exit).</summary>
+    public static ExitWrap Build(MethodContext method, HookLocals locals, int localsToken, IReadOnlyList<ProbeRequest> exitProbes, IProbeTokens tokens)
+    {
+        var prologue = new List<byte>(32);
+        ProbeCode.EmitOp(prologue, 0x28, tokens.FrameEnter);   // call FrameEnter
+        StoreLocal(prologue, locals.Mark);
+        ProbeCode.EmitOp(prologue, 0x28, tokens.Timestamp);    // call Timestamp
+        StoreLocal(prologue, locals.Start);
+        prologue.Add(0x14);                                     // ldnull
+        StoreLocal(prologue, locals.Exception);
+        var ret = method.Signature.ReturnType;
+        if (locals.Return >= 0 && !ret.IsByRef)
+        {
+            // An exception path reads the return local too (its slot is then ignored): never read garbage.
+            prologue.AddRange([0xFE, 0x0D, (byte)locals.Return, (byte)(locals.Return >> 8)]); // ldloca
+            prologue.AddRange([0xFE, 0x15]);                                                  // initobj T
+            var token = tokens.TypeToken(ret.Blob);
+            prologue.AddRange(BitConverter.GetBytes(token));
+        }
+
+        var finallyCode = new List<byte>(64);
+        int stackNeed = 2;
+        foreach (var probe in exitProbes)
+        {
+            var insertion = ProbeCode.Build(probe with { ILOffset = 0, Kind = ProbeKind.AtOffset }, method, tokens, locals);
+            finallyCode.AddRange(insertion.Code);
+            stackNeed = Math.Max(stackNeed, insertion.StackNeed);
+        }
+        ProbeCode.LoadLocal(finallyCode, locals.Mark);
+        ProbeCode.EmitOp(finallyCode, 0x28, tokens.FrameExit); // call FrameExit(mark)
+        return new ExitWrap(prologue.ToArray(), finallyCode.ToArray(), locals.Return, locals.Exception, localsToken, stackNeed);
+    }
+
+    private static void StoreLocal(List<byte> il, int index) =>
+        il.AddRange([0xFE, 0x0E, (byte)index, (byte)(index >> 8)]); // stloc
+}

@@ -1,0 +1,239 @@
+using System.Buffers.Binary;
+using Deep.Profiler.Rewriting;
+
+namespace Deep.Profiler.Tests.Rewriting;
+
+/// <summary>The exit-hook wrapper (probe-abi.md §1, "Exit hooks"), byte by byte.</summary>
+public class ExitHooksTests
+{
+    private static readonly SigType Int32 = new([ElementType.I4], false, false);
+    private static readonly SigType Void = new([ElementType.Void], false, false);
+
+    private static MethodContext Context(SigType returns, byte[]? localsSignature = null, bool hasThis = false) =>
+        new(new MethodSig(hasThis, false, 0, returns, [Int32]),
+            localsSignature is null ? [] : SignatureParser.ParseLocals(localsSignature), 0x02000002, false, 0)
+        { LocalsSignature = localsSignature };
+
+    private static (RewriteResult Result, HookLocals Locals, byte[] Signature) Wrap(MethodBody body, MethodContext context,
+        IReadOnlyList<ProbeRequest>? probes = null, Tokens? tokens = null)
+    {
+        tokens ??= new Tokens();
+        probes ??= [];
+        var (locals, signature) = ExitHooks.PlanLocals(context, context.LocalsSignature);
+        var wrap = ExitHooks.Build(context, locals, tokens.LocalsToken(signature), probes.Where(p => p.Kind == ProbeKind.Exit).ToList(), tokens);
+        var insertions = probes.Where(p => p.Kind is ProbeKind.AtOffset or ProbeKind.SpanEnd)
+            .Select(p => ProbeCode.Build(p, context, tokens, locals)).ToList();
+        return (ILRewriter.Rewrite(body, insertions, wrap), locals, signature);
+    }
+
+    private static ushort[] OpCodes(byte[] code) => ILDecoder.Decode(code).Select(i => i.OpCode).ToArray();
+
+    [Fact]
+    public void New_locals_are_appended_after_the_original_ones_return_exception_start_and_mark()
+    {
+        // Original locals: (string, int64)
+        byte[] original = [0x07, 0x02, ElementType.String, ElementType.I8];
+        var (locals, signature) = ExitHooks.PlanLocals(Context(Int32, original), original);
+        Assert.Equal(new HookLocals(2, 3, 4, 5), locals);
+        Assert.Equal([0x07, 0x06, ElementType.String, ElementType.I8, ElementType.I4, ElementType.Object, ElementType.I8, ElementType.I4], signature);
+    }
+
+    [Fact]
+    public void A_void_method_gets_no_return_local_and_a_method_without_locals_gets_a_new_signature()
+    {
+        var (locals, signature) = ExitHooks.PlanLocals(Context(Void), null);
+        Assert.Equal(new HookLocals(-1, 0, 1, 2), locals);
+        Assert.Equal([0x07, 0x03, ElementType.Object, ElementType.I8, ElementType.I4], signature);
+    }
+
+    [Fact]
+    public void A_byref_return_is_held_in_a_byref_local()
+    {
+        var (locals, signature) = ExitHooks.PlanLocals(Context(new SigType([ElementType.I4], true, false)), null);
+        Assert.Equal(0, locals.Return);
+        Assert.Equal([0x07, 0x04, ElementType.ByRef, ElementType.I4, ElementType.Object, ElementType.I8, ElementType.I4], signature);
+    }
+
+    [Fact]
+    public void Every_ret_becomes_store_and_leave_to_the_single_ret_after_the_finally()
+    {
+        // ldarg.0; brtrue.s L; ldc.i4.1; ret; L: ldc.i4.2; ret
+        byte[] code = [0x02, 0x2D, 0x02, 0x17, 0x2A, 0x18, 0x2A];
+        var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32));
+        var body = result.Body;
+        var il = ILDecoder.Decode(body.Code);
+
+        // prologue: call FrameEnter; stloc mark; call Timestamp; stloc start; ldnull; stloc exc; ldloca ret; initobj int32
+        Assert.Equal<ushort>([0x28, 0xFE0E, 0x28, 0xFE0E, 0x14, 0xFE0E, 0xFE0D, 0xFE15], il.Take(8).Select(i => i.OpCode).ToArray());
+        Assert.Equal(Tokens.FrameEnterToken, (int)il[0].Operand);
+        Assert.Equal(locals.Mark, (int)il[1].Operand);
+        Assert.Equal(Tokens.TimestampToken, (int)il[2].Operand);
+        int tryStart = il[8].Offset;
+        Assert.Equal(tryStart, result.NewOffsets[0]);
+
+        // body: ldarg.0; brtrue.s; ldc.i4.1; stloc ret; leave EXIT; ldc.i4.2; stloc ret; leave EXIT
+        Assert.Equal<ushort>([0x02, 0x2D, 0x17, 0xFE0E, 0xDD, 0x18, 0xFE0E, 0xDD], il.Skip(8).Take(8).Select(i => i.OpCode).ToArray());
+        var exit = il[^2];
+        Assert.Equal(0xFE0C, exit.OpCode);           // ldloc ret
+        Assert.Equal(locals.Return, (int)exit.Operand);
+        Assert.Equal(0x2A, il[^1].OpCode);            // the one ret
+        Assert.Single(il, i => i.OpCode == 0x2A);
+        Assert.All(il.Where(i => i.OpCode == 0xDD), leave => Assert.Equal(exit.Offset, leave.Targets[0]));
+        Assert.Equal(result.NewOffsets[5], il[9].Targets[0]); // the branch still lands on `ldc.i4.2`
+
+        // filter: stloc exc; ldc.i4.0; endfilter | handler: pop; rethrow | finally: ldloc mark; call FrameExit; endfinally
+        var tail = il.SkipWhile(i => i.Offset < body.Clauses[0].ClassTokenOrFilterOffset).Select(i => i.OpCode).ToArray();
+        Assert.Equal<ushort>([0xFE0E, 0x16, 0xFE11, 0x26, 0xFE1A, 0x06 + 3, 0x28, 0xDC, 0xFE0C, 0x2A], tail);
+
+        Assert.Equal(2, body.Clauses.Count);
+        var filter = body.Clauses[0];
+        var @finally = body.Clauses[1];
+        Assert.Equal(ExceptionClauseKind.Filter, filter.Kind);
+        Assert.Equal(tryStart, filter.TryOffset);
+        Assert.Equal(filter.ClassTokenOrFilterOffset, filter.TryOffset + filter.TryLength);
+        Assert.Equal(filter.ClassTokenOrFilterOffset + 7, filter.HandlerOffset);
+        Assert.Equal(ExceptionClauseKind.Finally, @finally.Kind);
+        Assert.Equal(tryStart, @finally.TryOffset);
+        Assert.Equal(filter.HandlerOffset + filter.HandlerLength, @finally.TryOffset + @finally.TryLength);
+        Assert.Equal(@finally.HandlerOffset + @finally.HandlerLength, exit.Offset);
+        Assert.Equal(0x11000099, body.LocalVarSigToken);
+        Assert.True(body.MaxStack >= 2);
+    }
+
+    [Fact]
+    public void A_void_method_leaves_without_storing_and_returns_nothing()
+    {
+        byte[] code = [0x00, 0x2A]; // nop; ret
+        var (result, _, _) = Wrap(new MethodBody(code, 8, 0, false, []), Context(Void));
+        var il = ILDecoder.Decode(result.Body.Code);
+        // no ldloca/initobj in the prologue, the body's ret is a bare leave, the end is a bare ret
+        Assert.DoesNotContain(il, i => i.OpCode is 0xFE0D or 0xFE15);
+        Assert.Equal<ushort>([0x00, 0xDD], il.Skip(6).Take(2).Select(i => i.OpCode).ToArray());
+        Assert.Equal<ushort>([0xDC, 0x2A], il.TakeLast(2).Select(i => i.OpCode).ToArray());
+    }
+
+    [Fact]
+    public void The_methods_own_clauses_stay_inside_and_come_first()
+    {
+        // try { nop; leave.s END } finally { nop; endfinally } END: ret
+        byte[] code = [0x00, 0xDE, 0x02, 0x00, 0xDC, 0x2A];
+        var own = new ExceptionClause(ExceptionClauseKind.Finally, 0, 3, 3, 2, 0);
+        var (result, _, _) = Wrap(new MethodBody(code, 1, 0, false, [own]), Context(Void));
+        var body = result.Body;
+        Assert.Equal(3, body.Clauses.Count);
+        var mapped = body.Clauses[0];
+        Assert.Equal(ExceptionClauseKind.Finally, mapped.Kind);
+        Assert.Equal(result.NewOffsets[0], mapped.TryOffset);
+        Assert.Equal(result.NewOffsets[3], mapped.HandlerOffset);
+        var outer = body.Clauses[2];
+        Assert.True(outer.TryOffset <= mapped.TryOffset && mapped.HandlerOffset + mapped.HandlerLength <= outer.TryOffset + outer.TryLength);
+        // the own leave.s still goes to what was `ret`, now `leave EXIT`
+        var il = ILDecoder.Decode(body.Code);
+        var leaveShort = il.Single(i => i.OpCode == 0xDE);
+        Assert.Equal(result.NewOffsets[5], leaveShort.Targets[0]);
+        Assert.Equal(0xDD, il.Single(i => i.Offset == result.NewOffsets[5]).OpCode);
+    }
+
+    [Fact]
+    public void A_tail_prefix_becomes_two_nops_because_a_tail_call_cannot_leave_a_protected_region()
+    {
+        // tail. call 0x0A000001; ret
+        byte[] code = [0xFE, 0x14, 0x28, 0x01, 0x00, 0x00, 0x0A, 0x2A];
+        var (result, _, _) = Wrap(new MethodBody(code, 8, 0, false, []), Context(Int32));
+        var il = ILDecoder.Decode(result.Body.Code);
+        Assert.DoesNotContain(il, i => i.OpCode == 0xFE14);
+        Assert.Equal<ushort>([0x00, 0x00, 0x28, 0xFE0E, 0xDD], il.Skip(8).Take(5).Select(i => i.OpCode).ToArray());
+    }
+
+    [Fact]
+    public void A_method_with_jmp_is_refused()
+    {
+        byte[] code = [0x27, 0x01, 0x00, 0x00, 0x06];
+        Assert.Throws<InvalidILException>(() => Wrap(new MethodBody(code, 8, 0, false, []), Context(Void)));
+    }
+
+    [Fact]
+    public void An_exit_probe_in_the_finally_hands_over_argument_return_exception_and_duration()
+    {
+        byte[] code = [0x02, 0x2A]; // ldarg.0; ret
+        var tokens = new Tokens();
+        var probe = new ProbeRequest(9, 0,
+            [new(SlotSourceKind.Argument, 0), new(SlotSourceKind.Return, 0), new(SlotSourceKind.Exception, 0), new(SlotSourceKind.Duration, 0)],
+            ProbeKind.Exit);
+        var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32), [probe], tokens);
+        var body = result.Body;
+        var @finally = body.Clauses[1];
+        var il = ILDecoder.Decode(body.Code).Where(i => i.Offset >= @finally.HandlerOffset && i.Offset < @finally.HandlerOffset + @finally.HandlerLength).ToList();
+        Assert.Equal<ushort>(
+            [
+                0x20, 0x28, 0x39,                 // ldc.i4 9; call Enter; brfalse SKIP
+                0x02, 0x20, 0x28,                 // ldarg.0; ldc.i4 0; call Value<int32>
+                0x06, 0x20, 0x28,                 // ldloc.0 (ret); ldc.i4 1; call Value<int32>
+                0x07, 0x20, 0x28,                 // ldloc.1 (exc); ldc.i4 2; call ValueObject
+                0x08, 0x28, 0x20, 0x28,           // ldloc.2 (start); call ElapsedNanos; ldc.i4 3; call Value<int64>
+                0x20, 0x28,                       // ldc.i4 9; call Fire
+                0x09, 0x28, 0xDC,                 // SKIP: ldloc.3 (mark); call FrameExit; endfinally
+            ],
+            il.Select(i => i.OpCode).ToArray());
+        Assert.Equal(new HookLocals(0, 1, 2, 3), locals);
+        Assert.Equal(Tokens.ValueObjectToken, (int)il[11].Operand);
+        Assert.Equal(Tokens.ElapsedToken, (int)il[13].Operand);
+        Assert.Equal([ElementType.I8], tokens.ValueBlobs[^1]);
+        Assert.Equal(il[18].Offset, il[2].Targets[0]); // the skip lands on the frame exit
+        Assert.Equal(Tokens.FrameExitToken, (int)il[19].Operand);
+    }
+
+    [Fact]
+    public void A_span_end_before_an_offset_passes_the_frame_mark_and_the_probe_id()
+    {
+        byte[] code = [0x00, 0x00, 0x2A];
+        var probes = new[] { new ProbeRequest(5, 1, [], ProbeKind.SpanEnd) };
+        var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Void), probes);
+        var il = ILDecoder.Decode(result.Body.Code);
+        int at = result.InsertionOffsets[1];
+        var end = il.SkipWhile(i => i.Offset < at).Take(3).ToList();
+        Assert.Equal<ushort>([(ushort)(0x06 + locals.Mark), 0x20, 0x28], end.Select(i => i.OpCode).ToArray());
+        Assert.Equal(5, (int)end[1].Operand);
+        Assert.Equal(Tokens.SpanEndToken, (int)end[2].Operand);
+    }
+
+    [Fact]
+    public void Return_and_exception_slots_outside_an_exit_hook_are_refused()
+    {
+        var probe = new ProbeRequest(1, 0, [new(SlotSourceKind.Return, 0)]);
+        Assert.Throws<InvalidILException>(() => ProbeCode.Build(probe, Context(Int32), new Tokens()));
+    }
+
+    [Fact]
+    public void A_wrapped_body_encodes_and_parses_back_with_its_clauses()
+    {
+        byte[] code = [0x02, 0x2A];
+        var (result, _, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32));
+        var parsed = MethodBody.Parse(result.Body.Encode());
+        Assert.Equal(result.Body.Code, parsed.Code);
+        Assert.Equal(result.Body.Clauses, parsed.Clauses);
+        Assert.Equal(0x11000099, parsed.LocalVarSigToken);
+    }
+
+    internal sealed class Tokens : IProbeTokens
+    {
+        public const int FrameEnterToken = 0x0A000011, FrameExitToken = 0x0A000012, SpanEndToken = 0x0A000013,
+            TimestampToken = 0x0A000014, ElapsedToken = 0x0A000015, ValueObjectToken = 0x0A000003;
+        public readonly List<byte[]> ValueBlobs = [];
+        public int Enter => 0x0A000001;
+        public int Fire => 0x0A000002;
+        public int ValueObject => ValueObjectToken;
+        public int ValueOf(byte[] typeBlob)
+        {
+            ValueBlobs.Add(typeBlob);
+            return 0x2B000000 | ValueBlobs.Count;
+        }
+        public int TypeToken(byte[] typeBlob) => 0x1B000001;
+        public int FrameEnter => FrameEnterToken;
+        public int FrameExit => FrameExitToken;
+        public int SpanEnd => SpanEndToken;
+        public int Timestamp => TimestampToken;
+        public int ElapsedNanos => ElapsedToken;
+        public int LocalsToken(byte[] signature) => 0x11000099;
+    }
+}
