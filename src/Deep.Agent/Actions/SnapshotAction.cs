@@ -87,7 +87,7 @@ internal sealed class SnapshotAction : ProbeAction
             for (var i = 0; i < slots.Count; i++)
             {
                 var slot = slots[i];
-                if (!hit.Values.Has(i) || slot.Fields is not null || !shown.Add(slot.Name)) continue;
+                if (!hit.Values.Has(i) || slot.Fields is not null || IsOutcome(slot.Kind) || !shown.Add(slot.Name)) continue;
                 probed.Variables.Add(CaptureSafely(collector, slot.Name, hit.Values.GetBoxed(i), slot.DeclaredType, slot.OriginalName));
             }
             // Then the variables the compiler moved into a state machine or closure: a lambda's own parameter or
@@ -98,6 +98,8 @@ internal sealed class SnapshotAction : ProbeAction
                     AddFields(collector, probed.Variables, shown, hit.Values.GetBoxed(i), fields, 0);
             }
         }
+
+        AddOutcome(collector, snapshot.Watches, hit);
 
         foreach (var watch in _watches)
         {
@@ -155,6 +157,35 @@ internal sealed class SnapshotAction : ProbeAction
         else frames[0] = probed;
         return frames;
     }
+
+    private static bool IsOutcome(SlotKind kind) => kind is SlotKind.Return or SlotKind.Exception or SlotKind.Duration;
+
+    // An exit probe's outcome, as CAPTURE watches: `exception` (null on a normal return), `return` (only on a normal
+    // return of a method that returns a capturable value) and `duration` (nanoseconds).
+    private void AddOutcome(VariableCollector collector, List<WatchResult> watches, Hit hit)
+    {
+        var slots = hit.Layout.Slots;
+        int returnSlot = -1, exceptionSlot = -1, durationSlot = -1;
+        for (var i = 0; i < slots.Count; i++)
+        {
+            switch (slots[i].Kind)
+            {
+                case SlotKind.Return: returnSlot = i; break;
+                case SlotKind.Exception: exceptionSlot = i; break;
+                case SlotKind.Duration: durationSlot = i; break;
+            }
+        }
+        if (exceptionSlot < 0) return;
+        var exception = hit.Values.GetBoxed(exceptionSlot);
+        if (returnSlot >= 0 && exception is null && hit.Values.Has(returnSlot))
+            watches.Add(Outcome(collector, "return", hit.Values.GetBoxed(returnSlot), slots[returnSlot].DeclaredType));
+        watches.Add(Outcome(collector, "exception", exception, typeof(Exception)));
+        if (durationSlot >= 0 && hit.Values.Has(durationSlot))
+            watches.Add(Outcome(collector, "duration", hit.Values.GetBoxed(durationSlot), typeof(long)));
+    }
+
+    private WatchResult Outcome(VariableCollector collector, string name, object? value, Type declared) =>
+        new() { Expression = name, Source = WatchSource.Capture, GoodResult = CaptureSafely(collector, name, value, declared, null) };
 
     private static StackFrame ProbedFrame(ProbeFrameLayout layout, FrameOptions options)
     {
@@ -269,6 +300,7 @@ internal sealed class SnapshotAction : ProbeAction
         attributes.Add(new KeyValue("context", hit.ContextId));
         attributes.Add(new KeyValue("thread_name", hit.Thread.Name ?? ""));
         attributes.Add(new KeyValue("thread_id", AnyValue.Of((long)hit.Thread.ManagedThreadId)));
+        if (tp.MethodSignature is { } signature) attributes.Add(new KeyValue("method_signature", signature));
         if (Activity.Current is { } activity)
         {
             attributes.Add(new KeyValue("span_name", activity.DisplayName));

@@ -6,9 +6,11 @@ using Deep.Protocol;
 namespace Deep.Agent.Actions;
 
 /// <summary>
-/// Starts an <see cref="Activity"/> from <c>ActivitySource("deep")</c> (§7) and stops it when the hit completes,
-/// restoring the previous <see cref="Activity.Current"/> on every path. Until the profiler's method entry/exit hooks
-/// exist (probe-abi.md §1), a line probe has no "end of line" callback, so the span covers the probe's hit.
+/// Starts an <see cref="Activity"/> from <c>ActivitySource("deep")</c> (§7), nested under the current one, and stops
+/// it at the end of the line (<c>span=line</c>) or of the method (<c>span=method</c>), restoring the previous
+/// <see cref="Activity.Current"/> on every path. When the probed method has exit hooks (probe-abi.md §1) the span
+/// goes on the thread's span stack and the frame's <c>SpanEnd</c> / <c>FrameExit</c> stop it (also when the line or
+/// method throws); without them (the engine could not give the method exit hooks) the span covers the hit only.
 /// </summary>
 internal sealed class SpanAction : ProbeAction
 {
@@ -24,6 +26,9 @@ internal sealed class SpanAction : ProbeAction
     }
 
     public override ActionKind Kind => ActionKind.Span;
+
+    /// <summary>The tracepoint's <c>span</c>: <c>line</c> or <c>method</c>.</summary>
+    public string Scope => Tracepoint.Args.GetValueOrDefault("span")?.Trim() ?? "line";
 
     protected override string? PrepareCore(ProbeFrameLayout layout)
     {
@@ -43,6 +48,12 @@ internal sealed class SpanAction : ProbeAction
             activity.SetTag("tracepoint", TracepointId);
             activity.SetTag("context", hit.ContextId);
             var started = activity;
+            if (hit.Layout.HasExitHooks)
+            {
+                ProbeRuntime.PushSpan(started, previous, hit.ProbeId);
+                activity = null;
+                return;
+            }
             hit.OnComplete(() =>
             {
                 try

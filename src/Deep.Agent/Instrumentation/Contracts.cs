@@ -47,6 +47,12 @@ public enum SlotKind
     Argument,
     /// <summary>A local variable in scope at the probe's IL offset.</summary>
     Local,
+    /// <summary>The method's return value (exit probes; default on an exceptional exit).</summary>
+    Return,
+    /// <summary>The exception leaving the method, or null (exit probes).</summary>
+    Exception,
+    /// <summary>Nanoseconds from method entry to exit, as <c>long</c> (exit probes).</summary>
+    Duration,
 }
 
 /// <summary>One captured value of a probe: slot <c>i</c> is the i-th <c>Value&lt;T&gt;</c> call of the IL.</summary>
@@ -78,4 +84,11 @@ public sealed record ProbeFrameLayout(
     string FilePath,
     int LineUsed,
     int ILOffset,
-    IReadOnlyList<string> NotCaptured);
+    IReadOnlyList<string> NotCaptured)
+{
+    /// <summary>The method has exit hooks: spans started here are stopped by the frame (probe-abi.md §1).</summary>
+    public bool HasExitHooks { get; init; }
+
+    /// <summary>For a method location: the stage's name (<c>method_start</c>...) and the overload's signature.</summary>
+    public string? MethodSignature { get; init; }
+}

@@ -22,6 +22,18 @@ internal interface IProbeBinder
 
     /// <summary>Forgets the layout of a removed probe.</summary>
     void Unbind(int probeId);
+
+    /// <summary>Binds one more placement (an overload) of a method location's probe under its own id.</summary>
+    void BindAlias(int aliasId, int ownerId, ProbeFrameLayout layout) => Bind(aliasId, layout);
+
+    /// <summary>Forgets a placement bound with <see cref="BindAlias"/>.</summary>
+    void UnbindAlias(int aliasId, int ownerId) => Unbind(aliasId);
+
+    /// <summary>A new probe id for an alias.</summary>
+    int NewAliasId() => ProbeRuntime.AllocateProbeId();
+
+    /// <summary>Which spans the probe's actions open: around its line, and/or until its method exits.</summary>
+    (bool Line, bool Method) SpanScopes(int probeId) => (false, false);
 }
 
 /// <summary>The profiler, through its bridge.</summary>
@@ -43,4 +55,13 @@ internal sealed class ProbeRuntimeBinder : IProbeBinder
 
     /// <inheritdoc />
     public void Unbind(int probeId) => ProbeRuntime.Unbind(probeId);
+
+    /// <inheritdoc />
+    public void BindAlias(int aliasId, int ownerId, ProbeFrameLayout layout) => ProbeRuntime.BindAlias(aliasId, ownerId, layout);
+
+    /// <inheritdoc />
+    public void UnbindAlias(int aliasId, int ownerId) => ProbeRuntime.UnbindAlias(aliasId, ownerId);
+
+    /// <inheritdoc />
+    public (bool Line, bool Method) SpanScopes(int probeId) => ProbeRuntime.SpanScopes(probeId);
 }

@@ -26,11 +26,14 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
 
     // Only touched on the engine thread.
     private readonly Dictionary<int, ProbeLocation> _locations = [];
-    private readonly Dictionary<int, Placement> _placed = [];
+    private readonly Dictionary<int, List<Placement>> _placed = [];
     private readonly Dictionary<MethodBase, List<int>> _byMethod = [];
     private readonly HashSet<int> _pending = [];
 
-    private sealed record Placement(MethodBase Method, int ILOffset, IReadOnlyList<SlotSource> Slots);
+    // One insertion of a probe: a line probe has one (plus a span end and exit hooks for span=line); a method
+    // location has one per overload, each under its own runtime id (an alias of the probe).
+    private sealed record Placement(MethodBase Method, int ILOffset, IReadOnlyList<SlotSource> Slots,
+        InsertionKind Kind = InsertionKind.Probe, int RuntimeId = 0);
 
     /// <summary>An engine over <paramref name="symbols"/> driving <paramref name="rewriter"/>.</summary>
     public ProfilerEngine(SymbolIndex symbols, IMethodRewriter rewriter, IProbeBinder binder, ProbeStatusRegistry status)
@@ -177,7 +180,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
 
         if (location.MethodName is not null || location.Stage is ProbeStage.MethodStart or ProbeStage.MethodEnd or ProbeStage.MethodCapture)
         {
-            Fail(location, "method locations (method_name, method_start/method_end/method_capture) are not supported yet; use a line with stage line_start, line_end or line_capture");
+            InstallMethodLocation(location);
             return;
         }
 
@@ -212,34 +215,27 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         }
 
         var capture = FrameLayoutBuilder.Build(line, ilOffset);
+        // A span around the line (or from the line to the method's end) is stopped by the method's exit hooks.
+        var spans = _binder.SpanScopes(probeId);
+        bool hooks = spans.Line || spans.Method;
         var layout = new ProbeFrameLayout(capture.Values.Select(v => v.Slot).ToList(), line.Method, line.DocumentPath,
-            line.LineUsed, ilOffset, capture.NotCaptured);
-        var placement = new Placement(line.Method, ilOffset, capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList());
+            line.LineUsed, ilOffset, capture.NotCaptured) { HasExitHooks = hooks };
+        var placements = new List<Placement> { new(line.Method, ilOffset, capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList()) };
+        if (spans.Line && line.AfterLineILOffset is { } spanEnd && spanEnd > ilOffset)
+        {
+            placements.Add(new Placement(line.Method, spanEnd, [], InsertionKind.SpanEnd));
+        }
+        if (hooks)
+        {
+            placements.Add(new Placement(line.Method, 0, [], InsertionKind.FrameHooks));
+        }
 
         // The runtime must know the layout before the rewritten code can call it.
         _binder.Bind(probeId, layout);
-        _placed[probeId] = placement;
-        if (!_byMethod.TryGetValue(line.Method, out var probes))
+        if (Place(probeId, placements) is { } error)
         {
-            _byMethod[line.Method] = probes = [];
-        }
-        probes.Add(probeId);
-
-        var result = Apply(line.Method);
-        if (!result.Success)
-        {
-            probes.Remove(probeId);
-            _placed.Remove(probeId);
             _binder.Unbind(probeId);
-            if (probes.Count > 0)
-            {
-                Apply(line.Method); // put the method's other probes back as they were
-            }
-            else
-            {
-                _byMethod.Remove(line.Method);
-            }
-            Fail(location, $"{LineResolver.Describe(line.Method)} cannot be instrumented: {result.Error}");
+            Fail(location, $"{LineResolver.Describe(line.Method)} cannot be instrumented: {error}");
             return;
         }
         _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, null, LineResolver.Describe(line.Method), ilOffset,
@@ -250,17 +246,28 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
     {
         _pending.Remove(probeId);
         var hadLocation = _locations.Remove(probeId, out var location);
-        if (_placed.Remove(probeId, out var placement) && _byMethod.TryGetValue(placement.Method, out var probes))
+        if (_placed.Remove(probeId, out var placements))
         {
-            probes.Remove(probeId);
-            var result = Apply(placement.Method);
-            if (!result.Success)
+            foreach (var method in placements.Select(p => p.Method).Distinct())
             {
-                EngineLog.Warn($"restoring {LineResolver.Describe(placement.Method)} after removing probe {probeId} failed: {result.Error}");
+                if (!_byMethod.TryGetValue(method, out var probes))
+                {
+                    continue;
+                }
+                probes.Remove(probeId);
+                var result = Apply(method);
+                if (!result.Success)
+                {
+                    EngineLog.Warn($"restoring {LineResolver.Describe(method)} after removing probe {probeId} failed: {result.Error}");
+                }
+                if (probes.Count == 0)
+                {
+                    _byMethod.Remove(method);
+                }
             }
-            if (probes.Count == 0)
+            foreach (var alias in placements.Where(p => p.RuntimeId != 0 && p.RuntimeId != probeId).Select(p => p.RuntimeId).Distinct())
             {
-                _byMethod.Remove(placement.Method);
+                _binder.UnbindAlias(alias, probeId);
             }
             _binder.Unbind(probeId);
         }
@@ -277,8 +284,13 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         {
             foreach (var id in probes)
             {
-                var placement = _placed[id];
-                insertions.Add(new ProbeInsertion(id, placement.ILOffset, placement.Slots));
+                foreach (var placement in _placed[id])
+                {
+                    if (placement.Method.Equals(method))
+                    {
+                        insertions.Add(new ProbeInsertion(placement.RuntimeId == 0 ? id : placement.RuntimeId, placement.ILOffset, placement.Slots, placement.Kind));
+                    }
+                }
             }
         }
         return insertions;
@@ -297,6 +309,53 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         {
             return new MethodProbeResult(false, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Registers the probe's placements and rewrites every method they touch; on a failure puts every touched method
+    /// back as it was and returns why.
+    /// </summary>
+    private string? Place(int probeId, List<Placement> placements)
+    {
+        _placed[probeId] = placements;
+        var methods = placements.Select(p => p.Method).Distinct().ToList();
+        foreach (var method in methods)
+        {
+            if (!_byMethod.TryGetValue(method, out var probes))
+            {
+                _byMethod[method] = probes = [];
+            }
+            probes.Add(probeId);
+        }
+        var applied = new List<MethodBase>();
+        foreach (var method in methods)
+        {
+            var result = Apply(method);
+            if (result.Success)
+            {
+                applied.Add(method);
+                continue;
+            }
+            _placed.Remove(probeId);
+            foreach (var touched in methods)
+            {
+                if (!_byMethod.TryGetValue(touched, out var probes))
+                {
+                    continue;
+                }
+                probes.Remove(probeId);
+                if (probes.Count == 0)
+                {
+                    _byMethod.Remove(touched);
+                }
+                if (applied.Contains(touched) || touched.Equals(method))
+                {
+                    Apply(touched); // the method's other probes as they were (or the original code)
+                }
+            }
+            return methods.Count > 1 ? $"{LineResolver.Describe(method)}: {result.Error}" : result.Error;
+        }
+        return null;
     }
 
     private void Fail(ProbeLocation location, string why) => _status.Set(StatusOf(location, ProbeState.Error, why));

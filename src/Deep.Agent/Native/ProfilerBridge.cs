@@ -12,7 +12,7 @@ namespace Deep.Agent.Native;
 internal static unsafe class ProfilerBridge
 {
     /// <summary>The C ABI version this bridge speaks; the profiler reports its own.</summary>
-    internal const int AbiVersion = 1;
+    internal const int AbiVersion = 2;
 
     /// <summary>The CLSID the profiler answers to (what <c>CORECLR_PROFILER</c> must be set to).</summary>
     internal const string ProfilerClsid = "{8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}";
@@ -128,7 +128,7 @@ internal static unsafe class ProfilerBridge
             {
                 var p = probes[i];
                 int count = p.Slots?.Count ?? 0;
-                items[i] = new NativeInsertion { ProbeId = p.ProbeId, ILOffset = p.ILOffset, SlotStart = next, SlotCount = count };
+                items[i] = new NativeInsertion { ProbeId = p.ProbeId, ILOffset = p.ILOffset, SlotStart = next, SlotCount = count, Kind = (int)p.Kind };
                 for (int s = 0; s < count; s++)
                     slots[next++] = new NativeSlot { Kind = (int)p.Slots![s].Kind, Index = p.Slots[s].Index };
             }
@@ -179,6 +179,7 @@ internal static unsafe class ProfilerBridge
                     SlotKind.Argument when hasThis && slot.Index == 0 => method.DeclaringType,
                     SlotKind.Argument => slot.Index - (hasThis ? 1 : 0) is int p && p >= 0 && p < parameters.Length ? parameters[p].ParameterType : null,
                     SlotKind.Local => (locals ??= method.GetMethodBody()?.LocalVariables ?? []) is var l && slot.Index >= 0 && slot.Index < l.Count ? l[slot.Index].LocalType : null,
+                    SlotKind.Return => (method as MethodInfo)?.ReturnType,
                     _ => null,
                 };
                 if (type is null)
@@ -265,6 +266,7 @@ internal static unsafe class ProfilerBridge
         public int ILOffset;
         public int SlotStart;
         public int SlotCount;
+        public int Kind;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -298,11 +300,26 @@ internal static unsafe class ProfilerBridge
 /// <param name="ProbeId">The id the rewritten IL passes to the probe runtime.</param>
 /// <param name="ILOffset">The original IL offset of the instruction the probe runs before.</param>
 /// <param name="Slots">The values to capture, in slot order.</param>
-internal sealed record ProbeInsertion(int ProbeId, int ILOffset, IReadOnlyList<SlotSource> Slots);
+/// <param name="Kind">A probe at the offset, an exit probe, a span end, or a request for exit hooks alone.</param>
+internal sealed record ProbeInsertion(int ProbeId, int ILOffset, IReadOnlyList<SlotSource> Slots, InsertionKind Kind = InsertionKind.Probe);
+
+/// <summary>What an insertion is (the C ABI's <c>NativeInsertion.Kind</c>, probe-abi.md §4).</summary>
+internal enum InsertionKind
+{
+    /// <summary>A probe before the instruction at the IL offset.</summary>
+    Probe = 0,
+    /// <summary>A probe in the method's exit hook: every exit path, with return value, exception and duration slots.</summary>
+    Exit = 1,
+    /// <summary>Not a probe: stops the spans the probe started in this frame, before the IL offset (end of a line).</summary>
+    SpanEnd = 2,
+    /// <summary>Not a probe: the method gets exit hooks (spans started in it stop when it exits).</summary>
+    FrameHooks = 3,
+}
 
 /// <summary>
 /// Where a slot's value comes from. Kind This: <c>ldarg.0</c> (<c>ldobj</c> for a struct); Argument: Index = IL
-/// argument number (0 is <c>this</c> in instance methods); Local: Index = local slot.
+/// argument number (0 is <c>this</c> in instance methods); Local: Index = local slot; Return, Exception, Duration
+/// (exit probes only): the exit hook's locals, Index unused.
 /// </summary>
 internal readonly record struct SlotSource(SlotKind Kind, int Index);
 

@@ -64,6 +64,20 @@ internal abstract class ProbeAction
     /// <summary>Does the work of a hit whose limits and condition passed. May throw; the runtime isolates it.</summary>
     public abstract void Process(Hit hit);
 
+    /// <summary>
+    /// A copy for another placement of the same location (an overload): it compiles its expressions against that
+    /// placement's layout and shares this action's rate limiter, so the tracepoint's fire count is counted once.
+    /// </summary>
+    public ProbeAction CopyForAlias()
+    {
+        var copy = (ProbeAction)MemberwiseClone();
+        copy._preparedFor = null;
+        copy.PrepareError = null;
+        copy.Condition = null;
+        copy._runtimeErrorReported = 0;
+        return copy;
+    }
+
     /// <summary>True the first time only, so a runtime error is reported once per action rather than per hit.</summary>
     public bool FirstRuntimeError() => Interlocked.Exchange(ref _runtimeErrorReported, 1) == 0;
 

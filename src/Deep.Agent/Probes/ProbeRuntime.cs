@@ -9,7 +9,7 @@ namespace Deep.Agent.Probes;
 /// answers false, cheaply and without allocating, unless at least one action of the probe may fire. Nothing here
 /// ever throws into the application.
 /// </summary>
-public static class ProbeRuntime
+public static partial class ProbeRuntime
 {
     private static readonly object s_lock = new();
     private static ProbeState?[] s_probes = new ProbeState?[64];
@@ -193,7 +193,15 @@ public static class ProbeRuntime
         lock (s_lock)
         {
             var probes = s_probes;
-            if ((uint)probeId < (uint)probes.Length) Volatile.Write(ref probes[probeId], null);
+            if ((uint)probeId >= (uint)probes.Length) return;
+            if (probes[probeId]?.Aliases is { } aliases)
+            {
+                foreach (var alias in aliases)
+                {
+                    if ((uint)alias < (uint)probes.Length) Volatile.Write(ref probes[alias], null);
+                }
+            }
+            Volatile.Write(ref probes[probeId], null);
         }
     }
 
@@ -202,6 +210,26 @@ public static class ProbeRuntime
     {
         var probes = Volatile.Read(ref s_probes);
         return (uint)probeId < (uint)probes.Length && probes[probeId]?.Armed is { } armed ? armed.Actions : [];
+    }
+
+    /// <summary>Which spans the probe's actions open (the engine gives such a method exit hooks).</summary>
+    internal static (bool Line, bool Method) SpanScopes(int probeId)
+    {
+        lock (s_lock)
+        {
+            var probes = s_probes;
+            if ((uint)probeId >= (uint)probes.Length || probes[probeId] is not { } state) return (false, false);
+            bool line = false, method = false;
+            foreach (var action in state.Actions)
+            {
+                if (action is Actions.SpanAction span)
+                {
+                    line |= span.Scope == "line";
+                    method |= span.Scope == "method";
+                }
+            }
+            return (line, method);
+        }
     }
 
     /// <summary>Whether the probe has a layout from the engine.</summary>
@@ -228,6 +256,41 @@ public static class ProbeRuntime
         }
     }
 
+    private static int s_nextProbeId;
+
+    /// <summary>A new probe id (the trigger handler's and the engine's aliases come from one sequence).</summary>
+    internal static int AllocateProbeId() => Interlocked.Increment(ref s_nextProbeId);
+
+    /// <summary>
+    /// Binds <paramref name="aliasId"/> as one more placement of <paramref name="ownerId"/> (an overload of a method
+    /// location): it runs copies of the owner's actions against its own layout, and goes when the owner goes.
+    /// </summary>
+    internal static void BindAlias(int aliasId, int ownerId, ProbeFrameLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        lock (s_lock)
+        {
+            var owner = GetOrCreate(ownerId);
+            var state = GetOrCreate(aliasId);
+            (owner.Aliases ??= []).Remove(aliasId);
+            owner.Aliases.Add(aliasId);
+            state.Layout = layout;
+            state.Actions = owner.Actions.Select(a => a.CopyForAlias()).ToArray();
+            Rearm(aliasId, state);
+        }
+    }
+
+    /// <summary>The engine removed an alias's code.</summary>
+    internal static void UnbindAlias(int aliasId, int ownerId)
+    {
+        lock (s_lock)
+        {
+            var probes = s_probes;
+            if ((uint)ownerId < (uint)probes.Length && probes[ownerId]?.Aliases is { } aliases) aliases.Remove(aliasId);
+            if ((uint)aliasId < (uint)probes.Length) Volatile.Write(ref probes[aliasId], null);
+        }
+    }
+
     private static ProbeState GetOrCreate(int probeId)
     {
         if (probeId <= 0) throw new ArgumentOutOfRangeException(nameof(probeId), "probe ids start at 1");
@@ -244,6 +307,18 @@ public static class ProbeRuntime
 
     private static void Rearm(int probeId, ProbeState state)
     {
+        if (state.Aliases is { } aliases)
+        {
+            var probes = s_probes;
+            foreach (var alias in aliases)
+            {
+                if ((uint)alias < (uint)probes.Length && probes[alias] is { } aliasState)
+                {
+                    aliasState.Actions = state.Actions.Select(a => a.CopyForAlias()).ToArray();
+                    Rearm(alias, aliasState);
+                }
+            }
+        }
         if (state.Layout is not { } layout)
         {
             state.Armed = null;
@@ -273,6 +348,9 @@ public static class ProbeRuntime
         public ProbeFrameLayout? Layout;
         public ProbeAction[] Actions = [];
         public volatile ArmedProbe? Armed;
+        // A method location's probe serves every overload: each overload has its own id (an alias) and layout,
+        // and runs copies of the owner's actions compiled against that layout (sharing their rate limiters).
+        public List<int>? Aliases;
     }
 
     /// <summary>An immutable view of a probe that can fire: swapped atomically, read without locks.</summary>

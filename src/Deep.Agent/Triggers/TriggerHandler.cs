@@ -20,7 +20,6 @@ internal sealed class TriggerHandler
     private readonly Dictionary<LocationKey, int> _probeIds = new();
     private readonly Dictionary<string, ParsedTracepoint> _byFingerprint = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedRejections = new(StringComparer.Ordinal);
-    private static int s_nextProbeId;
     private bool _reportedNoEngine;
 
     public TriggerHandler(AgentContext context, IInstrumentationEngine? engine, string? whyNoEngine = null)
@@ -104,7 +103,7 @@ internal sealed class TriggerHandler
                     ProbeRuntime.SetActions(id, actions); // re-armed against the layout it already has
                     continue;
                 }
-                id = Interlocked.Increment(ref s_nextProbeId);
+                id = ProbeRuntime.AllocateProbeId(); // one sequence with the engine's aliases for overloads
                 _probeIds[location] = id;
                 ProbeRuntime.SetActions(id, actions);
                 foreach (var tpId in actions.Select(a => a.TracepointId).Distinct()) SelfLog.Installed(tpId, location.ToString());

@@ -24,6 +24,7 @@ internal static class Scenarios
             "bench" => Bench.Measure(n),
             "async" => new AsyncOrders("async-" + n).SumAsync(n).GetAwaiter().GetResult().ToString(CultureInfo.InvariantCulture),
             "closures" => Closures.Run(n) + "|" + Closures.StructClosure(n).ToString(CultureInfo.InvariantCulture),
+            "methods" => MethodScenarios.Run(argument),
             _ => throw new ArgumentException($"no scenario '{name}'"),
         };
     }

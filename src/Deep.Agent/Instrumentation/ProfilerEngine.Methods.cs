@@ -1,0 +1,112 @@
+using System.Reflection;
+using Deep.Agent.Native;
+using Deep.Agent.Symbols;
+
+namespace Deep.Agent.Instrumentation;
+
+/// <summary>
+/// Method locations (<c>method_name</c>): every overload the resolver finds gets a placement under its own runtime id
+/// (an alias of the probe, with its own layout) and exit hooks. <c>method_start</c> is a probe at IL offset 0 with
+/// <c>this</c> and the arguments; <c>method_end</c> / <c>method_capture</c> are exit probes that also hand over the
+/// return value, the leaving exception and the duration (probe-abi.md §1, "Exit hooks").
+/// </summary>
+internal sealed partial class ProfilerEngine
+{
+    private void InstallMethodLocation(ProbeLocation location)
+    {
+        int probeId = location.ProbeId;
+        if (location.MethodName is not { } methodName)
+        {
+            Fail(location, $"stage {location.Stage} needs method_name");
+            return;
+        }
+        var resolution = MethodResolver.Resolve(location.Path, methodName, location.ClassName, _symbols.Assemblies);
+        if (resolution.Failure is { } failure)
+        {
+            if (failure == ResolutionFailure.FileNotFound)
+            {
+                _pending.Add(probeId);
+                _status.Set(StatusOf(location, ProbeState.Pending, resolution.Error));
+            }
+            else
+            {
+                Fail(location, resolution.Error ?? "the method could not be resolved");
+            }
+            return;
+        }
+
+        bool exit = location.Stage is ProbeStage.MethodEnd or ProbeStage.MethodCapture;
+        var placements = new List<Placement>();
+        var aliases = new List<(int Id, ProbeFrameLayout Layout)>();
+        var notCaptured = new List<string>();
+        foreach (var resolved in resolution.Methods)
+        {
+            var method = resolved.Method;
+            var capture = FrameLayoutBuilder.Build(method, null, resolved.Handle, 0);
+            var slots = capture.Values.Select(v => v.Slot).ToList();
+            var sources = capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList();
+            var missing = capture.NotCaptured.ToList();
+            if (exit)
+            {
+                AddOutcomeSlots(method, slots, sources, missing);
+            }
+            int runtimeId = _binder.NewAliasId();
+            var layout = new ProbeFrameLayout(slots, method, resolved.DocumentPath, resolved.FirstLine, exit ? -1 : 0, missing)
+            {
+                HasExitHooks = true,
+                MethodSignature = MethodResolver.Signature(method),
+            };
+            aliases.Add((runtimeId, layout));
+            placements.Add(new Placement(method, 0, sources, exit ? InsertionKind.Exit : InsertionKind.Probe, runtimeId));
+            // Exit hooks always: a span=method stops in them, and they cost one try/finally.
+            placements.Add(new Placement(method, 0, [], InsertionKind.FrameHooks, runtimeId));
+            notCaptured.AddRange(missing.Select(m => resolution.Methods.Count > 1 ? $"{MethodResolver.Signature(method)}: {m}" : m));
+        }
+
+        // The runtime must know each layout before the rewritten code can call it.
+        foreach (var (id, layout) in aliases)
+        {
+            _binder.BindAlias(id, probeId, layout);
+        }
+        if (Place(probeId, placements) is { } error)
+        {
+            foreach (var (id, _) in aliases)
+            {
+                _binder.UnbindAlias(id, probeId);
+            }
+            Fail(location, $"{methodName} cannot be instrumented: {error}");
+            return;
+        }
+        var described = string.Join("; ", resolution.Methods.Select(m => MethodResolver.Describe(m.Method)));
+        _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, null, described, exit ? -1 : 0,
+            resolution.Methods[0].FirstLine, notCaptured, DateTimeOffset.UtcNow));
+    }
+
+    // return (when the method returns a value that can be captured), exception, duration.
+    private static void AddOutcomeSlots(MethodBase method, List<ProbeSlot> slots, List<SlotSource> sources, List<string> missing)
+    {
+        if (method is MethodInfo info && info.ReturnType != typeof(void))
+        {
+            var type = info.ReturnType;
+            var element = type.IsByRef ? type.GetElementType()! : type;
+            string? why = FrameLayoutBuilder.WhyNotCapturable(element);
+            if (why is null && element.IsGenericParameter && (element.GenericParameterAttributes & GenericParameterAttributes.AllowByRefLike) != 0)
+            {
+                why = "may be a ref struct (allows ref struct) and cannot be captured";
+            }
+            if (why is null)
+            {
+                slots.Add(new ProbeSlot("return", element, SlotKind.Return));
+                sources.Add(new SlotSource(SlotKind.Return, 0));
+            }
+            else
+            {
+                missing.Add($"return: {TypeNames.Display(element)} {why}");
+            }
+        }
+        slots.Add(new ProbeSlot("exception", typeof(Exception), SlotKind.Exception));
+        sources.Add(new SlotSource(SlotKind.Exception, 0));
+        slots.Add(new ProbeSlot("duration", typeof(long), SlotKind.Duration));
+        sources.Add(new SlotSource(SlotKind.Duration, 0));
+    }
+}

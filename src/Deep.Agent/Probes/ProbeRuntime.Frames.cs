@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Deep.Agent.Probes;
+
+/// <summary>
+/// The exit hooks' entry points (probe-abi.md §1, "Exit hooks"). A method with exit hooks calls <see cref="FrameEnter"/>
+/// and <see cref="Timestamp"/> on entry and <see cref="FrameExit"/> in a finally on every exit path. Spans started
+/// in that frame (by <c>span=method</c> or <c>span=line</c>) live on the thread's span stack above the frame's mark:
+/// <see cref="SpanEnd"/> stops a line's span after the line, and <see cref="FrameExit"/> stops whatever the frame left
+/// open (a line that threw, a method span). None of these ever throws into the application.
+/// </summary>
+public static partial class ProbeRuntime
+{
+    [ThreadStatic] private static List<OpenSpan>? t_spans;
+
+    /// <summary>A span started in an instrumented frame, with the <see cref="Activity.Current"/> to restore.</summary>
+    private readonly record struct OpenSpan(Activity Activity, Activity? Previous, int ProbeId);
+
+    /// <summary>Entry of a method with exit hooks: the frame's mark on the thread's span stack.</summary>
+    public static int FrameEnter() => t_spans?.Count ?? 0;
+
+    /// <summary>Every exit of a method with exit hooks (normal or exceptional): stops the spans the frame left open.</summary>
+    public static void FrameExit(int mark)
+    {
+        var spans = t_spans;
+        if (spans is null || spans.Count <= mark || mark < 0) return;
+        StopDownTo(spans, mark);
+    }
+
+    /// <summary>After a <c>span=line</c> line: stops the span probe <paramref name="probeId"/> started in this frame.</summary>
+    public static void SpanEnd(int mark, int probeId)
+    {
+        var spans = t_spans;
+        if (spans is null || spans.Count <= mark || mark < 0) return;
+        for (var i = mark; i < spans.Count; i++)
+        {
+            if (spans[i].ProbeId == probeId)
+            {
+                StopDownTo(spans, i);
+                return;
+            }
+        }
+    }
+
+    /// <summary>A monotonic timestamp (<see cref="Stopwatch"/> ticks) taken at entry for the <c>duration</c> slot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long Timestamp() => Stopwatch.GetTimestamp();
+
+    /// <summary>Nanoseconds since <paramref name="start"/> (a <see cref="Timestamp"/>).</summary>
+    public static long ElapsedNanos(long start)
+    {
+        var ticks = Stopwatch.GetTimestamp() - start;
+        return ticks <= 0 ? 0 : (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
+    }
+
+    /// <summary>A span action: keep <paramref name="activity"/> open until its line or frame ends on this thread.</summary>
+    internal static void PushSpan(Activity activity, Activity? previous, int probeId) =>
+        (t_spans ??= new List<OpenSpan>(4)).Add(new OpenSpan(activity, previous, probeId));
+
+    /// <summary>How many spans are open on this thread (tests).</summary>
+    internal static int OpenSpanCount => t_spans?.Count ?? 0;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StopDownTo(List<OpenSpan> spans, int index)
+    {
+        // Stopping runs ActivityListener callbacks: they must not see probes fire on this thread.
+        t_busy++;
+        try
+        {
+            for (var i = spans.Count - 1; i >= index; i--)
+            {
+                var open = spans[i];
+                spans.RemoveAt(i);
+                try
+                {
+                    open.Activity.Stop();
+                }
+                catch (Exception e)
+                {
+                    Report(null, $"stopping span '{open.Activity.DisplayName}' failed: {e.Message}");
+                }
+                finally
+                {
+                    try
+                    {
+                        Activity.Current = open.Previous;
+                    }
+                    catch
+                    {
+                        // restoring the ambient activity must not reach the application
+                    }
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Report(null, $"stopping spans failed: {e.Message}");
+        }
+        finally
+        {
+            t_busy--;
+        }
+    }
+}

@@ -1,0 +1,240 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Deep.Integration.Tests.Infrastructure;
+
+namespace Deep.Integration.Tests.Tracepoints;
+
+// Method tracepoints (method_name + stage method_start / method_end / method_capture) on
+// tests/TestApps/Deep.TestApp/Methods.cs, driven as "methods <what> <n>". Expected values are computed from that file.
+[Collection(EndToEndCollection.Name)]
+public sealed class MethodTracepointTests
+{
+    private const string File = "Methods.cs";
+
+    private static Dictionary<string, string> Method(string name, string? stage = null, string? className = "Pricing", bool everyCall = false)
+    {
+        var args = new Dictionary<string, string> { ["method_name"] = name };
+        if (className is not null) args["class_name"] = className;
+        if (stage is not null) args["stage"] = stage;
+        if (everyCall)
+        {
+            args["fire_count"] = "-1";
+            args["fire_period"] = "0";
+        }
+        return args;
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_method_start_tracepoint_captures_this_and_every_argument_at_entry(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Add"));
+        try
+        {
+            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("39", session.App.Call("methods", "add 3")), s => s.Count >= 1))[0];
+
+            Assert.Equal("3", snapshot.Value("a"));
+            Assert.Equal("30", snapshot.Value("b"));
+            Assert.Equal("Pricing", snapshot.Type("this"));
+            Assert.Equal(["this", "a", "b"], snapshot.Names);
+            Assert.Equal("Add", snapshot.MethodName);
+            Assert.Equal("method_start", snapshot.Attribute("stage"));
+            Assert.Equal("Add(int a, int b)", snapshot.Attribute("method_signature"));
+            Assert.Empty(snapshot.Captures());
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task Method_capture_of_an_int_method_reports_the_return_value_no_exception_and_the_duration(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Square", "method_capture"));
+        try
+        {
+            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("49", session.App.Call("methods", "square 7")), s => s.Count >= 1))[0];
+
+            Assert.Equal(["return", "exception", "duration"], snapshot.Captures());
+            Assert.Equal("49", snapshot.Capture("return").Value);
+            Assert.Equal("int", snapshot.Capture("return").Type);
+            Assert.Equal("null", snapshot.Capture("exception").Value);
+            Assert.True(long.Parse(snapshot.Capture("duration").Value!, CultureInfo.InvariantCulture) > 0);
+            Assert.Equal("7", snapshot.Value("x"));
+            Assert.Equal("method_capture", snapshot.Attribute("stage"));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task Method_capture_of_a_string_method_reports_the_returned_string(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Greet", "method_capture"));
+        try
+        {
+            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("hello ann4 from shop-4", session.App.Call("methods", "greet 4")), s => s.Count >= 1))[0];
+
+            Assert.Equal("hello ann4 from shop-4", snapshot.Capture("return").Value);
+            Assert.Equal("string", snapshot.Capture("return").Type);
+            Assert.Equal("ann4", snapshot.Value("name"));
+            Assert.Equal("Pricing", snapshot.Type("this"));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_throwing_method_reports_its_exception_and_the_application_still_sees_exactly_that_exception(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Fail", "method_capture"));
+        try
+        {
+            var seen = new List<string>();
+            var snapshot = (await session.DriveUntilAsync(id, () => seen.Add(session.App.Call("methods", "fail 7")), s => s.Count >= 1))[0];
+
+            // Same type, message, and the stack trace still starts in (and names) the method that threw.
+            Assert.All(seen, s => Assert.Equal("InvalidOperationException|code 7|top=Fail|names-Fail=True", s));
+            Assert.Equal(["exception", "duration"], snapshot.Captures());
+            Assert.Equal("InvalidOperationException", snapshot.Capture("exception").Type);
+            Assert.Equal("7", snapshot.Value("code"));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task The_duration_covers_the_method_s_own_time(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Slow", "method_end"));
+        try
+        {
+            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("30", session.App.Call("methods", "slow 30")), s => s.Count >= 1))[0];
+
+            // Thread.Sleep(30) inside: at least 30 ms, in nanoseconds (and well under the test's own timeout).
+            long duration = long.Parse(snapshot.Capture("duration").Value!, CultureInfo.InvariantCulture);
+            Assert.InRange(duration, 30_000_000L, 30_000_000_000L);
+            Assert.Equal("30", snapshot.Capture("return").Value);
+            Assert.Equal("method_end", snapshot.Attribute("stage"));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_void_method_reports_no_return_value_and_keeps_its_behaviour(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Touch", "method_end"));
+        try
+        {
+            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("3", session.App.Call("methods", "touch 3")), s => s.Count >= 1))[0];
+
+            Assert.Equal(["exception", "duration"], snapshot.Captures());
+            Assert.Equal("null", snapshot.Capture("exception").Value);
+            Assert.Equal("3", snapshot.Value("times"));
+            Assert.Equal("Touch(int times)", snapshot.Attribute("method_signature"));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task Every_overload_is_instrumented_and_the_snapshot_says_which_one_fired(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Describe", "method_capture", everyCall: true));
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () => Assert.Equal("int:5|string:s5", session.App.Call("methods", "describe 5")),
+                s => s.Select(x => x.Attribute("method_signature")).Distinct().Count() >= 2);
+
+            var ofInt = snapshots.First(s => s.Attribute("method_signature") == "Describe(int value)");
+            var ofString = snapshots.First(s => s.Attribute("method_signature") == "Describe(string value)");
+            Assert.Equal("int:5", ofInt.Capture("return").Value);
+            Assert.Equal("5", ofInt.Value("value"));
+            Assert.Equal("int", ofInt.Type("value"));
+            Assert.Equal("string:s5", ofString.Capture("return").Value);
+            Assert.Equal("s5", ofString.Value("value"));
+            Assert.Equal("string", ofString.Type("value"));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_method_with_its_own_try_catch_finally_returns_what_it_returned_on_both_paths(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Guarded", "method_capture", everyCall: true));
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () => Assert.Equal("8|-1", session.App.Call("methods", "guarded 4")),
+                s => s.Any(x => x.Value("n") == "4") && s.Any(x => x.Value("n") == "-4"));
+
+            // The exception thrown and caught inside never leaves the method: no exception, the catch's return value.
+            var positive = snapshots.First(s => s.Value("n") == "4");
+            var negative = snapshots.First(s => s.Value("n") == "-4");
+            Assert.Equal("8", positive.Capture("return").Value);
+            Assert.Equal("-1", negative.Capture("return").Value);
+            Assert.Equal("null", negative.Capture("exception").Value);
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+}
+
+internal static class MethodSnapshotExtensions
+{
+    /// <summary>The names of the CAPTURE watches, in order.</summary>
+    public static IReadOnlyList<string> Captures(this Snapshot snapshot) =>
+        (snapshot.Json["watches"]?.AsArray() ?? [])
+            .Where(w => w!["source"]?.ToString() is "CAPTURE" or "3")
+            .Select(w => w!["expression"]!.GetValue<string>()).ToList();
+
+    /// <summary>A CAPTURE watch's value text and type.</summary>
+    public static (string? Value, string? Type) Capture(this Snapshot snapshot, string name)
+    {
+        var watch = (snapshot.Json["watches"]?.AsArray() ?? [])
+            .FirstOrDefault(w => w!["expression"]?.GetValue<string>() == name && w["source"]?.ToString() is "CAPTURE" or "3")
+            ?? throw new Xunit.Sdk.XunitException($"no CAPTURE watch '{name}' in {snapshot}");
+        var id = watch["goodResult"]?["ID"]?.GetValue<string>();
+        var variable = id is null ? null : snapshot.Json["varLookup"]?[id] as JsonObject;
+        return (variable?["value"]?.GetValue<string>(), variable?["type"]?.GetValue<string>());
+    }
+}
