@@ -200,13 +200,91 @@ public sealed class ProfilerEngineTests : IDisposable
         Assert.Contains("span: Span<int> is a ref struct and cannot be captured", _status.Get(good.ProbeId)!.NotCaptured);
     }
 
+    private static ProbeLocation MethodAt(string method, string? className, ProbeStage stage) =>
+        new(NextProbeId(), "Symbols/MethodSample.cs", 0, method, className, stage);
+
     [Fact]
-    public async Task Method_locations_are_reported_as_not_supported_yet()
+    public async Task A_method_start_location_probes_offset_0_of_every_overload_under_its_own_bound_id_with_exit_hooks()
     {
-        var status = await InstallAsync(new ProbeLocation(NextProbeId(), Sample, 0, "Sum", null, ProbeStage.MethodStart));
+        var location = MethodAt("Pick", "MethodSample", ProbeStage.MethodStart);
+
+        var status = await InstallAsync(location);
+
+        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Equal(2, _rewriter.Calls.Count);
+        var ids = new HashSet<int>();
+        foreach (var (method, insertions, bound) in _rewriter.Calls)
+        {
+            Assert.Equal("Pick", method.Name);
+            Assert.Equal([InsertionKind.Probe, InsertionKind.FrameHooks], insertions.Select(i => i.Kind));
+            var probe = insertions[0];
+            Assert.Equal(0, probe.ILOffset);
+            Assert.Equal([new SlotSource(SlotKind.This, 0), new SlotSource(SlotKind.Argument, 1)], probe.Slots);
+            Assert.NotEqual(location.ProbeId, probe.ProbeId);
+            Assert.All(bound, Assert.True); // each overload's layout is in the runtime before its rewrite
+            ids.Add(probe.ProbeId);
+        }
+        Assert.Equal(2, ids.Count);
+        Assert.Contains("Pick(int value)", status.Method, StringComparison.Ordinal);
+        Assert.Contains("Pick(string value)", status.Method, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_method_capture_location_is_an_exit_probe_with_return_exception_and_duration_slots()
+    {
+        var location = MethodAt("Compute", "MethodSample", ProbeStage.MethodCapture);
+
+        var status = await InstallAsync(location);
+
+        Assert.Equal(ProbeState.Installed, status.State);
+        var call = Assert.Single(_rewriter.Calls);
+        var exit = call.Insertions.Single(i => i.Kind == InsertionKind.Exit);
+        Assert.Equal(
+            [new SlotSource(SlotKind.This, 0), new SlotSource(SlotKind.Argument, 1), new SlotSource(SlotKind.Return, 0),
+             new SlotSource(SlotKind.Exception, 0), new SlotSource(SlotKind.Duration, 0)],
+            exit.Slots);
+    }
+
+    [Fact]
+    public async Task Removing_a_method_location_restores_every_overload_and_forgets_their_layouts()
+    {
+        var location = MethodAt("Pick", "MethodSample", ProbeStage.MethodEnd);
+        await InstallAsync(location);
+        var aliases = _rewriter.Calls.Select(c => c.Insertions[0].ProbeId).ToList();
+
+        _engine.Remove(location.ProbeId);
+        await _engine.WhenIdleAsync();
+
+        Assert.Equal(4, _rewriter.Calls.Count);
+        Assert.All(_rewriter.Calls.Skip(2), c => Assert.Empty(c.Insertions));
+        Assert.All(aliases, a => Assert.False(ProbeRuntime.IsBound(a)));
+        Assert.Equal(ProbeState.Removed, _status.Get(location.ProbeId)!.State);
+    }
+
+    [Fact]
+    public async Task A_method_location_naming_no_method_is_an_error_that_says_so()
+    {
+        var status = await InstallAsync(MethodAt("Nope", "MethodSample", ProbeStage.MethodStart));
 
         Assert.Equal(ProbeState.Error, status.State);
-        Assert.Contains("not supported yet", status.Detail, StringComparison.Ordinal);
+        Assert.Contains("no method named 'Nope'", status.Detail, StringComparison.Ordinal);
+        Assert.Empty(_rewriter.Calls);
+    }
+
+    [Fact]
+    public async Task A_line_with_a_line_span_gets_a_span_end_after_the_line_and_exit_hooks()
+    {
+        var location = At(Sample, Line("loop-body"));
+        var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("span-line", args: ("span", "line"));
+        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
+
+        await InstallAsync(location);
+
+        var line = Resolve(Line("loop-body"));
+        var call = Assert.Single(_rewriter.Calls);
+        Assert.Equal([InsertionKind.Probe, InsertionKind.SpanEnd, InsertionKind.FrameHooks], call.Insertions.Select(i => i.Kind));
+        Assert.Equal(line.AfterLineILOffset, call.Insertions[1].ILOffset);
+        Assert.All(call.Insertions, i => Assert.Equal(location.ProbeId, i.ProbeId));
     }
 
     [Fact]

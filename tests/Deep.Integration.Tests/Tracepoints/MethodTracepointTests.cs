@@ -217,6 +217,96 @@ public sealed class MethodTracepointTests
             await session.Api.DeleteAsync(id);
         }
     }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_constructor_exit_shows_the_constructed_this_and_its_argument(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method(".ctor", "method_end"));
+        try
+        {
+            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("6", session.App.Call("methods", "ctor 5")), s => s.Count >= 1))[0];
+
+            Assert.Equal("ctor-5", snapshot.Value("shop"));
+            Assert.Equal("Pricing", snapshot.Type("this"));
+            Assert.Equal(["exception", "duration"], snapshot.Captures());
+            Assert.Equal("Pricing(string shop)", snapshot.Attribute("method_signature"));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_struct_method_returns_and_shows_this_as_it_is_at_exit(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Plus", "method_capture", "Money"));
+        try
+        {
+            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("107", session.App.Call("methods", "money 7")), s => s.Count >= 1))[0];
+
+            Assert.Equal("107", snapshot.Capture("return").Value);
+            Assert.Equal("7", snapshot.Value("more"));
+            Assert.Equal("Money", snapshot.Type("this"));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_span_return_value_is_not_captured_but_the_probe_fires_and_a_ref_return_shows_its_target(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var window = await session.Api.CreateAsync(File, 0, Method("Window", "method_capture", "Buffers"));
+        var at = await session.Api.CreateAsync(File, 0, Method("At", "method_capture", "Buffers"));
+        try
+        {
+            var ofWindow = (await session.DriveUntilAsync(window, () => Assert.Equal("3", session.App.Call("methods", "window 2")), s => s.Count >= 1))[0];
+            var ofAt = (await session.DriveUntilAsync(at, () => Assert.Equal("40", session.App.Call("methods", "at 3")), s => s.Count >= 1))[0];
+
+            Assert.Equal(["exception", "duration"], ofWindow.Captures());
+            Assert.Equal("2", ofWindow.Value("start"));
+            Assert.Equal("40", ofAt.Capture("return").Value);
+            Assert.Equal("int", ofAt.Capture("return").Type);
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(window);
+            await session.Api.DeleteAsync(at);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_generic_method_reports_the_return_value_of_every_instantiation(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Echo", "method_capture", everyCall: true));
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () => Assert.Equal("6|e6|6", session.App.Call("methods", "echo 6")),
+                s => s.Select(x => x.Capture("return").Type).Distinct().Count() >= 3);
+
+            Assert.Equal("6", snapshots.First(s => s.Capture("return").Type == "int").Capture("return").Value);
+            Assert.Equal("e6", snapshots.First(s => s.Capture("return").Type == "string").Capture("return").Value);
+            Assert.Contains(snapshots, s => s.Capture("return").Type == "Money");
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
 }
 
 internal static class MethodSnapshotExtensions

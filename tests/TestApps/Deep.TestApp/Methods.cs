@@ -13,17 +13,24 @@ internal static class MethodScenarios
         var parts = argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
         string what = parts.Length > 0 ? parts[0] : "";
         int n = parts.Length > 1 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : 1;
-        var pricing = new Pricing("shop-" + n);
+        // Created only by the scenarios that use it: a constructor tracepoint must see only "ctor" calls.
+        Pricing? created = null;
+        Pricing pricing() => created ??= new Pricing("shop-" + n);
         return what switch
         {
-            "add" => pricing.Add(n, n * 10).ToString(CultureInfo.InvariantCulture),
+            "add" => pricing().Add(n, n * 10).ToString(CultureInfo.InvariantCulture),
             "square" => Pricing.Square(n).ToString(CultureInfo.InvariantCulture),
-            "greet" => pricing.Greet("ann" + n),
-            "describe" => pricing.Describe(n) + "|" + pricing.Describe("s" + n),
-            "touch" => Touch(pricing, n),
+            "greet" => pricing().Greet("ann" + n),
+            "describe" => pricing().Describe(n) + "|" + pricing().Describe("s" + n),
+            "touch" => Touch(pricing(), n),
             "slow" => Pricing.Slow(n).ToString(CultureInfo.InvariantCulture),
             "guarded" => Pricing.Guarded(n).ToString(CultureInfo.InvariantCulture) + "|" + Pricing.Guarded(-n).ToString(CultureInfo.InvariantCulture),
             "fail" => Fail(n),
+            "ctor" => new Pricing("ctor-" + n).Add(0, 0).ToString(CultureInfo.InvariantCulture),
+            "money" => new Money(100).Plus(n).ToString(CultureInfo.InvariantCulture),
+            "window" => new Buffers().Window(n).Length.ToString(CultureInfo.InvariantCulture),
+            "at" => new Buffers().At(n).ToString(CultureInfo.InvariantCulture),
+            "echo" => Pricing.Echo(n).ToString(CultureInfo.InvariantCulture) + "|" + Pricing.Echo("e" + n) + "|" + Pricing.Echo(new Money(n)).Cents.ToString(CultureInfo.InvariantCulture),
             "span-method" => Spans.Observe(() => Spans.Traced(n).ToString(CultureInfo.InvariantCulture)),
             "span-method-throws" => Spans.Observe(() => Spans.TracedThrows(n)),
             "span-line" => Spans.Observe(() => Spans.LineTraced(n)),
@@ -116,6 +123,9 @@ internal sealed class Pricing(string shop)
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    public static T Echo<T>(T value) => value;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static int Fail(int code)
     {
         if (code > 0)
@@ -124,6 +134,30 @@ internal sealed class Pricing(string shop)
         }
         return code;
     }
+}
+
+internal struct Money(int cents)
+{
+    public int Cents = cents;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public int Plus(int more)
+    {
+        Cents += more;
+        return Cents;
+    }
+}
+
+internal sealed class Buffers
+{
+    private readonly int[] _data = [10, 20, 30, 40, 50];
+
+    // A byref-like return value cannot be captured; the probe still fires.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public Span<int> Window(int start) => _data.AsSpan(start);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public ref int At(int index) => ref _data[index];
 }
 
 internal static class Spans
