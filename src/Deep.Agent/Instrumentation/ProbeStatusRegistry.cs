@@ -40,6 +40,18 @@ internal sealed record ProbeStatus(
     /// <summary>One line for logs: state, where, and why.</summary>
     public override string ToString()
     {
+        if (Location.MethodName is { } methodName)
+        {
+            string method = $"{Location.Path} {(Location.ClassName is null ? "" : Location.ClassName + ".")}{methodName} ({Location.Stage})";
+            return State switch
+            {
+                ProbeState.Installed => $"probe {ProbeId} at {method} installed in {Method} {(ILOffset < 0 ? "at every exit" : "at entry")}" +
+                                        (NotCaptured.Count > 0 ? $"; not captured: {string.Join("; ", NotCaptured)}" : ""),
+                ProbeState.Pending => $"probe {ProbeId} at {method} pending: {Detail}",
+                ProbeState.Error => $"probe {ProbeId} at {method} failed: {Detail}",
+                _ => $"probe {ProbeId} at {method} removed",
+            };
+        }
         string where = $"{Location.Path}:{Location.Line} ({Location.Stage})";
         return State switch
         {

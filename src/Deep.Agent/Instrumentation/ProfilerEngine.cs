@@ -43,6 +43,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         _binder = binder;
         _status = status;
         _symbols.AssemblyAdded += OnAssemblyAdded;
+        ProbeRuntime.SpanScopesChanged += OnSpanScopesChanged;
         _thread = new Thread(Run) { IsBackground = true, Name = "deep-engine" };
         _thread.Start();
     }
@@ -368,6 +369,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
     {
         StopActivationWatch();
         _symbols.AssemblyAdded -= OnAssemblyAdded;
+        ProbeRuntime.SpanScopesChanged -= OnSpanScopesChanged;
         lock (_gate)
         {
             _stopping = true;

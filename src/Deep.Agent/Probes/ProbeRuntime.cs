@@ -179,13 +179,33 @@ public static partial class ProbeRuntime
     /// <summary>The trigger handler: the actions a probe runs (replacing the previous list).</summary>
     internal static void SetActions(int probeId, IReadOnlyList<ProbeAction> actions)
     {
+        bool spansChanged;
         lock (s_lock)
         {
             var state = GetOrCreate(probeId);
+            var before = ScopesOf(state.Actions);
             state.Actions = actions.ToArray();
+            spansChanged = state.Layout is not null && ScopesOf(state.Actions) != before;
             Rearm(probeId, state);
         }
+        if (spansChanged)
+        {
+            try
+            {
+                SpanScopesChanged?.Invoke(probeId);
+            }
+            catch
+            {
+                // the engine only queues work; nothing here may fail the trigger handler
+            }
+        }
     }
+
+    /// <summary>
+    /// A bound probe's actions now open other spans (a tracepoint at an installed location gained or lost
+    /// <c>span</c>): the engine re-installs the location so the method gets (or drops) its exit hooks and span end.
+    /// </summary>
+    internal static event Action<int>? SpanScopesChanged;
 
     /// <summary>The trigger handler: the probe is gone.</summary>
     internal static void Remove(int probeId)
@@ -219,17 +239,22 @@ public static partial class ProbeRuntime
         {
             var probes = s_probes;
             if ((uint)probeId >= (uint)probes.Length || probes[probeId] is not { } state) return (false, false);
-            bool line = false, method = false;
-            foreach (var action in state.Actions)
-            {
-                if (action is Actions.SpanAction span)
-                {
-                    line |= span.Scope == "line";
-                    method |= span.Scope == "method";
-                }
-            }
-            return (line, method);
+            return ScopesOf(state.Actions);
         }
+    }
+
+    private static (bool Line, bool Method) ScopesOf(ProbeAction[] actions)
+    {
+        bool line = false, method = false;
+        foreach (var action in actions)
+        {
+            if (action is Actions.SpanAction span)
+            {
+                line |= span.Scope == "line";
+                method |= span.Scope == "method";
+            }
+        }
+        return (line, method);
     }
 
     /// <summary>Whether the probe has a layout from the engine.</summary>

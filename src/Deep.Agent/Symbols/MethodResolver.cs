@@ -131,7 +131,7 @@ internal static class MethodResolver
                     continue;
                 }
                 var handle = (MethodDefinitionHandle)System.Reflection.Metadata.Ecma335.MetadataTokens.Handle(method.MetadataToken);
-                found.Add(new ResolvedMethod(symbols, method, handle, documentPath, firstLines.GetValueOrDefault(method.MetadataToken)));
+                found.Add(new ResolvedMethod(symbols, method, handle, documentPath, FirstLineOf(method, firstLines)));
             }
         }
         if (found.Count > 0)
@@ -229,6 +229,28 @@ internal static class MethodResolver
 
     /// <summary><c>Namespace.Type.Method(signature)</c>.</summary>
     public static string Describe(MethodBase method) => $"{method.DeclaringType?.FullName}.{Signature(method)}";
+
+    // An async method or iterator keeps its code (and sequence points) in the state machine's MoveNext: the stub
+    // the developer wrote has none, so its first line is MoveNext's.
+    private static int FirstLineOf(MethodBase method, Dictionary<int, int> firstLines)
+    {
+        if (firstLines.TryGetValue(method.MetadataToken, out int line))
+        {
+            return line;
+        }
+        try
+        {
+            var machine = method.GetCustomAttributesData()
+                .FirstOrDefault(a => a.AttributeType.IsSubclassOf(typeof(System.Runtime.CompilerServices.StateMachineAttribute)))
+                ?.ConstructorArguments.FirstOrDefault().Value as Type;
+            var moveNext = machine?.GetMethod("MoveNext", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+            return moveNext is not null ? firstLines.GetValueOrDefault(moveNext.MetadataToken) : 0;
+        }
+        catch (Exception e) when (e is TypeLoadException or FileNotFoundException or BadImageFormatException or AmbiguousMatchException)
+        {
+            return 0;
+        }
+    }
 
     private static IEnumerable<MethodBase> MethodsNamed(Type type, string name)
     {

@@ -288,6 +288,22 @@ public sealed class ProfilerEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_line_whose_tracepoint_gains_a_span_is_rewritten_with_a_span_end_and_exit_hooks()
+    {
+        var location = At(Sample, Line("loop-body"));
+        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Tests.Probes.RecordingAction()]);
+        await InstallAsync(location);
+        Assert.Equal([InsertionKind.Probe], _rewriter.Calls.Last().Insertions.Select(i => i.Kind));
+
+        var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("gains-span", args: ("span", "line"));
+        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
+        await _engine.WhenIdleAsync();
+
+        Assert.Equal([InsertionKind.Probe, InsertionKind.SpanEnd, InsertionKind.FrameHooks], _rewriter.Calls.Last().Insertions.Select(i => i.Kind));
+        Assert.Equal(ProbeState.Installed, _status.Get(location.ProbeId)!.State);
+    }
+
+    [Fact]
     public async Task Installing_the_same_location_twice_rewrites_once()
     {
         var location = At(Sample, Line("loop-body"));

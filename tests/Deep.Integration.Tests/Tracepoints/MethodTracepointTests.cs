@@ -307,6 +307,33 @@ public sealed class MethodTracepointTests
             await session.Api.DeleteAsync(id);
         }
     }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task An_async_method_s_method_capture_fires_when_its_task_is_returned_with_the_task_as_return_value(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync("Shapes.cs", 0, Method("SumAsync", "method_capture", "AsyncOrders"));
+        try
+        {
+            // SumAsync(3): 30 + 7 + 3 = 40; 40 + 80 = 120; 120 + 7 + 3 = 130.
+            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("130", session.App.Call("async", 3)), s => s.Count >= 1))[0];
+
+            Assert.Equal("Task<int>", snapshot.Capture("return").Type);
+            Assert.Equal("null", snapshot.Capture("exception").Value);
+            Assert.Equal("3", snapshot.Value("count"));
+            Assert.Equal("AsyncOrders", snapshot.Type("this"));
+            Assert.Equal("SumAsync", snapshot.MethodName);
+            // The stub has no lines of its own: the frame shows the async method's first line (its MoveNext's).
+            int after = Repo.Line("tests/TestApps/Deep.TestApp/Shapes.cs", "async-after-await");
+            Assert.InRange(snapshot.LineNumber, after - 6, after - 1);
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
 }
 
 internal static class MethodSnapshotExtensions
