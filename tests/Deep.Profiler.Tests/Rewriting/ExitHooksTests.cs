@@ -146,6 +146,37 @@ public class ExitHooksTests
     }
 
     [Fact]
+    public void A_probe_at_offset_0_runs_inside_the_protected_region_after_the_prologue()
+    {
+        byte[] code = [0x02, 0x2A];
+        var tokens = new Tokens();
+        var entry = new ProbeRequest(3, 0, [new(SlotSourceKind.Argument, 0)]);
+        var (result, _, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32), [entry], tokens);
+        var body = result.Body;
+        int tryStart = body.Clauses[^1].TryOffset;
+        Assert.Equal(tryStart, result.InsertionOffsets[0]);
+        Assert.Equal(0x20, body.Code[tryStart]);                          // ldc.i4 3
+        Assert.Equal(3, BinaryPrimitives.ReadInt32LittleEndian(body.Code.AsSpan(tryStart + 1)));
+    }
+
+    [Fact]
+    public void Switch_targets_that_were_rets_land_on_their_store_and_leave()
+    {
+        // ldarg.0; switch (A, B); ldc.i4.0; ret; A: ldc.i4.1; ret; B: ldc.i4.2; ret
+        var il = new ILBuilder().Op(0x02).Switch("A", "B").Op(0x16, 0x2A).Label("A").Op(0x17, 0x2A).Label("B").Op(0x18, 0x2A);
+        var code = il.ToArray();
+        var (result, _, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32));
+        var decoded = ILDecoder.Decode(result.Body.Code);
+        var @switch = decoded.Single(i => i.OpCode == 0x45);
+        Assert.Equal([result.NewOffsets[il["A"]], result.NewOffsets[il["B"]]], @switch.Targets);
+        foreach (var target in @switch.Targets)
+        {
+            var at = decoded.FindIndex(i => i.Offset == target);
+            Assert.Equal<ushort>([0xFE0E, 0xDD], [decoded[at + 1].OpCode, decoded[at + 2].OpCode]);
+        }
+    }
+
+    [Fact]
     public void A_method_with_jmp_is_refused()
     {
         byte[] code = [0x27, 0x01, 0x00, 0x00, 0x06];

@@ -1,0 +1,47 @@
+using System.Globalization;
+using Deep.Integration.Tests.Infrastructure;
+using Deep.Server;
+
+// Per-call cost of a method tracepoint that does not fire (docs/benchmarks.md, "Method tracepoints"): the test app's
+// Bench.Probed is measured against the identical Bench.Plain in the same run (best of 5 rounds), under deep run.
+const int Calls = 2_000_000;
+var inv = CultureInfo.InvariantCulture;
+var app = await Builds.TestAppAsync("Release");
+var data = Path.Combine(Path.GetTempPath(), "deep-methods-" + Guid.NewGuid().ToString("N"));
+await using var server = await DeepServer.StartAsync(new DeepServerOptions { GrpcPort = 0, HttpPort = 0, DataDirectory = data });
+using var api = new DeepApi(server.HttpAddress);
+await using var session = await DeepRunProcess.StartAsync(app, ["--server", server.GrpcAddress.ToString()],
+    new Dictionary<string, string?> { ["DEEP_POLL_TIMER"] = "0.2", ["DEEP_MAX_SNAPSHOTS_PER_SECOND"] = "-1" });
+session.WaitReady();
+string Measure() => session.Call("bench", Calls);
+var rows = new List<(string What, string Result)> { ("no tracepoint", Measure()) };
+
+async Task MeasureWithAsync(string what, Dictionary<string, string> args)
+{
+    args["method_name"] = "Probed";
+    args["class_name"] = "Bench";
+    args["fire_count"] = "1"; // used up by the first hit: every later call runs the hooks and a refused Enter
+    var id = await api.CreateAsync("Scenarios.cs", 0, args);
+    var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+    while ((await api.SnapshotsAsync(id)).Count == 0 && DateTime.UtcNow < deadline)
+    {
+        session.Call("bench", 1000);
+        await Task.Delay(100);
+    }
+    rows.Add((what, Measure()));
+    await api.DeleteAsync(id);
+    await Task.Delay(1500);
+}
+await MeasureWithAsync("method_start, fire_count exhausted (entry probe + exit hooks)", new() { ["stage"] = "method_start" });
+await MeasureWithAsync("method_capture, fire_count exhausted (exit probe + exit hooks)", new() { ["stage"] = "method_capture" });
+await MeasureWithAsync("method_start + span=method, exhausted", new() { ["stage"] = "method_start", ["span"] = "method" });
+
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+Console.WriteLine("| what | probed ns/call | same method unprobed ns/call | added ns | bytes allocated per call |");
+Console.WriteLine("|---|---:|---:|---:|---:|");
+foreach (var (what, result) in rows)
+{
+    var parts = result.Split(' ');
+    double probed = double.Parse(parts[0], inv), plain = double.Parse(parts[1], inv);
+    Console.WriteLine($"| {what} | {probed:0.0} | {plain:0.0} | {probed - plain:0.0} | {double.Parse(parts[2], inv) / Calls:0.##} |");
+}
