@@ -294,7 +294,8 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
                 }
             }
         }
-        return insertions;
+        // A line span ends before the next line's probes run: that probe may open a span of its own (stable order).
+        return insertions.OrderBy(i => i.Kind == InsertionKind.SpanEnd ? 0 : 1).ToList();
     }
 
     private MethodProbeResult Apply(MethodBase method)

@@ -155,6 +155,26 @@ public sealed class ProfilerEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_method_location_in_a_file_no_assembly_has_stays_pending_until_an_assembly_with_it_loads()
+    {
+        using var symbols = new SymbolIndex();
+        using var engine = new ProfilerEngine(symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+        var location = MethodAt("Pick", "MethodSample", ProbeStage.MethodCapture);
+
+        engine.Install(location);
+        await engine.WhenIdleAsync();
+        Assert.Equal(ProbeState.Pending, _status.Get(location.ProbeId)!.State);
+
+        symbols.Add(typeof(ProfilerEngineTests).Assembly); // as AppDomain.AssemblyLoad does
+        await engine.WhenIdleAsync();
+        await engine.WhenIdleAsync();
+
+        Assert.Equal(ProbeState.Installed, _status.Get(location.ProbeId)!.State);
+        Assert.Equal(2, _rewriter.Calls.Count);
+        Assert.All(_rewriter.Calls, c => Assert.Contains(c.Insertions, i => i.Kind == InsertionKind.Exit));
+    }
+
+    [Fact]
     public async Task An_ambiguous_path_is_an_error_listing_the_candidates_and_rewrites_nothing()
     {
         var status = await InstallAsync(At("Twin.cs", 6));
@@ -282,8 +302,9 @@ public sealed class ProfilerEngineTests : IDisposable
 
         var line = Resolve(Line("loop-body"));
         var call = Assert.Single(_rewriter.Calls);
-        Assert.Equal([InsertionKind.Probe, InsertionKind.SpanEnd, InsertionKind.FrameHooks], call.Insertions.Select(i => i.Kind));
-        Assert.Equal(line.AfterLineILOffset, call.Insertions[1].ILOffset);
+        // Span ends first: at a shared offset they run before probes (ordered per offset by the profiler).
+        Assert.Equal([InsertionKind.SpanEnd, InsertionKind.Probe, InsertionKind.FrameHooks], call.Insertions.Select(i => i.Kind));
+        Assert.Equal(line.AfterLineILOffset, call.Insertions[0].ILOffset);
         Assert.All(call.Insertions, i => Assert.Equal(location.ProbeId, i.ProbeId));
     }
 
@@ -299,8 +320,27 @@ public sealed class ProfilerEngineTests : IDisposable
         ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
         await _engine.WhenIdleAsync();
 
-        Assert.Equal([InsertionKind.Probe, InsertionKind.SpanEnd, InsertionKind.FrameHooks], _rewriter.Calls.Last().Insertions.Select(i => i.Kind));
+        Assert.Equal([InsertionKind.SpanEnd, InsertionKind.Probe, InsertionKind.FrameHooks], _rewriter.Calls.Last().Insertions.Select(i => i.Kind));
         Assert.Equal(ProbeState.Installed, _status.Get(location.ProbeId)!.State);
+    }
+
+    [Fact]
+    public async Task A_line_span_end_comes_before_the_probe_of_the_next_line_at_the_same_offset()
+    {
+        // Installed first: a probe exactly where the spanned line's code ends (line_end of the same line).
+        var second = At(Sample, Line("loop-body"), ProbeStage.LineEnd);
+        await InstallAsync(second);
+
+        var first = At(Sample, Line("loop-body"));
+        var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("first-span", args: ("span", "line"));
+        ProbeRuntime.SetActions(first.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
+        await InstallAsync(first);
+
+        var insertions = _rewriter.Calls.Last().Insertions;
+        int after = insertions.Single(i => i.Kind == InsertionKind.SpanEnd).ILOffset;
+        var atAfter = insertions.Where(i => i.ILOffset == after && i.Kind != InsertionKind.FrameHooks).ToList();
+        Assert.Equal([InsertionKind.SpanEnd, InsertionKind.Probe], atAfter.Select(i => i.Kind));
+        Assert.Equal([first.ProbeId, second.ProbeId], atAfter.Select(i => i.ProbeId));
     }
 
     [Fact]
