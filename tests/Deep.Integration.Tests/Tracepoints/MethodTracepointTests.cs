@@ -225,18 +225,24 @@ public sealed class MethodTracepointTests
     {
         var session = await AppSession.GetAsync(configuration);
         var id = await session.Api.CreateAsync(File, 0, Method(".ctor", "method_end"));
+        var start = await session.Api.CreateAsync(File, 0, Method(".ctor", "method_start"));
         try
         {
             var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("6", session.App.Call("methods", "ctor 5")), s => s.Count >= 1))[0];
+            var atEntry = (await session.DriveUntilAsync(start, () => Assert.Equal("6", session.App.Call("methods", "ctor 5")), s => s.Count >= 1))[0];
 
             Assert.Equal("ctor-5", snapshot.Value("shop"));
             Assert.Equal("Pricing", snapshot.Type("this"));
             Assert.Equal(["exception", "duration"], snapshot.Captures());
             Assert.Equal("Pricing(string shop)", snapshot.Attribute("method_signature"));
+            // At entry, before the field initialisers and the base constructor ran: the argument, `this` not built yet.
+            Assert.Equal("ctor-5", atEntry.Value("shop"));
+            Assert.Equal("Pricing", atEntry.Type("this"));
         }
         finally
         {
             await session.Api.DeleteAsync(id);
+            await session.Api.DeleteAsync(start);
         }
     }
 
@@ -329,6 +335,31 @@ public sealed class MethodTracepointTests
             // The stub has no lines of its own: the frame shows the async method's first line (its MoveNext's).
             int after = Repo.Line("tests/TestApps/Deep.TestApp/Shapes.cs", "async-after-await");
             Assert.InRange(snapshot.LineNumber, after - 6, after - 1);
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_method_of_a_generic_type_reports_this_argument_and_return_for_each_instantiation(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Swap", "method_capture", "Holder", everyCall: true));
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () => Assert.Equal("4|h4", session.App.Call("methods", "holder 4")),
+                s => s.Any(x => x.Value("next") == "5") && s.Any(x => x.Value("next") == "k4"));
+
+            var ofInt = snapshots.First(s => s.Value("next") == "5");
+            var ofString = snapshots.First(s => s.Value("next") == "k4");
+            Assert.Equal("4", ofInt.Capture("return").Value);
+            Assert.Equal("Holder<int>", ofInt.Type("this"));
+            Assert.Equal("h4", ofString.Capture("return").Value);
+            Assert.Equal("Holder<string>", ofString.Type("this"));
         }
         finally
         {

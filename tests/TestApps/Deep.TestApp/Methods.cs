@@ -30,6 +30,7 @@ internal static class MethodScenarios
             "money" => new Money(100).Plus(n).ToString(CultureInfo.InvariantCulture),
             "window" => new Buffers().Window(n).Length.ToString(CultureInfo.InvariantCulture),
             "at" => new Buffers().At(n).ToString(CultureInfo.InvariantCulture),
+            "holder" => new Holder<int>(n).Swap(n + 1).ToString(CultureInfo.InvariantCulture) + "|" + new Holder<string>("h" + n).Swap("k" + n),
             "echo" => Pricing.Echo(n).ToString(CultureInfo.InvariantCulture) + "|" + Pricing.Echo("e" + n) + "|" + Pricing.Echo(new Money(n)).Cents.ToString(CultureInfo.InvariantCulture),
             "span-method" => Spans.Observe(() => Spans.Traced(n).ToString(CultureInfo.InvariantCulture)),
             "span-method-throws" => Spans.Observe(() => Spans.TracedThrows(n)),
@@ -133,6 +134,19 @@ internal sealed class Pricing(string shop)
             throw new InvalidOperationException("code " + code.ToString(CultureInfo.InvariantCulture));
         }
         return code;
+    }
+}
+
+internal sealed class Holder<T>(T initial)
+{
+    private T _value = initial;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public T Swap(T next)
+    {
+        var old = _value;
+        _value = next;
+        return old;
     }
 }
 
