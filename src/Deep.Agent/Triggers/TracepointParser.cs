@@ -94,7 +94,7 @@ internal static class TracepointParser
         {
             actions.Add(new LogAction(tp, Limiter(), context, logMsg));
         }
-        if (tp.Metrics.Count > 0) actions.Add(new MetricAction(tp, Limiter()));
+        if (tp.Metrics.Count > 0) actions.Add(new MetricAction(tp, Limiter(), context.Redactor));
         if (span is not null) actions.Add(new SpanAction(tp, Limiter(), Arg("span_name") ?? DefaultSpanName(tp, methodName)));
         if (actions.Count == 0) return Fail("has no action (snapshot=no_collect without log_msg, metrics or span)");
         return new ParsedTracepoint(tp, location, actions, null);
