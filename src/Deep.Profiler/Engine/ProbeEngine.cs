@@ -162,6 +162,11 @@ internal static unsafe class ProbeEngine
             }
             entry.Current = new NativeBody(memory, rewritten.Length);
 
+            // "Requested" before the request: a thread calling the method can run GetReJITParameters (which marks the
+            // entry Active) before RequestReJITWithInliners even returns here.
+            entry.State = (int)MethodState.Requested;
+            entry.HResult = 0;
+            entry.Message = null;
             int hr = info.RequestReJITWithInliners(module.Id, methodToken);
             if (HResults.Failed(hr))
             {
@@ -169,9 +174,6 @@ internal static unsafe class ProbeEngine
                 message = entry.Message;
                 return hr;
             }
-            entry.State = (int)MethodState.Requested;
-            entry.HResult = 0;
-            entry.Message = null;
             Log.Write($"ReJIT requested: {module.AssemblyName} 0x{methodToken:X8}, {probes.Count} probe(s), body {rewritten.Length} bytes");
             message = null;
             return HResults.S_OK;
