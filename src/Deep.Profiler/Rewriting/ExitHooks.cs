@@ -65,8 +65,9 @@ internal static class ExitHooks
             // An exception path reads the return local too (its slot is then ignored): never read garbage.
             prologue.AddRange([0xFE, 0x0D, (byte)locals.Return, (byte)(locals.Return >> 8)]); // ldloca
             prologue.AddRange([0xFE, 0x15]);                                                  // initobj T
-            var token = tokens.TypeToken(ret.Blob);
-            prologue.AddRange(BitConverter.GetBytes(token));
+            var token = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(token, tokens.TypeToken(ret.Blob));
+            prologue.AddRange(token);
         }
 
         var finallyCode = new List<byte>(64);
