@@ -366,6 +366,48 @@ public sealed class MethodTracepointTests
             await session.Api.DeleteAsync(id);
         }
     }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_method_using_stackalloc_is_wrapped_and_returns_its_value(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("StackSum", "method_capture"));
+        try
+        {
+            // (0 + 1 + ... + 7) * 3 = 84
+            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("84", session.App.Call("methods", "stack 3")), s => s.Count >= 1))[0];
+
+            Assert.Equal("84", snapshot.Capture("return").Value);
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task An_exception_from_a_callee_passing_through_is_reported_and_still_reaches_the_caller_s_filter(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, 0, Method("Relay", "method_capture"));
+        try
+        {
+            var seen = new List<string>();
+            var snapshot = (await session.DriveUntilAsync(id, () => seen.Add(session.App.Call("methods", "relay 9")), s => s.Count >= 1))[0];
+
+            Assert.All(seen, s => Assert.Equal("InvalidOperationException|code 9|top=Fail", s));
+            Assert.Equal(["exception", "duration"], snapshot.Captures());
+            Assert.Equal("InvalidOperationException", snapshot.Capture("exception").Type);
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
 }
 
 internal static class MethodSnapshotExtensions

@@ -26,6 +26,8 @@ internal static class MethodScenarios
             "slow" => Pricing.Slow(n).ToString(CultureInfo.InvariantCulture),
             "guarded" => Pricing.Guarded(n).ToString(CultureInfo.InvariantCulture) + "|" + Pricing.Guarded(-n).ToString(CultureInfo.InvariantCulture),
             "fail" => Fail(n),
+            "stack" => Pricing.StackSum(n).ToString(CultureInfo.InvariantCulture),
+            "relay" => Relay(n),
             "ctor" => new Pricing("ctor-" + n).Add(0, 0).ToString(CultureInfo.InvariantCulture),
             "money" => new Money(100).Plus(n).ToString(CultureInfo.InvariantCulture),
             "window" => new Buffers().Window(n).Length.ToString(CultureInfo.InvariantCulture),
@@ -38,6 +40,19 @@ internal static class MethodScenarios
             "span-line-throws" => Spans.Observe(() => Spans.LineThrows(n)),
             _ => throw new ArgumentException($"no method scenario '{what}'"),
         };
+    }
+
+    // An exception from a callee passing through the probed method, caught by a `when` filter further out.
+    private static string Relay(int n)
+    {
+        try
+        {
+            return Pricing.Relay(n).ToString(CultureInfo.InvariantCulture);
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("code", StringComparison.Ordinal))
+        {
+            return $"{e.GetType().Name}|{e.Message}|top={new StackTrace(e).GetFrame(0)?.GetMethod()?.Name}";
+        }
     }
 
     private static string Touch(Pricing pricing, int n)
@@ -125,6 +140,26 @@ internal sealed class Pricing(string shop)
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static T Echo<T>(T value) => value;
+
+    // localloc inside the exit hooks' protected region.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int StackSum(int n)
+    {
+        Span<int> buffer = stackalloc int[8];
+        for (int i = 0; i < buffer.Length; i++)
+        {
+            buffer[i] = i * n;
+        }
+        int sum = 0;
+        foreach (var value in buffer)
+        {
+            sum += value;
+        }
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int Relay(int code) => Fail(code) + 1;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int Fail(int code)
