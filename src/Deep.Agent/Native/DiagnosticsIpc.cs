@@ -24,7 +24,7 @@ internal static class DiagnosticsIpc
     public const byte ResponseError = 0xFF;
 
     /// <summary>The runtime refuses a second profiler (one loaded at startup or attached before).</summary>
-    public const int CorProfilerAlreadyActive = unchecked((int)0x80131367);
+    public const int CorProfilerAlreadyActive = unchecked((int)0x8013136A);
 
     /// <summary>
     /// The diagnostics socket of <paramref name="pid"/> in <paramref name="tempDirectory"/> (the target's TMPDIR),

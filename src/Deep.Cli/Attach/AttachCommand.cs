@@ -109,9 +109,9 @@ public static class AttachCommand
     }
 
     /// <summary>Everything that can be refused before touching the process.</summary>
-    internal static TargetProcess Check(int pid)
+    internal static TargetProcess Check(int pid, string procRoot = "/proc")
     {
-        var target = TargetProcess.Inspect(pid) ?? throw new AttachException(Codes.NoSuchProcess, $"there is no process with id {pid}");
+        var target = TargetProcess.Inspect(pid, procRoot) ?? throw new AttachException(Codes.NoSuchProcess, $"there is no process with id {pid}");
         if (target.MapsReadable && !target.IsDotNet)
         {
             throw new AttachException(Codes.NotDotNet, $"process {pid} ({target.Name}) is not a .NET process (no libcoreclr.so loaded)");
