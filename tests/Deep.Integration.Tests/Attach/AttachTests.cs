@@ -78,6 +78,29 @@ public sealed class AttachTests
     }
 
     [Fact]
+    public async Task A_method_the_jit_inlined_before_the_attach_still_gets_its_tracepoint()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "deep-attach-it-" + Guid.NewGuid().ToString("N"));
+        await using var server = await StartServerAsync(data);
+        using var api = new DeepApi(server.HttpAddress);
+        await using var app = PlainProcess.Start(await Builds.TestAppAsync("Release"));
+        // Hot.Add is small and called in a loop: after these runs, before any profiler, the optimised Loop has it inlined.
+        for (int i = 0; i < 5; i++)
+        {
+            app.Call("hot 200000");
+        }
+        var (code, output) = await DeepAttachAsync(app.Id, "--server", server.GrpcAddress.ToString());
+        Assert.True(code == 0, output);
+
+        var id = await api.CreateAsync("Scenarios.cs", AppSession.Line("hot-add"));
+        var snapshot = await FirstSnapshotAsync(api, id, () => app.Call("hot 1000"), () => app.Log);
+
+        Assert.Equal("1", snapshot.Value("b"));
+        Assert.NotNull(snapshot.Value("a"));
+        Assert.Equal("500500", app.Call("hot 1000")); // Σ_{i<1000} (i + 1)
+    }
+
+    [Fact]
     public async Task Attaching_twice_is_refused_by_deep_attach_and_by_the_runtime_itself()
     {
         var data = Path.Combine(Path.GetTempPath(), "deep-attach-it-" + Guid.NewGuid().ToString("N"));
@@ -126,6 +149,18 @@ public sealed class AttachTests
         {
             sleep.Kill();
         }
+    }
+
+    [Fact]
+    public async Task Attaching_to_a_dotnet_process_with_diagnostics_disabled_fails_with_exit_code_4()
+    {
+        await using var app = PlainProcess.Start(await Builds.TestAppAsync("Debug"), new Dictionary<string, string> { ["DOTNET_EnableDiagnostics"] = "0" });
+
+        var (code, output) = await DeepAttachAsync(app.Id);
+
+        Assert.Equal(4, code);
+        Assert.Contains($"deep attach: process {app.Id} has no diagnostics socket in /tmp", output, StringComparison.Ordinal);
+        Assert.Equal("6", app.Call("scale 4"));
     }
 
     [Theory]
