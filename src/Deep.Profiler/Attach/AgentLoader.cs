@@ -84,9 +84,10 @@ internal static unsafe class AgentLoader
                 return $"hostfxr_get_runtime_delegate(load_assembly) failed (0x{rc:X8}); it needs .NET 8 or later";
             fixed (byte* agent = Utf8(request.AgentPath))
                 rc = ((delegate* unmanaged<byte*, void*, void*, int>)loadAssembly)(agent, null, null);
-            if (rc < 0)
-                return $"loading {request.AgentPath} into the default AssemblyLoadContext failed (0x{rc:X8})";
-            request.Report("progress agent assembly loaded");
+            // An application that references the agent has its own Deep.Agent in the default context already, and a
+            // second copy by path is refused: then that copy's entry point is used (found by name below).
+            string? loadFailure = rc < 0 ? $"loading {request.AgentPath} into the default AssemblyLoadContext failed (0x{rc:X8})" : null;
+            request.Report(loadFailure is null ? "progress agent assembly loaded" : $"progress {loadFailure}; trying the application's own Deep.Agent");
 
             void* getFunctionPointer = null;
             rc = getDelegate(context, HdtGetFunctionPointer, &getFunctionPointer);
@@ -100,7 +101,7 @@ internal static unsafe class AgentLoader
                 rc = ((delegate* unmanaged<byte*, byte*, byte*, void*, void*, void**, int>)getFunctionPointer)(type, method, (byte*)-1, null, null, &entry);
             }
             if (rc < 0 || entry == null)
-                return $"the agent's entry point {EntryType}.{EntryMethod} was not found (0x{rc:X8}): agent and profiler from different builds?";
+                return loadFailure ?? $"the agent's entry point {EntryType}.{EntryMethod} was not found (0x{rc:X8}): agent and profiler from different builds?";
 
             var message = new byte[MessageCapacity];
             int result;

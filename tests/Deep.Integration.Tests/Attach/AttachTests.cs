@@ -199,6 +199,31 @@ public sealed class AttachTests
         Assert.Equal("hello ada:27", app.Call("greet ada 3"));
     }
 
+    [Fact]
+    public async Task An_app_that_references_the_agent_but_did_not_start_it_is_attached_with_deep_attach()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "deep-attach-it-" + Guid.NewGuid().ToString("N"));
+        await using var server = await StartServerAsync(data);
+        using var api = new DeepApi(server.HttpAddress);
+        // DEEP_ENABLED=false: the app's own DeepAgent.Start() starts nothing (and attaches nothing).
+        await using var app = PlainProcess.Start(await SelfAttachAppAsync("Debug"), new Dictionary<string, string> { ["DEEP_ENABLED"] = "false" });
+        Assert.Contains("out: started False", app.Log, StringComparison.Ordinal);
+
+        var deep = await Builds.DeepAsync();
+        var environment = AgentSettings;
+        environment["DEEP_ENABLED"] = "true";
+        var (code, output) = await Exec.RunAsync(deep, ["attach", app.Id.ToString(CultureInfo.InvariantCulture), "--server", server.GrpcAddress.ToString()],
+            environment: environment, timeout: TimeSpan.FromMinutes(5));
+
+        Assert.True(code == 0, $"deep attach exited {code}:\n{output}\napp:\n{app.Log}");
+        Assert.Contains("agent started with the profiler engine", output, StringComparison.Ordinal);
+        int line = Repo.Line(SelfAttachSource, "greet-line");
+        var id = await api.CreateAsync("Program.cs", line);
+        var snapshot = await FirstSnapshotAsync(api, id, () => app.Call("greet bob 2"), () => app.Log);
+        Assert.Equal("bob", snapshot.Value("name"));
+        Assert.Equal("hello bob", snapshot.Value("greeting"));
+    }
+
     private static async Task<string> SelfAttachAppAsync(string configuration)
     {
         await BuildGate.WaitAsync();
