@@ -11,6 +11,7 @@ namespace Deep.Profiler.Attach;
 internal sealed class AttachRequest
 {
     private static readonly object s_statusLock = new();
+    private static readonly Encoding s_utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
     public string? AgentPath { get; private init; }
     public string? RuntimeConfigPath { get; private init; }
@@ -67,7 +68,7 @@ internal sealed class AttachRequest
         try
         {
             lock (s_statusLock)
-                File.AppendAllText(StatusPath, line.Replace('\n', ' ') + "\n", Encoding.UTF8);
+                File.AppendAllText(StatusPath, line.Replace('\n', ' ') + "\n", s_utf8);
         }
         catch
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Deep.Agent.Native;
 using Deep.Integration.Tests.Infrastructure;
-using Deep.Server;
 
 namespace Deep.Integration.Tests.Attach;
 
@@ -30,9 +29,6 @@ public sealed class AttachTests
             timeout: TimeSpan.FromMinutes(5));
     }
 
-    private static async Task<DeepServer> StartServerAsync(string data) =>
-        await DeepServer.StartAsync(new DeepServerOptions { GrpcPort = 0, HttpPort = 0, DataDirectory = data });
-
     private static async Task<Snapshot> FirstSnapshotAsync(DeepApi api, string tracepointId, Action drive, Func<string> log)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
@@ -54,9 +50,8 @@ public sealed class AttachTests
     [InlineData("Release")]
     public async Task A_running_app_attached_with_deep_attach_serves_a_line_tracepoint_with_that_lines_values(string configuration)
     {
-        var data = Path.Combine(Path.GetTempPath(), "deep-attach-it-" + Guid.NewGuid().ToString("N"));
-        await using var server = await StartServerAsync(data);
-        using var api = new DeepApi(server.HttpAddress);
+        await using var server = await TestServer.StartAsync();
+        var api = server.Api;
         await using var app = PlainProcess.Start(await Builds.TestAppAsync(configuration));
         Assert.Equal("<unset>", app.Call("env CORECLR_ENABLE_PROFILING")); // plainly started: no profiler variables
 
@@ -80,9 +75,8 @@ public sealed class AttachTests
     [Fact]
     public async Task A_method_the_jit_inlined_before_the_attach_still_gets_its_tracepoint()
     {
-        var data = Path.Combine(Path.GetTempPath(), "deep-attach-it-" + Guid.NewGuid().ToString("N"));
-        await using var server = await StartServerAsync(data);
-        using var api = new DeepApi(server.HttpAddress);
+        await using var server = await TestServer.StartAsync();
+        var api = server.Api;
         await using var app = PlainProcess.Start(await Builds.TestAppAsync("Release"));
         // Hot.Add is small and called in a loop: after these runs, before any profiler, the optimised Loop has it inlined.
         for (int i = 0; i < 5; i++)
@@ -103,8 +97,7 @@ public sealed class AttachTests
     [Fact]
     public async Task Attaching_twice_is_refused_by_deep_attach_and_by_the_runtime_itself()
     {
-        var data = Path.Combine(Path.GetTempPath(), "deep-attach-it-" + Guid.NewGuid().ToString("N"));
-        await using var server = await StartServerAsync(data);
+        await using var server = await TestServer.StartAsync();
         await using var app = PlainProcess.Start(await Builds.TestAppAsync("Debug"));
         var (first, firstOutput) = await DeepAttachAsync(app.Id, "--server", server.GrpcAddress.ToString());
         Assert.True(first == 0, firstOutput);
@@ -168,9 +161,8 @@ public sealed class AttachTests
     [InlineData("Release")]
     public async Task A_program_that_calls_DeepAgent_Start_attaches_the_profiler_to_itself_and_a_line_tracepoint_fires(string configuration)
     {
-        var data = Path.Combine(Path.GetTempPath(), "deep-attach-it-" + Guid.NewGuid().ToString("N"));
-        await using var server = await StartServerAsync(data);
-        using var api = new DeepApi(server.HttpAddress);
+        await using var server = await TestServer.StartAsync();
+        var api = server.Api;
         var profiler = (await Exec.CheckedAsync("bash", Repo.Path("scripts", "build-profiler.sh"))).Trim().Split('\n')[^1];
         var settings = AgentSettings;
         settings["DEEP_SERVICE_URL"] = server.GrpcAddress.ToString();
@@ -202,9 +194,8 @@ public sealed class AttachTests
     [Fact]
     public async Task An_app_that_references_the_agent_but_did_not_start_it_is_attached_with_deep_attach()
     {
-        var data = Path.Combine(Path.GetTempPath(), "deep-attach-it-" + Guid.NewGuid().ToString("N"));
-        await using var server = await StartServerAsync(data);
-        using var api = new DeepApi(server.HttpAddress);
+        await using var server = await TestServer.StartAsync();
+        var api = server.Api;
         // DEEP_ENABLED=false: the app's own DeepAgent.Start() starts nothing (and attaches nothing).
         await using var app = PlainProcess.Start(await SelfAttachAppAsync("Debug"), new Dictionary<string, string> { ["DEEP_ENABLED"] = "false" });
         Assert.Contains("out: started False", app.Log, StringComparison.Ordinal);
