@@ -63,7 +63,9 @@ public static unsafe class AttachEntry
                 Environment.SetEnvironmentVariable(key, value);
         }
         if (DeepAgent.IsRunning)
-            return (1, "the agent is already running in this process");
+            return (1, ProfilerBridge.IsLoaded
+                ? "the agent is already running in this process"
+                : "the agent is already running in this process, started without the profiler: it keeps running without it (restart the process, or let DeepAgent.Start attach the profiler: docs/attach.md)");
         if (!DeepAgent.Start())
             return (2, "the agent did not start (DEEP_ENABLED=false, or a failure it wrote to the process's stderr with DEEP_DEBUG=true)");
         return ProfilerBridge.IsLoaded
