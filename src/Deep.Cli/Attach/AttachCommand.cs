@@ -78,7 +78,9 @@ public static class AttachCommand
                     case AttachOutcome.Attached:
                         break;
                     case AttachOutcome.AlreadyActive:
-                        throw new AttachException(Codes.AlreadyAttached, $"process {target.Pid}: {result.Message}");
+                        throw new AttachException(Codes.AlreadyAttached, target.ProfilerLoaded
+                            ? $"process {target.Pid} already has the deep profiler loaded (started with deep run, or attached before)"
+                            : $"process {target.Pid}: {result.Message}");
                     case AttachOutcome.PermissionDenied:
                         throw new AttachException(Codes.PermissionDenied, result.Message!);
                     case AttachOutcome.NoRuntime:
@@ -121,10 +123,8 @@ public static class AttachCommand
             throw new AttachException(Codes.RuntimeTooOld,
                 $"process {pid} runs .NET {version}; the agent needs .NET {MinimumRuntimeMajor} or later");
         }
-        if (target.ProfilerLoaded)
-        {
-            throw new AttachException(Codes.AlreadyAttached, $"process {pid} already has the deep profiler loaded (started with deep run, or attached before)");
-        }
+        // Deep.Profiler.so mapped is not proof of an active profiler: after a refused attach the library stays
+        // (it is pinned, see ImagePin). The runtime's answer decides; the mapping only words the message.
         return target;
     }
 

@@ -118,6 +118,26 @@ public sealed class AttachTests
     }
 
     [Fact]
+    public async Task A_refused_attach_reports_the_runtimes_hresult_and_leaves_the_app_running_and_attachable()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var app = PlainProcess.Start(await Builds.TestAppAsync("Debug"));
+        var profiler = (await Exec.CheckedAsync("bash", Repo.Path("scripts", "build-profiler.sh"))).Trim().Split('\n')[^1];
+        var socket = DiagnosticsIpc.FindSocket(app.Id, "/tmp");
+        Assert.NotNull(socket);
+
+        // A CLSID our library does not serve: its DllGetClassObject refuses, and the runtime answers with an error.
+        var refused = DiagnosticsIpc.AttachProfiler(socket, Guid.Parse("00000000-1111-2222-3333-444444444444"), profiler, [], TimeSpan.FromSeconds(10));
+
+        Assert.Equal(AttachOutcome.Refused, refused.Outcome);
+        Assert.True(refused.HResult < 0, $"HRESULT 0x{refused.HResult:X8}");
+        Assert.Equal($"the runtime refused the profiler (HRESULT 0x{refused.HResult:X8})", refused.Message);
+        Assert.Equal("6", app.Call("scale 4"));
+        var (code, output) = await DeepAttachAsync(app.Id, "--server", server.GrpcAddress.ToString());
+        Assert.True(code == 0, $"deep attach after a refused attach exited {code}:\n{output}\napp:\n{app.Log}");
+    }
+
+    [Fact]
     public async Task Attaching_to_a_process_id_that_does_not_exist_fails_with_exit_code_3()
     {
         int pid = 4_000_000; // above Linux's pid_max limit (2^22): never a process
