@@ -73,6 +73,30 @@ public sealed class AttachTests
     }
 
     [Fact]
+    public async Task An_app_started_by_its_apphost_is_attached_and_serves_a_tracepoint_after_an_await()
+    {
+        await using var server = await TestServer.StartAsync();
+        var apphost = Path.ChangeExtension(await Builds.TestAppAsync("Release"), null); // Deep.TestApp, the native launcher
+        Assert.True(File.Exists(apphost), apphost);
+        await using var app = PlainProcess.StartExecutable(apphost);
+        app.Call("async 4"); // the state machine ran (and was compiled) before the attach
+
+        var (code, output) = await DeepAttachAsync(app.Id, "--server", server.GrpcAddress.ToString());
+        Assert.True(code == 0, $"deep attach exited {code}:\n{output}\napp:\n{app.Log}");
+        Assert.Contains($"attached to process {app.Id} (Deep.TestApp)", output, StringComparison.Ordinal);
+
+        var id = await server.Api.CreateAsync("Shapes.cs", Repo.Line("tests/TestApps/Deep.TestApp/Shapes.cs", "async-after-await"));
+        var snapshot = await FirstSnapshotAsync(server.Api, id, () => app.Call("async 4"), () => app.Log);
+
+        // SumAsync(4) on AsyncOrders("async-4"): total = 40, label = "async-4#4", before the line runs.
+        Assert.Equal("40", snapshot.Value("total"));
+        Assert.Equal("async-4#4", snapshot.Value("label"));
+        Assert.Equal("4", snapshot.Value("count"));
+        Assert.Equal("SumAsync", snapshot.MethodName);
+        Assert.True(snapshot.IsAsync());
+    }
+
+    [Fact]
     public async Task A_method_the_jit_inlined_before_the_attach_still_gets_its_tracepoint()
     {
         await using var server = await TestServer.StartAsync();

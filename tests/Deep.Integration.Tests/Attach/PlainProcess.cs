@@ -54,16 +54,26 @@ internal sealed class PlainProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dotnet <paramref name="appDll"/></c> and waits for its "ready" line.</summary>
-    public static PlainProcess Start(string appDll, IDictionary<string, string>? environment = null)
+    public static PlainProcess Start(string appDll, IDictionary<string, string>? environment = null) =>
+        Start("dotnet", [appDll], environment);
+
+    /// <summary>Starts an executable (an apphost) and waits for its "ready" line.</summary>
+    public static PlainProcess StartExecutable(string path, IDictionary<string, string>? environment = null) =>
+        Start(path, [], environment);
+
+    private static PlainProcess Start(string file, string[] arguments, IDictionary<string, string>? environment)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(file)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(appDll);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
         foreach (var name in Stripped)
         {
             info.Environment.Remove(name);
