@@ -93,7 +93,7 @@ public sealed class AttachTests
         Assert.Equal("async-4#4", snapshot.Value("label"));
         Assert.Equal("4", snapshot.Value("count"));
         Assert.Equal("SumAsync", snapshot.MethodName);
-        Assert.True(snapshot.IsAsync());
+        Assert.True(snapshot.Json["frames"]![0]!["isAsync"]?.GetValue<bool>());
     }
 
     [Fact]
