@@ -2,6 +2,7 @@ using Deep.Agent.Actions;
 using Deep.Agent.Config;
 using Deep.Agent.Diagnostics;
 using Deep.Agent.Instrumentation;
+using Deep.Agent.Native;
 using Deep.Agent.Capture;
 using Deep.Agent.Polling;
 using Deep.Agent.Probes;
@@ -28,7 +29,8 @@ public static class DeepAgent
 
     /// <summary>
     /// Starts the agent (once; later calls return false). Reads <c>DEEP_*</c> settings, overridden by
-    /// <paramref name="options"/>. Returns whether it started; a problem is reported to self-diagnostics, never thrown.
+    /// <paramref name="options"/>. In a process not started with the profiler (<c>deep run</c>), attaches the
+    /// profiler to this process first (<c>DEEP_PROFILER_PATH</c>, else Deep.Profiler.so next to the agent). Returns whether it started; a problem is reported to self-diagnostics, never thrown.
     /// </summary>
     public static bool Start(DeepAgentOptions? options = null)
     {
@@ -45,6 +47,8 @@ public static class DeepAgent
                     SelfLog.Info("DEEP_ENABLED=false: the agent does not start");
                     return false;
                 }
+                // Started in code without `deep run`: bring the profiler in before the engine looks for it.
+                if (options?.Engine is null) SelfAttach.EnsureProfiler();
                 s_running = RunningAgent.Create(settings, options, null);
                 return true;
             }

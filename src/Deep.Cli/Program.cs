@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Deep.Cli.Attach;
 using Deep.Cli.Common;
 using Deep.Cli.Demo;
 using Deep.Cli.Run;
@@ -78,6 +79,7 @@ public static class Program
         root.Subcommands.Add(TracepointCommands.Create(global, () => console));
         root.Subcommands.Add(SnapshotCommands.Create(global, () => console));
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(AttachCommand.Create());
         root.Subcommands.Add(DemoCommand.Create(() => console));
         return root;
     }

@@ -24,6 +24,12 @@ internal static unsafe class ProfilerBridge
     private static readonly Lazy<Native?> s_native = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
     private static string? s_notLoadedReason;
 
+    /// <summary>
+    /// The profiler library attached to this process after it started (set before the agent first asks
+    /// <see cref="IsLoaded"/>); null when the profiler came with the process's CORECLR_* variables, or not at all.
+    /// </summary>
+    internal static string? AttachedProfilerPath { get; set; }
+
     /// <summary>Our profiler is loaded in this process and was initialised by the runtime.</summary>
     public static bool IsLoaded => s_native.Value is not null;
 
@@ -199,6 +205,10 @@ internal static unsafe class ProfilerBridge
     {
         try
         {
+            // Attached after start (deep attach, or DeepAgent.Start attaching its own process): no CORECLR_* variables.
+            string? attached = AttachedProfilerPath;
+            if (attached is not null)
+                return Connect(attached);
             if (Environment.GetEnvironmentVariable("CORECLR_ENABLE_PROFILING") != "1")
             {
                 s_notLoadedReason = "CORECLR_ENABLE_PROFILING is not 1: the process was not started with the profiler (use `deep run`)";
@@ -217,6 +227,19 @@ internal static unsafe class ProfilerBridge
                 s_notLoadedReason = "CORECLR_PROFILER_PATH is not set";
                 return null;
             }
+            return Connect(path);
+        }
+        catch (Exception e)
+        {
+            s_notLoadedReason = "loading the profiler failed: " + e.Message;
+            return null;
+        }
+    }
+
+    private static Native? Connect(string path)
+    {
+        try
+        {
             if (!NativeLibrary.TryLoad(path, out var handle))
             {
                 s_notLoadedReason = $"the profiler library '{path}' could not be loaded";

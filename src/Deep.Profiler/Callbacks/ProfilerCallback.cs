@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Deep.Profiler.Attach;
 using Deep.Profiler.Com;
 using Deep.Profiler.Engine;
 
@@ -102,8 +103,15 @@ internal static unsafe class ProfilerCallback
     {
         try
         {
-            Log.Write("InitializeForAttach");
-            return ProbeEngine.Start(infoUnknown, attached: true);
+            Log.Write($"InitializeForAttach ({clientDataLength} bytes of client data)");
+            // The client data lives only for this call: parse it now, act on it once the attach completed.
+            var request = AttachRequest.Parse(clientData, clientDataLength);
+            int hr = ProbeEngine.Start(infoUnknown, attached: true);
+            if (HResults.Failed(hr))
+                request.Report($"error the profiler could not initialise after attach (0x{hr:X8})");
+            else
+                AttachRequest.Pending = request;
+            return hr;
         }
         catch (Exception e)
         {
@@ -119,6 +127,18 @@ internal static unsafe class ProfilerCallback
         try
         {
             Log.Write("ProfilerAttachComplete");
+            // Loading the agent runs managed code of the application's runtime: on our own thread, not in here.
+            if (AttachRequest.Pending is { } request)
+            {
+                AttachRequest.Pending = null;
+                if (request.AgentPath is null)
+                    request.Report("ok profiler attached");
+                else
+                {
+                    request.Report("progress profiler attached; loading the agent");
+                    AgentLoader.StartInBackground(request);
+                }
+            }
         }
         catch
         {

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Deep.Cli.Attach;
+
+/// <summary>
+/// What <c>/proc</c> says about the process to attach to: whether it exists, its runtime (the libcoreclr.so it
+/// mapped, whose folder is the runtime's version), whether our profiler is already in it, and its TMPDIR (where
+/// its diagnostics socket is).
+/// </summary>
+internal sealed partial record TargetProcess(int Pid, string Name, bool MapsReadable, string? CoreClrPath, Version? RuntimeVersion,
+    bool ProfilerLoaded, string TempDirectory)
+{
+    public bool IsDotNet => CoreClrPath is not null;
+
+    /// <summary>Reads /proc/&lt;pid&gt;; null when there is no such process.</summary>
+    public static TargetProcess? Inspect(int pid, string procRoot = "/proc")
+    {
+        var dir = Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture));
+        if (pid <= 0 || !Directory.Exists(dir))
+        {
+            return null;
+        }
+        string name = TryRead(Path.Combine(dir, "comm"))?.Trim() ?? "?";
+        string? coreclr = null;
+        bool profiler = false;
+        bool readable = true;
+        try
+        {
+            foreach (var line in File.ReadLines(Path.Combine(dir, "maps")))
+            {
+                int slash = line.IndexOf('/', StringComparison.Ordinal);
+                if (slash < 0)
+                {
+                    continue;
+                }
+                var path = line[slash..];
+                if (coreclr is null && path.EndsWith("/libcoreclr.so", StringComparison.Ordinal))
+                {
+                    coreclr = path;
+                }
+                else if (path.EndsWith("/Deep.Profiler.so", StringComparison.Ordinal))
+                {
+                    profiler = true;
+                }
+            }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            readable = false; // another user's process: the socket's permissions decide, and say so
+        }
+        return new TargetProcess(pid, name, readable, coreclr, coreclr is null ? null : VersionOf(coreclr), profiler, TempDirectoryOf(dir));
+    }
+
+    /// <summary>The runtime version from a shared-framework path, e.g. <c>.../Microsoft.NETCore.App/10.0.1/libcoreclr.so</c>.</summary>
+    public static Version? VersionOf(string coreclrPath)
+    {
+        var match = FrameworkVersion().Match(coreclrPath);
+        return match.Success && Version.TryParse(match.Groups[1].Value, out var version) ? version : null;
+    }
+
+    private static string TempDirectoryOf(string dir)
+    {
+        // The runtime puts its socket in the TMPDIR it started with, else /tmp.
+        var environ = TryRead(Path.Combine(dir, "environ"));
+        if (environ is not null)
+        {
+            foreach (var entry in environ.Split('\0'))
+            {
+                if (entry.StartsWith("TMPDIR=", StringComparison.Ordinal) && entry.Length > 7)
+                {
+                    return entry[7..];
+                }
+            }
+        }
+        return "/tmp";
+    }
+
+    private static string? TryRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex(@"/Microsoft\.NETCore\.App/(\d+\.\d+\.\d+)[^/]*/libcoreclr\.so$")]
+    private static partial Regex FrameworkVersion();
+}
