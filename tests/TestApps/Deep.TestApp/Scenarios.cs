@@ -24,6 +24,12 @@ internal static class Scenarios
             "bench" => Bench.Measure(n),
             "async" => new AsyncOrders("async-" + n).SumAsync(n).GetAwaiter().GetResult().ToString(CultureInfo.InvariantCulture),
             "closures" => Closures.Run(n) + "|" + Closures.StructClosure(n).ToString(CultureInfo.InvariantCulture),
+            "generics" => Generics.Run(n),
+            "generics-late" => Generics.RunLate(n),
+            "members" => Members.Run(n),
+            "tariff" => Tariff.Rate.ToString(CultureInfo.InvariantCulture),
+            "iterators" => Iterators.Run(n),
+            "plugins" => Plugins.Run(n),
             _ => throw new ArgumentException($"no scenario '{name}'"),
         };
     }
