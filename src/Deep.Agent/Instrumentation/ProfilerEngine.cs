@@ -23,6 +23,7 @@ internal sealed class ProfilerEngine : IInstrumentationEngine, IDisposable
     private bool _stopping;
     private int _busy;
     private bool _retryQueued;
+    private readonly List<string> _loadedPaths = []; // under _gate: module paths loaded since the last retry
 
     // Only touched on the engine thread.
     private readonly Dictionary<int, ProbeLocation> _locations = [];
@@ -135,8 +136,13 @@ internal sealed class ProfilerEngine : IInstrumentationEngine, IDisposable
     private void OnAssemblyAdded(AssemblySymbols symbols)
     {
         // On the loading (application) thread: only queue one retry of the pending probes.
+        string path = ModulePath(symbols.Assembly);
         lock (_gate)
         {
+            if (path.Length > 0)
+            {
+                _loadedPaths.Add(path);
+            }
             if (_retryQueued)
             {
                 return;
@@ -148,16 +154,56 @@ internal sealed class ProfilerEngine : IInstrumentationEngine, IDisposable
 
     private void RetryPending()
     {
+        List<string> loaded;
         lock (_gate)
         {
             _retryQueued = false;
+            loaded = [.. _loadedPaths];
+            _loadedPaths.Clear();
         }
+        ReapplyToNewCopies(loaded);
         foreach (var probeId in _pending.ToList())
         {
             if (_locations.TryGetValue(probeId, out var location))
             {
                 DoInstall(location);
             }
+        }
+    }
+
+    /// <summary>
+    /// A file already probed loaded again (into another AssemblyLoadContext): the profiler probes every loaded copy
+    /// of a module, so asking again for the methods of that file puts the probes into the new copy too.
+    /// </summary>
+    private void ReapplyToNewCopies(List<string> loadedPaths)
+    {
+        if (loadedPaths.Count == 0 || _byMethod.Count == 0)
+        {
+            return;
+        }
+        var paths = loadedPaths.ToHashSet(StringComparer.Ordinal);
+        foreach (var method in _byMethod.Keys.ToList())
+        {
+            if (paths.Contains(ModulePath(method.Module.Assembly)))
+            {
+                var result = Apply(method);
+                if (!result.Success)
+                {
+                    EngineLog.Warn($"probing the new copy of {LineResolver.Describe(method)} failed: {result.Error}");
+                }
+            }
+        }
+    }
+
+    private static string ModulePath(Assembly assembly)
+    {
+        try
+        {
+            return assembly.IsDynamic ? "" : assembly.ManifestModule.FullyQualifiedName;
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException)
+        {
+            return "";
         }
     }
 

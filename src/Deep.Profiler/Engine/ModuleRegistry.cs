@@ -42,6 +42,24 @@ internal sealed class ModuleRegistry
         }
     }
 
+    /// <summary>
+    /// Every loaded module with that path: one file loaded into several AssemblyLoadContexts is one module per
+    /// context. In load order (module ids grow, but are only addresses: the order is not guaranteed).
+    /// </summary>
+    public List<LoadedModule> FindAllByPath(string path)
+    {
+        lock (_lock)
+        {
+            var found = new List<LoadedModule>();
+            foreach (var m in _byId.Values)
+            {
+                if (string.Equals(m.Path, path, StringComparison.Ordinal))
+                    found.Add(m);
+            }
+            return found;
+        }
+    }
+
     public List<LoadedModule> Snapshot()
     {
         lock (_lock)

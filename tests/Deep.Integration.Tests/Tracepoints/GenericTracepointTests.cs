@@ -98,8 +98,8 @@ public sealed class GenericTracepointTests
         var box = await session.Api.CreateAsync(File, Line("box-put-line"), EveryHit);
         try
         {
-            await session.WaitForStateAsync(method, "installed");
-            await session.WaitForStateAsync(box, "installed");
+            await session.WaitForStateAsync(method, "installed,fired");
+            await session.WaitForStateAsync(box, "installed,fired");
 
             // Only this test runs "generics-late": Describe<Parcel> and Box<Parcel>.Put are compiled now, after the
             // probes were installed. RunLate(2): Describe(new Parcel(2000), 2), new Box<Parcel>().Put(new Parcel(2)).

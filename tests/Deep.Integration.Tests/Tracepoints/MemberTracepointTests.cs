@@ -64,8 +64,8 @@ public sealed class MemberTracepointTests
         try
         {
             // The static constructor runs once per process: install first, then touch the type (only this test does).
-            await session.WaitForStateAsync(id, "installed");
-            Assert.Equal("ok tariff 21", session.App.Call("tariff"));
+            await session.WaitForStateAsync(id, "installed,fired");
+            Assert.Equal("21", session.App.Call("tariff"));
 
             var snapshot = (await session.DriveUntilAsync(id, () => { }, s => s.Count >= 1))[0];
             snapshot.Check(s =>

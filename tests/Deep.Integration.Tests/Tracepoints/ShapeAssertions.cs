@@ -47,20 +47,20 @@ internal static class ShapeAssertions
             .ToList();
     }
 
-    /// <summary>Waits until the tracepoint's reported state is <paramref name="state"/>.</summary>
-    public static async Task WaitForStateAsync(this AppSession session, string tracepointId, string state, TimeSpan? timeout = null)
+    /// <summary>Waits until the tracepoint's reported state is one of <paramref name="states"/> (comma-separated).</summary>
+    public static async Task WaitForStateAsync(this AppSession session, string tracepointId, string states, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         IReadOnlyList<(string State, string Detail)> seen = [];
         while (DateTime.UtcNow < deadline)
         {
             seen = await session.StatusAsync(tracepointId);
-            if (seen.Any(s => string.Equals(s.State, state, StringComparison.OrdinalIgnoreCase)))
+            if (seen.Any(s => states.Split(',').Contains(s.State, StringComparer.OrdinalIgnoreCase)))
             {
                 return;
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"tracepoint {tracepointId} never reached state {state}; reported: {string.Join("; ", seen.Select(s => s.State + " " + s.Detail))}\nthe app said:\n{session.App.Log}");
+        throw new TimeoutException($"tracepoint {tracepointId} never reached state {states}; reported: {string.Join("; ", seen.Select(s => s.State + " " + s.Detail))}\nthe app said:\n{session.App.Log}");
     }
 }

@@ -28,6 +28,10 @@ internal static class Generics
     public static string Describe<T>(T item, int n)
     {
         string text = item?.ToString() ?? "null";
+        if (text.Length == 0)
+        {
+            text = "empty"; // assigned twice: Release builds keep it in a local slot
+        }
         int length = text.Length + n; // @generic-method-line
         return text + ":" + length.ToString(CultureInfo.InvariantCulture);
     }

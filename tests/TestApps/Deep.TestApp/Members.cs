@@ -45,6 +45,10 @@ internal sealed class Account : Ledger
         get
         {
             int scaled = index * _limit;
+            if (scaled < 0)
+            {
+                scaled = -scaled; // assigned twice: Release builds keep it in a local slot
+            }
             return scaled + index - index; // @indexer-line
         }
     }
@@ -64,7 +68,11 @@ internal static class Tariff
 
     static Tariff()
     {
-        int baseRate = Environment.ProcessorCount > 0 ? 7 : 0;
+        int baseRate = 7;
+        if (Environment.ProcessorCount < 0)
+        {
+            baseRate = 0; // assigned twice: Release builds keep it in a local slot
+        }
         s_rate = baseRate * 3; // @static-ctor-line
     }
 

@@ -29,7 +29,8 @@ internal static class Scenarios
             "members" => Members.Run(n),
             "tariff" => Tariff.Rate.ToString(CultureInfo.InvariantCulture),
             "iterators" => Iterators.Run(n),
-            "plugins" => Plugins.Run(n),
+            "plugins" or "plugins-more" => Plugins.Run(name, n),
+            "plugins-collected" => Plugins.Collected(),
             _ => throw new ArgumentException($"no scenario '{name}'"),
         };
     }

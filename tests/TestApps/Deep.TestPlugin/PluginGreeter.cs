@@ -11,6 +11,10 @@ public static class PluginGreeter
     public static string Greet(string context, int n)
     {
         string greeting = "hello from " + context;
+        if (greeting.Length == 0)
+        {
+            greeting = "hello"; // assigned twice: Release builds keep it in a local slot
+        }
         int width = greeting.Length + n; // @plugin-line
         return greeting + "#" + width.ToString(CultureInfo.InvariantCulture);
     }
