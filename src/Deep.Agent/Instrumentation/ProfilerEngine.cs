@@ -167,8 +167,37 @@ internal sealed class ProfilerEngine : IInstrumentationEngine, IDisposable
             if (_locations.TryGetValue(probeId, out var location))
             {
                 DoInstall(location);
+                if (_placed.TryGetValue(probeId, out var placement))
+                {
+                    ReapplyLater(placement.Method);
+                }
             }
         }
+    }
+
+    // How long after an install that followed an assembly load the method is asked for once more.
+    private static readonly TimeSpan AfterLoadRecheck = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A method of an assembly that just loaded is often being compiled for the first time, by the application
+    /// thread that loaded it, while its ReJIT is requested; then it can keep its original code for good (observed
+    /// with a Debug-built plugin called right after it loaded: the request succeeded, GetReJITParameters never came).
+    /// Asking once more a moment later, when that first compilation is over, takes reliably; it costs one extra
+    /// compilation of the method.
+    /// </summary>
+    private void ReapplyLater(MethodBase method)
+    {
+        _ = Task.Delay(AfterLoadRecheck).ContinueWith(_ => Enqueue(() =>
+        {
+            if (_byMethod.TryGetValue(method, out var probes) && probes.Count > 0)
+            {
+                var result = Apply(method);
+                if (!result.Success)
+                {
+                    EngineLog.Warn($"asking again for {LineResolver.Describe(method)} after its assembly loaded failed: {result.Error}");
+                }
+            }
+        }), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>
@@ -191,6 +220,7 @@ internal sealed class ProfilerEngine : IInstrumentationEngine, IDisposable
                 {
                     EngineLog.Warn($"probing the new copy of {LineResolver.Describe(method)} failed: {result.Error}");
                 }
+                ReapplyLater(method);
             }
         }
     }

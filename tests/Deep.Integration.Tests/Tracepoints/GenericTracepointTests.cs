@@ -91,6 +91,35 @@ public sealed class GenericTracepointTests
     [Theory]
     [InlineData("Debug")]
     [InlineData("Release")]
+    public async Task A_condition_in_a_generic_method_can_name_a_value_of_the_type_parameter(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, Line("generic-method-line"),
+            new Dictionary<string, string> { ["condition"] = "item == \"s8\" && n == 8", ["fire_count"] = "-1", ["fire_period"] = "0" });
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () =>
+            {
+                session.App.Call("generics", 7);
+                session.App.Call("generics", 8);
+            }, s => s.Count >= 1);
+
+            // Only Describe<string>("s8", 8) passes: not the int or Money instantiations, nor n = 7.
+            Assert.All(snapshots, s => s.Check(x =>
+            {
+                Assert.Equal("s8", x.Value("item"));
+                Assert.Equal("string", x.Type("item"));
+            }));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
     public async Task An_instantiation_first_called_after_the_tracepoint_was_installed_fires_too(string configuration)
     {
         var session = await AppSession.GetAsync(configuration);
