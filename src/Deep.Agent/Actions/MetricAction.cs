@@ -18,11 +18,13 @@ internal sealed class MetricAction : ProbeAction
     public static readonly Meter Meter = new("deep", ResourceVersion());
 
     private static readonly ConcurrentDictionary<(string Name, MetricType Type), object> s_instruments = new();
+    private readonly Capture.Redactor _redactor;
     private Compiled[] _metrics = [];
 
-    public MetricAction(TracePointConfig tracepoint, RateLimiter limiter)
+    public MetricAction(TracePointConfig tracepoint, RateLimiter limiter, Capture.Redactor? redactor = null)
         : base(tracepoint, limiter)
     {
+        _redactor = redactor ?? Capture.Redactor.Default;
     }
 
     public override ActionKind Kind => ActionKind.Metric;
@@ -44,13 +46,20 @@ internal sealed class MetricAction : ProbeAction
             CompiledExpression<HitState>? value = null;
             if (!string.IsNullOrWhiteSpace(metric.Expression))
             {
+                // A metric leaves the process in clear text: what capture redacts must not become a value or a label.
+                if (_redactor.IsNamedIn(metric.Expression))
+                    return $"metric '{metric.Name}' expression '{metric.Expression}' names a redacted member; it cannot be recorded";
                 value = ExpressionCompiler.Compile<HitState>(metric.Expression, scope);
                 if (value.Error is { } e) return $"metric '{metric.Name}' expression '{metric.Expression}': {e}";
             }
             var labels = new List<(string Key, object? Static, CompiledExpression<HitState>? Expression)>();
             foreach (var label in metric.LabelExpressions)
             {
-                if (label.Expression is { } source)
+                if (label.Expression is { } redacted && _redactor.IsNamedIn(redacted))
+                {
+                    labels.Add((label.Key, Capture.Redactor.RedactedText, null));
+                }
+                else if (label.Expression is { } source)
                 {
                     var expr = ExpressionCompiler.Compile<HitState>(source, scope);
                     if (expr.Error is { } e) return $"metric '{metric.Name}' label '{label.Key}': {e}";

@@ -49,6 +49,7 @@ public sealed record CaptureLimits(int MaxDepth = 5, int MaxVariables = 1000, in
     private static int Read(IReadOnlyDictionary<string, string> args, string key, int current) =>
         args.TryGetValue(key, out var text) && TryParse(text, out var value) ? value : current;
 
-    private static bool TryParse(string? text, out int value) =>
+    /// <summary>The one rule for a <c>MAX_*</c> value, shared by the tracepoint parser: a positive whole number, spaces ignored.</summary>
+    internal static bool TryParse(string? text, out int value) =>
         int.TryParse(text?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && value > 0;
 }

@@ -68,6 +68,37 @@ public sealed class Redactor
         return redacted;
     }
 
+    /// <summary>
+    /// True when any identifier in <paramref name="expression"/> (a variable or member name) is on the redaction list:
+    /// whatever such an expression evaluates to may be the secret itself or derived from it (its length, a prefix).
+    /// String and character literals are skipped (a literal "password" names nothing).
+    /// </summary>
+    public bool IsNamedIn(string expression)
+    {
+        var source = expression ?? "";
+        var i = 0;
+        while (i < source.Length)
+        {
+            if (char.IsLetter(source[i]) || source[i] == '_')
+            {
+                var start = i;
+                while (i < source.Length && (char.IsLetterOrDigit(source[i]) || source[i] == '_')) i++;
+                if (IsRedacted(source[start..i])) return true;
+            }
+            else if (source[i] is '"' or '\'')
+            {
+                var quote = source[i++];
+                while (i < source.Length && source[i] != quote) i += source[i] == '\\' ? 2 : 1;
+                i++;
+            }
+            else
+            {
+                i++;
+            }
+        }
+        return false;
+    }
+
     private bool Decide(string name)
     {
         var words = SplitWords(name);

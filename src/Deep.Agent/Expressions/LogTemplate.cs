@@ -155,7 +155,7 @@ public sealed class LogTemplate<TContext>
                 sb.Append("[error: ").Append(result.Error).Append(']');
                 continue;
             }
-            if (redactor is not null && NamesRedacted(expression.Source, redactor))
+            if (redactor is not null && redactor.IsNamedIn(expression.Source))
             {
                 sb.Append(Capture.Redactor.RedactedText);
                 continue;
@@ -171,32 +171,5 @@ public sealed class LogTemplate<TContext>
             }
         }
         return sb.ToString();
-    }
-
-    /// <summary>True when any identifier in the expression (a variable or member name) is on the redaction list.</summary>
-    private static bool NamesRedacted(string source, Capture.Redactor redactor)
-    {
-        var i = 0;
-        while (i < source.Length)
-        {
-            if (char.IsLetter(source[i]) || source[i] == '_')
-            {
-                var start = i;
-                while (i < source.Length && (char.IsLetterOrDigit(source[i]) || source[i] == '_')) i++;
-                if (redactor.IsRedacted(source[start..i])) return true;
-            }
-            else if (source[i] is '"' or '\'')
-            {
-                // Skip literals: a string "password" is not a member name.
-                var quote = source[i++];
-                while (i < source.Length && source[i] != quote) i += source[i] == '\\' ? 2 : 1;
-                i++;
-            }
-            else
-            {
-                i++;
-            }
-        }
-        return false;
     }
 }

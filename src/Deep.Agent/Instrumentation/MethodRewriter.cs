@@ -9,6 +9,9 @@ internal interface IMethodRewriter
 {
     /// <summary>Replaces all probes of <paramref name="method"/>; an empty list restores the original code.</summary>
     Task<MethodProbeResult> SetMethodProbesAsync(MethodBase method, IReadOnlyList<ProbeInsertion> probes);
+
+    /// <summary>Whether the runtime took the rewritten body yet (Unknown when the rewriter cannot tell).</summary>
+    MethodState StateOf(MethodBase method) => MethodState.Unknown;
 }
 
 /// <summary>What the rewritten code calls: the probe runtime in production.</summary>
@@ -27,6 +30,9 @@ internal sealed class ProfilerRewriter : IMethodRewriter
     /// <inheritdoc />
     public Task<MethodProbeResult> SetMethodProbesAsync(MethodBase method, IReadOnlyList<ProbeInsertion> probes) =>
         ProfilerBridge.SetMethodProbesAsync(method, probes);
+
+    /// <inheritdoc />
+    public MethodState StateOf(MethodBase method) => ProfilerBridge.GetMethodStatus(method).State;
 }
 
 /// <summary>The agent's probe runtime.</summary>

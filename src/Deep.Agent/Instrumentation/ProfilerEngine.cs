@@ -10,7 +10,7 @@ namespace Deep.Agent.Instrumentation;
 /// frame layout in the probe runtime, then has the profiler rewrite the method with every probe it holds.
 /// All work runs in order on one agent thread ("deep-engine"); the public calls only queue it and never throw.
 /// </summary>
-internal sealed class ProfilerEngine : IInstrumentationEngine, IDisposable
+internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposable
 {
     private readonly SymbolIndex _symbols;
     private readonly IMethodRewriter _rewriter;
@@ -346,7 +346,7 @@ internal sealed class ProfilerEngine : IInstrumentationEngine, IDisposable
         }
     }
 
-    private MethodProbeResult Apply(MethodBase method)
+    private List<ProbeInsertion> InsertionsOf(MethodBase method)
     {
         var insertions = new List<ProbeInsertion>();
         if (_byMethod.TryGetValue(method, out var probes))
@@ -357,9 +357,17 @@ internal sealed class ProfilerEngine : IInstrumentationEngine, IDisposable
                 insertions.Add(new ProbeInsertion(id, placement.ILOffset, placement.Slots));
             }
         }
+        return insertions;
+    }
+
+    private MethodProbeResult Apply(MethodBase method)
+    {
+        var insertions = InsertionsOf(method);
         try
         {
-            return _rewriter.SetMethodProbesAsync(method, insertions).GetAwaiter().GetResult();
+            var result = _rewriter.SetMethodProbesAsync(method, insertions).GetAwaiter().GetResult();
+            WatchActivation(method, result.Success && insertions.Count > 0);
+            return result;
         }
         catch (Exception e)
         {
@@ -375,6 +383,7 @@ internal sealed class ProfilerEngine : IInstrumentationEngine, IDisposable
     /// <summary>Stops the engine thread after the queued work (the probes stay as they are).</summary>
     public void Dispose()
     {
+        StopActivationWatch();
         _symbols.AssemblyAdded -= OnAssemblyAdded;
         lock (_gate)
         {

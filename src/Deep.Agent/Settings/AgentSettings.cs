@@ -61,7 +61,7 @@ internal sealed record AgentSettings
             ServiceUrl = url,
             PollInterval = TimeSpan.FromSeconds(ParseNumber("DEEP_POLL_TIMER", Get("DEEP_POLL_TIMER"), defaults.PollInterval.TotalSeconds, 0.05, 86_400, warnings)),
             LongPoll = TimeSpan.FromSeconds(ParseNumber("DEEP_LONG_POLL", Get("DEEP_LONG_POLL"), defaults.LongPoll.TotalSeconds, 0, 3600, warnings)),
-            AuthProvider = Get("DEEP_SERVICE_AUTH_PROVIDER"),
+            AuthProvider = ParseAuthProvider(Get("DEEP_SERVICE_AUTH_PROVIDER"), Get("DEEP_SERVICE_USERNAME"), warnings),
             Username = Get("DEEP_SERVICE_USERNAME"),
             Password = Get("DEEP_SERVICE_PASSWORD"),
             Headers = ParsePairs("DEEP_SERVICE_HEADERS", Get("DEEP_SERVICE_HEADERS"), warnings),
@@ -130,6 +130,31 @@ internal sealed record AgentSettings
         var local = host is "localhost" or "127.0.0.1" or "::1" or "[::1]";
         var tls = secure ?? !local;
         return new Uri($"{(tls ? "https" : "http")}://{host}:{port}");
+    }
+
+    /// <summary>
+    /// <c>basic</c> or <c>none</c>. The Python agent loads a provider class by name; there is no such plug-in point
+    /// here, so any other name is reported instead of silently sending no credentials.
+    /// </summary>
+    internal static string? ParseAuthProvider(string? text, string? username, List<string> warnings)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        var name = text.ToLowerInvariant();
+        if (name is "basic")
+        {
+            if (username is null)
+                warnings.Add("DEEP_SERVICE_AUTH_PROVIDER 'basic' needs DEEP_SERVICE_USERNAME (and DEEP_SERVICE_PASSWORD); sending an empty user name");
+            return name;
+        }
+        if (name is "none")
+        {
+            return name;
+        }
+        warnings.Add($"DEEP_SERVICE_AUTH_PROVIDER '{text}' is not supported (use basic, or none; for a token use DEEP_SERVICE_HEADERS=authorization=Bearer%20KEY); no credentials are sent");
+        return "none";
     }
 
     internal static bool? ParseBool(string name, string text, List<string> warnings)

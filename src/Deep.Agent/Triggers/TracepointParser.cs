@@ -73,8 +73,8 @@ internal static class TracepointParser
         if (span is not (null or "line" or "method")) return Fail($"span '{span}' must be line or method");
         foreach (var name in s_limitArgs)
         {
-            if (Arg(name) is { } v && !(int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 0))
-                return Fail($"{name} '{v}' is not a non-negative integer");
+            if (Arg(name) is { } v && !CaptureLimits.TryParse(v, out _))
+                return Fail($"{name} '{v}' is not a positive whole number");
         }
         foreach (var metric in tp.Metrics)
         {
@@ -87,30 +87,17 @@ internal static class TracepointParser
         var logMsg = args.GetValueOrDefault("log_msg");
         if (snapshotText == "collect")
         {
-            var limits = ApplyLimits(context.Limits, args);
+            var limits = context.Limits.WithOverrides(args);
             actions.Add(new SnapshotAction(tp, Limiter(), context, limits, stackType == "stack", frameType != "no_frame", StageName(stage)));
         }
         else if (!string.IsNullOrEmpty(logMsg))
         {
             actions.Add(new LogAction(tp, Limiter(), context, logMsg));
         }
-        if (tp.Metrics.Count > 0) actions.Add(new MetricAction(tp, Limiter()));
+        if (tp.Metrics.Count > 0) actions.Add(new MetricAction(tp, Limiter(), context.Redactor));
         if (span is not null) actions.Add(new SpanAction(tp, Limiter(), Arg("span_name") ?? DefaultSpanName(tp, methodName)));
         if (actions.Count == 0) return Fail("has no action (snapshot=no_collect without log_msg, metrics or span)");
         return new ParsedTracepoint(tp, location, actions, null);
-    }
-
-    private static CaptureLimits ApplyLimits(CaptureLimits defaults, Dictionary<string, string> args)
-    {
-        int Get(string name, int fallback) => args.TryGetValue(name, out var v) && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : fallback;
-        return defaults with
-        {
-            MaxDepth = Get("MAX_VAR_DEPTH", defaults.MaxDepth),
-            MaxVariables = Get("MAX_VARIABLES", defaults.MaxVariables),
-            MaxCollectionSize = Get("MAX_COLLECTION_SIZE", defaults.MaxCollectionSize),
-            MaxStringLength = Get("MAX_STRING_LENGTH", defaults.MaxStringLength),
-            MaxTimeMs = Get("MAX_TP_PROCESS_TIME", defaults.MaxTimeMs),
-        };
     }
 
     private static string DefaultSpanName(TracePointConfig tp, string? methodName) =>

@@ -41,12 +41,16 @@ internal static class TracepointValidator
         }
         foreach (var arg in IntegerArgs)
         {
-            if (tp.Args.TryGetValue(arg, out var value) && !long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            if (!tp.Args.TryGetValue(arg, out var value)) continue;
+            if (!long.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
                 return $"args.{arg} '{value}' is not a whole number";
+            // The agent ignores nothing silently: a capture limit of 0 or less would capture nothing, so it is refused here too.
+            if (arg.StartsWith("MAX_", StringComparison.Ordinal) && number < 1)
+                return $"args.{arg} {value.Trim()} must be 1 or more";
         }
-        if (tp.Args.TryGetValue("fire_count", out var fc) && long.Parse(fc, CultureInfo.InvariantCulture) < -1)
+        if (tp.Args.TryGetValue("fire_count", out var fc) && long.Parse(fc.Trim(), CultureInfo.InvariantCulture) < -1)
             return $"args.fire_count {fc} must be -1 (unlimited) or more";
-        if (tp.Args.TryGetValue("fire_period", out var fp) && long.Parse(fp, CultureInfo.InvariantCulture) < 0)
+        if (tp.Args.TryGetValue("fire_period", out var fp) && long.Parse(fp.Trim(), CultureInfo.InvariantCulture) < 0)
             return $"args.fire_period {fp} must not be negative";
         if (tp.Args.TryGetValue("condition", out var condition) && ExpressionSyntax.Check(condition) is { } conditionError)
             return $"args.condition '{condition}' is malformed: {conditionError}";

@@ -220,6 +220,58 @@ public class SpanAndMetricActionTests
     }
 
     [Fact]
+    public void A_metric_label_that_names_a_redacted_member_is_recorded_as_redacted_and_a_redacted_value_is_refused()
+    {
+        var name = $"login_{Guid.NewGuid():N}";
+        var measurements = new List<(string Instrument, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == "deep" && i.Name.StartsWith("deep_" + name, StringComparison.Ordinal)) l.EnableMeasurementEvents(i);
+        };
+        listener.SetMeasurementEventCallback<double>((i, _, tags, _) =>
+        {
+            var map = new Dictionary<string, object?>();
+            foreach (var t in tags) map[t.Key] = t.Value;
+            lock (measurements) measurements.Add((i.Name, map));
+        });
+        listener.Start();
+
+        var layout = new ProbeFrameLayout(
+            [new ProbeSlot("user", typeof(string), SlotKind.Local), new ProbeSlot("password", typeof(string), SlotKind.Local)],
+            typeof(SpanAndMetricActionTests).GetMethod(nameof(A_metric_label_that_names_a_redacted_member_is_recorded_as_redacted_and_a_redacted_value_is_refused))!,
+            "/src/Shop/Login.cs", 12, 0, []);
+        var handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine(_ => layout));
+        var labelled = Tp(("snapshot", "no_collect"));
+        var counted = new Metric { Name = name + "_attempts", Type = MetricType.Counter };
+        counted.LabelExpressions.Add(new LabelExpression { Key = "user", Expression = "user" });
+        counted.LabelExpressions.Add(new LabelExpression { Key = "secret_size", Expression = "password.Length" });
+        labelled.Metrics.Add(counted);
+        var valued = ProbeTestSupport.Tracepoint("tp-y", "OrderService.cs", 42, [("fire_count", "-1"), ("fire_period", "0"), ("snapshot", "no_collect")]);
+        valued.Metrics.Add(new Metric { Name = name + "_length", Type = MetricType.Histogram, Expression = "password.Length" });
+        handler.Apply([labelled, valued]);
+        var probe = handler.Probes.Single().Value;
+
+        Assert.True(ProbeRuntime.Enter(probe));
+        ProbeRuntime.Value("ada", 0);
+        ProbeRuntime.Value("hunter2", 1);
+        ProbeRuntime.Fire(probe);
+
+        // Only the counter records; its label naming the password is redacted, the other is the value.
+        var recorded = Assert.Single(measurements);
+        Assert.Equal("deep_" + name + "_attempts", recorded.Instrument);
+        Assert.Equal("[redacted]", recorded.Tags["secret_size"]);
+        Assert.Contains("ada", (string)recorded.Tags["user"]!, StringComparison.Ordinal);
+        Assert.DoesNotContain(recorded.Tags.Values, v => v is string text && text.Contains("hunter2", StringComparison.Ordinal));
+        // The tracepoint whose value is the password's length is not armed, and says why.
+        Assert.Equal("tp-x", Assert.Single(ProbeRuntime.ArmedActions(probe)).TracepointId);
+        var refused = new Deep.Agent.Actions.MetricAction(valued, new RateLimiter(-1, 0, null, null), Deep.Agent.Capture.Redactor.Default);
+        Assert.False(refused.Prepare(layout));
+        Assert.Contains("'password.Length' names a redacted member", refused.PrepareError, StringComparison.Ordinal);
+        handler.Clear();
+    }
+
+    [Fact]
     public void A_metric_without_a_namespace_is_named_deep_underscore_name()
     {
         Assert.Equal("deep_hits", Deep.Agent.Actions.MetricAction.InstrumentName(new Metric { Name = "hits" }));

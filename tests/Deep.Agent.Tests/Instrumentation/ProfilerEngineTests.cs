@@ -240,6 +240,64 @@ public sealed class ProfilerEngineTests : IDisposable
         Assert.Contains("CORECLR_ENABLE_PROFILING", whyNot, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_rewrite_the_runtime_has_not_taken_is_requested_again_with_the_same_probes_until_it_is()
+    {
+        _engine.ActivationCheckScale = 0.01;
+        // The runtime "loses" the first two requests and takes the third.
+        _rewriter.State = _ => _rewriter.Calls.Count >= 3 ? MethodState.Active : MethodState.Requested;
+        var location = At(Sample, Line("loop-body"));
+
+        await InstallAsync(location);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (_rewriter.Calls.Count < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        await Task.Delay(500); // later checks would show up as more calls
+        await _engine.WhenIdleAsync();
+
+        Assert.Equal(3, _rewriter.Calls.Count);
+        Assert.Equal(2, _engine.ReJitRetries);
+        Assert.All(_rewriter.Calls, c => Assert.Equal(location.ProbeId, Assert.Single(c.Insertions).ProbeId));
+        Assert.All(_rewriter.Calls, c => Assert.Equal(_rewriter.Calls[0].Insertions[0].ILOffset, c.Insertions[0].ILOffset));
+    }
+
+    [Fact]
+    public async Task A_method_that_is_never_called_is_requested_again_only_a_bounded_number_of_times()
+    {
+        _engine.ActivationCheckScale = 0.001;
+        _rewriter.State = _ => MethodState.Requested;
+
+        await InstallAsync(At(Sample, Line("loop-body")));
+        // The ten checks at this scale take under half a second; wait well past them.
+        await Task.Delay(3000);
+        await _engine.WhenIdleAsync();
+        int settled = _rewriter.Calls.Count;
+        await Task.Delay(500);
+
+        Assert.Equal(11, settled); // the request, then one per check
+        Assert.Equal(settled, _rewriter.Calls.Count);
+    }
+
+    [Fact]
+    public async Task Removing_the_probe_stops_the_requests()
+    {
+        _engine.ActivationCheckScale = 0.05;
+        _rewriter.State = _ => MethodState.Requested;
+        var location = At(Sample, Line("loop-body"));
+        await InstallAsync(location);
+
+        _engine.Remove(location.ProbeId);
+        await _engine.WhenIdleAsync();
+        int afterRemove = _rewriter.Calls.Count;
+        await Task.Delay(1500);
+        await _engine.WhenIdleAsync();
+
+        Assert.Equal(afterRemove, _rewriter.Calls.Count);
+        Assert.Empty(_rewriter.Calls[^1].Insertions); // the last call restored the method
+    }
+
     private sealed class RecordingRewriter : IMethodRewriter
     {
         public List<(MethodBase Method, IReadOnlyList<ProbeInsertion> Insertions, bool[] BoundAtCall)> Calls { get; } = [];
@@ -247,6 +305,11 @@ public sealed class ProfilerEngineTests : IDisposable
         public string? RefuseNext { get; set; }
 
         public bool ThrowNext { get; set; }
+
+        // What the "runtime" reports per method; null = the rewriter cannot tell (as a rewriter without a profiler).
+        public Func<MethodBase, MethodState>? State { get; set; }
+
+        public MethodState StateOf(MethodBase method) => State?.Invoke(method) ?? MethodState.Unknown;
 
         public Task<MethodProbeResult> SetMethodProbesAsync(MethodBase method, IReadOnlyList<ProbeInsertion> probes)
         {

@@ -37,6 +37,7 @@ public class AgentSettingsTests
     [InlineData("DEEP_ENABLED", "maybe")]
     [InlineData("DEEP_SERVICE_URL", "ftp://server:1")]
     [InlineData("DEEP_SERVICE_URL", "server:notaport")]
+    [InlineData("DEEP_SERVICE_AUTH_PROVIDER", "oauth2")]
     public void An_invalid_value_falls_back_to_the_default_with_a_warning_naming_the_variable(string name, string value)
     {
         var s = From((name, value));

@@ -56,6 +56,8 @@ public class TracepointParserTests
     [InlineData("stack_type", "heap", "stack_type 'heap'")]
     [InlineData("span", "forever", "span 'forever'")]
     [InlineData("MAX_VAR_DEPTH", "deep", "MAX_VAR_DEPTH 'deep'")]
+    [InlineData("MAX_VAR_DEPTH", "0", "MAX_VAR_DEPTH '0' is not a positive whole number")]
+    [InlineData("MAX_VARIABLES", "-3", "MAX_VARIABLES '-3' is not a positive whole number")]
     [InlineData("stage", "method_start", "needs method_name")]
     public void A_malformed_argument_rejects_the_tracepoint_with_a_clear_error(string key, string value, string expected)
     {
@@ -63,6 +65,16 @@ public class TracepointParserTests
         Assert.NotNull(p.Error);
         Assert.Contains(expected, p.Error, StringComparison.Ordinal);
         Assert.Empty(p.Actions);
+    }
+
+    [Fact]
+    public void A_capture_limit_with_spaces_around_it_is_applied_as_the_server_accepted_it()
+    {
+        // The server trims the value before validating; the agent must then apply it, not fall back to the default.
+        var p = Parse(("MAX_STRING_LENGTH", " 16 "));
+        Assert.Null(p.Error);
+        var snapshot = Assert.IsType<SnapshotAction>(Assert.Single(p.Actions));
+        Assert.Equal(16, snapshot.Limits.MaxStringLength);
     }
 
     [Fact]

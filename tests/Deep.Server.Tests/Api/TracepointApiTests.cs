@@ -86,6 +86,8 @@ public sealed class TracepointApiTests
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"log_msg\":\"total {order.Total\"}}}", "log_msg")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"watches\":[\"a.\"]}}", "watch 1 'a.' is malformed")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"snapshot\":\"maybe\"}}}", "args.snapshot 'maybe'")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_VAR_DEPTH\":\"0\"}}}", "args.MAX_VAR_DEPTH 0 must be 1 or more")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_STRING_LENGTH\":\"-5\"}}}", "args.MAX_STRING_LENGTH -5 must be 1 or more")]
     public async Task Invalid_tracepoints_get_a_400_that_says_what_is_wrong(string body, string expected)
     {
         await using var s = await RunningServer.StartAsync();
