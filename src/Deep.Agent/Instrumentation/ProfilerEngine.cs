@@ -167,23 +167,19 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
             if (_locations.TryGetValue(probeId, out var location))
             {
                 DoInstall(location);
-                if (_placed.TryGetValue(probeId, out var placement))
-                {
-                    ReapplyLater(placement.Method);
-                }
             }
         }
     }
 
-    // How long after an install that followed an assembly load the method is asked for once more.
+    // How long after a new copy of a probed file loaded its methods are asked for once more.
     private static readonly TimeSpan AfterLoadRecheck = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// A method of an assembly that just loaded is often being compiled for the first time, by the application
-    /// thread that loaded it, while its ReJIT is requested; then it can keep its original code for good (observed
-    /// with a Debug-built plugin called right after it loaded: the request succeeded, GetReJITParameters never came).
-    /// Asking once more a moment later, when that first compilation is over, takes reliably; it costs one extra
-    /// compilation of the method.
+    /// A method of a copy that just loaded is often being compiled for the first time, by the application thread
+    /// that loaded it, while its ReJIT is requested; then it can keep its original code (observed with a Debug-built
+    /// plugin called right after it loaded: the request succeeded, GetReJITParameters never came). The activation
+    /// watch (ProfilerEngine.ReJitRetry.cs) sees only the first copy's state, so the new copy is asked for once more a
+    /// moment later, when that first compilation is over; it costs one extra compilation per copy.
     /// </summary>
     private void ReapplyLater(MethodBase method)
     {
