@@ -7,21 +7,22 @@ using Deep.Agent.Symbols;
 
 namespace Deep.Agent.Tests.Symbols;
 
-// One file loaded again into another AssemblyLoadContext after its line was probed: the engine asks the profiler
-// again for that method (the profiler probes every loaded copy of a module path), now and once more a moment later.
+// A tracepoint in an assembly that loads later (into an AssemblyLoadContext of its own), then loads again into a
+// second context: pending, installed when the first copy loads, and asked for again when the second copy loads (the
+// profiler probes every loaded copy of a module path), now and once more a moment later. The assembly is the host
+// app (see HostApp), never a copy of this test assembly.
 public sealed class AssemblyCopiesEngineTests : IDisposable
 {
-    private const string Sample = "Symbols/IteratorSample.cs";
     private static int s_nextProbe = 60_000;
 
     private readonly SymbolIndex _symbols = new();
     private readonly CountingRewriter _rewriter = new();
+    private readonly ProbeStatusRegistry _status = new();
     private readonly ProfilerEngine _engine;
 
     public AssemblyCopiesEngineTests()
     {
-        _symbols.Add(typeof(AssemblyCopiesEngineTests).Assembly);
-        _engine = new ProfilerEngine(_symbols, _rewriter, new ProbeRuntimeBinder(), new ProbeStatusRegistry());
+        _engine = new ProfilerEngine(_symbols, _rewriter, new ProbeRuntimeBinder(), _status);
     }
 
     public void Dispose()
@@ -31,26 +32,35 @@ public sealed class AssemblyCopiesEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task A_copy_of_a_probed_file_loaded_into_another_context_gets_the_probe_too()
+    public async Task A_pending_tracepoint_installs_when_its_assembly_loads_and_a_second_copy_gets_the_probe_too()
     {
-        var location = new ProbeLocation(Interlocked.Increment(ref s_nextProbe), Sample, SourceMarkers.Line(Sample, "iterator-sample-line"), null, null, ProbeStage.LineStart);
+        var location = new ProbeLocation(Interlocked.Increment(ref s_nextProbe), HostApp.Source, HostApp.Line, null, null, ProbeStage.LineStart);
         _engine.Install(location);
         await _engine.WhenIdleAsync();
-        Assert.Equal(1, _rewriter.Count);
+        Assert.Equal(ProbeState.Pending, _status.Get(location.ProbeId)!.State);
+        Assert.Equal(0, _rewriter.Count);
 
-        var copy = new AssemblyLoadContext("engine-copies").LoadFromAssemblyPath(typeof(AssemblyCopiesEngineTests).Assembly.Location);
-        _symbols.Add(copy);
+        var first = new AssemblyLoadContext("engine-copy-1").LoadFromAssemblyPath(HostApp.Path);
+        _symbols.Add(first);
+        await WaitForCallsAsync(1);
+        Assert.Equal(ProbeState.Installed, _status.Get(location.ProbeId)!.State);
 
-        // Asked again at once, and once more about a second later (a deadline, not a timed assertion).
+        _symbols.Add(new AssemblyLoadContext("engine-copy-2").LoadFromAssemblyPath(HostApp.Path));
+        await WaitForCallsAsync(3); // at once, and once more a moment later
+
+        Assert.Equal(3, _rewriter.Count);
+        Assert.All(_rewriter.Methods, m => Assert.Same(first, m.Module.Assembly)); // one method: the profiler finds the copies by path
+        ProbeRuntime.Unbind(location.ProbeId);
+    }
+
+    private async Task WaitForCallsAsync(int count)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (_rewriter.Count < 3 && DateTime.UtcNow < deadline)
+        while (_rewriter.Count < count && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
             await _engine.WhenIdleAsync();
         }
-        Assert.Equal(3, _rewriter.Count);
-        Assert.All(_rewriter.Methods, m => Assert.Equal(typeof(AssemblyCopiesEngineTests).Assembly, m.Module.Assembly));
-        ProbeRuntime.Unbind(location.ProbeId);
     }
 
     private sealed class CountingRewriter : IMethodRewriter

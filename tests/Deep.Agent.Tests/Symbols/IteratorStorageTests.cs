@@ -51,15 +51,16 @@ public sealed class IteratorStorageTests : IDisposable
         Assert.Equal(["count", "i", "label", "prefix", "this"], Shown(capture));
     }
 
+    // Copies are of the host app (tests/Deep.Agent.Tests/Interop/HostApp), never of this test assembly: a second
+    // copy of the test types in the process would make type names in other tests' expressions ambiguous.
     [Fact]
-    public void The_same_file_loaded_into_another_load_context_resolves_once_not_as_an_ambiguous_path()
+    public void The_same_file_loaded_into_two_load_contexts_resolves_once_not_as_an_ambiguous_path()
     {
-        var copy = new AssemblyLoadContext("iterator-tests-copy").LoadFromAssemblyPath(typeof(IteratorStorageTests).Assembly.Location);
         using var index = new SymbolIndex();
-        index.Add(typeof(IteratorStorageTests).Assembly);
-        index.Add(copy);
+        index.Add(new AssemblyLoadContext("iterator-tests-copy-1").LoadFromAssemblyPath(HostApp.Path));
+        index.Add(new AssemblyLoadContext("iterator-tests-copy-2").LoadFromAssemblyPath(HostApp.Path));
 
-        var resolution = index.Resolve(Sample, SourceMarkers.Line(Sample, "iterator-sample-line"));
+        var resolution = index.Resolve(HostApp.Source, HostApp.Line);
 
         Assert.True(resolution.Line is not null, resolution.Error);
         Assert.Equal(2, index.Assemblies.Count);
@@ -71,12 +72,11 @@ public sealed class IteratorStorageTests : IDisposable
         var context = new AssemblyLoadContext("iterator-tests-collectible", isCollectible: true);
         try
         {
-            var copy = context.LoadFromAssemblyPath(typeof(IteratorStorageTests).Assembly.Location);
             using var index = new SymbolIndex();
-            index.Add(copy);
+            index.Add(context.LoadFromAssemblyPath(HostApp.Path));
 
             Assert.Empty(index.Assemblies);
-            var resolution = index.Resolve(Sample, SourceMarkers.Line(Sample, "iterator-sample-line"));
+            var resolution = index.Resolve(HostApp.Source, HostApp.Line);
             Assert.Null(resolution.Line);
             Assert.Contains("1 assemblies loaded into collectible AssemblyLoadContexts were not searched", resolution.Error, StringComparison.Ordinal);
         }
@@ -95,5 +95,27 @@ public sealed class IteratorStorageTests : IDisposable
         Assert.Null(SymbolIndex.SameFileLoadedAgain([(self, "/src/A.cs"), (other, "/src/A.cs")]));
         Assert.Null(SymbolIndex.SameFileLoadedAgain([(self, "/src/A.cs"), (self, "/src/B.cs")]));
         Assert.Equal(0, SymbolIndex.SameFileLoadedAgain([(self, "/src/A.cs"), (self, "/src/A.cs")]));
+    }
+}
+
+/// <summary>The agent tests' host app (built next to them, never loaded by them): an assembly to load copies of.</summary>
+internal static class HostApp
+{
+    public const string Source = "Interop/HostApp/Program.cs";
+
+    /// <summary>Its first line with code.</summary>
+    public const int Line = 2;
+
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        // tests/Deep.Agent.Tests/bin/<config>/<tfm> -> tests/Deep.Agent.Tests/Interop/HostApp/bin/<config>/<tfm>
+        var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/', '\\'));
+        var candidates = new[] { dir.Parent!.Name, "Release", "Debug" }.Distinct()
+            .Select(c => System.IO.Path.Combine(SourceMarkers.ProjectDirectory, "Interop", "HostApp", "bin", c, dir.Name, "Deep.Agent.HostApp.dll"))
+            .ToList();
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException($"host app not built at any of {string.Join(", ", candidates)}");
     }
 }
