@@ -23,6 +23,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
     private bool _stopping;
     private int _busy;
     private bool _retryQueued;
+    private readonly List<string> _loadedPaths = []; // under _gate: module paths loaded since the last retry
 
     // Only touched on the engine thread.
     private readonly Dictionary<int, ProbeLocation> _locations = [];
@@ -139,8 +140,13 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
     private void OnAssemblyAdded(AssemblySymbols symbols)
     {
         // On the loading (application) thread: only queue one retry of the pending probes.
+        string path = ModulePath(symbols.Assembly);
         lock (_gate)
         {
+            if (path.Length > 0)
+            {
+                _loadedPaths.Add(path);
+            }
             if (_retryQueued)
             {
                 return;
@@ -152,16 +158,82 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
 
     private void RetryPending()
     {
+        List<string> loaded;
         lock (_gate)
         {
             _retryQueued = false;
+            loaded = [.. _loadedPaths];
+            _loadedPaths.Clear();
         }
+        ReapplyToNewCopies(loaded);
         foreach (var probeId in _pending.ToList())
         {
             if (_locations.TryGetValue(probeId, out var location))
             {
                 DoInstall(location);
             }
+        }
+    }
+
+    // How long after a new copy of a probed file loaded its methods are asked for once more.
+    private static readonly TimeSpan AfterLoadRecheck = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A method of a copy that just loaded is often being compiled for the first time, by the application thread
+    /// that loaded it, while its ReJIT is requested; then it can keep its original code (observed with a Debug-built
+    /// plugin called right after it loaded: the request succeeded, GetReJITParameters never came). The activation
+    /// watch (ProfilerEngine.ReJitRetry.cs) sees only the first copy's state, so the new copy is asked for once more a
+    /// moment later, when that first compilation is over; it costs one extra compilation per copy.
+    /// </summary>
+    private void ReapplyLater(MethodBase method)
+    {
+        _ = Task.Delay(AfterLoadRecheck).ContinueWith(_ => Enqueue(() =>
+        {
+            if (_byMethod.TryGetValue(method, out var probes) && probes.Count > 0)
+            {
+                var result = Apply(method);
+                if (!result.Success)
+                {
+                    EngineLog.Warn($"asking again for {LineResolver.Describe(method)} after its assembly loaded failed: {result.Error}");
+                }
+            }
+        }), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// A file already probed loaded again (into another AssemblyLoadContext): the profiler probes every loaded copy
+    /// of a module, so asking again for the methods of that file puts the probes into the new copy too.
+    /// </summary>
+    private void ReapplyToNewCopies(List<string> loadedPaths)
+    {
+        if (loadedPaths.Count == 0 || _byMethod.Count == 0)
+        {
+            return;
+        }
+        var paths = loadedPaths.ToHashSet(StringComparer.Ordinal);
+        foreach (var method in _byMethod.Keys.ToList())
+        {
+            if (paths.Contains(ModulePath(method.Module.Assembly)))
+            {
+                var result = Apply(method);
+                if (!result.Success)
+                {
+                    EngineLog.Warn($"probing the new copy of {LineResolver.Describe(method)} failed: {result.Error}");
+                }
+                ReapplyLater(method);
+            }
+        }
+    }
+
+    private static string ModulePath(Assembly assembly)
+    {
+        try
+        {
+            return assembly.IsDynamic ? "" : assembly.ManifestModule.FullyQualifiedName;
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException)
+        {
+            return "";
         }
     }
 

@@ -36,6 +36,9 @@ internal static class CompilerStorage
     /// The fields of a state machine visible at <paramref name="ilOffset"/> of its <c>MoveNext</c>: the original
     /// method's parameters (fields named like them), its <c>this</c> (<c>&lt;&gt;4__this</c>) and the hoisted locals
     /// (<c>&lt;name&gt;5__N</c>, N-1 being the index into the hoisted-local scopes) whose scope contains the offset.
+    /// Iterators follow the same pattern; their own fields are left out: a parameter's copy <c>&lt;&gt;3__name</c>
+    /// (what <c>GetEnumerator</c> starts from; the live value is <c>name</c>), <c>&lt;&gt;2__current</c> and
+    /// <c>&lt;&gt;l__initialThreadId</c>.
     /// </summary>
     public static List<SlotField> StateMachineFields(Type stateMachine, MetadataReader? pdb, MethodDefinitionHandle moveNext, int ilOffset)
     {

@@ -12,6 +12,7 @@ internal sealed class SymbolIndex : IDisposable
     private readonly object _gate = new();
     private readonly List<AssemblySymbols> _assemblies = [];
     private readonly HashSet<Assembly> _known = [];
+    private int _collectibleSkipped;
     private bool _tracking;
 
     /// <summary>Raised (on the loading thread) after an assembly was added. Handlers must be quick and not throw.</summary>
@@ -48,11 +49,20 @@ internal sealed class SymbolIndex : IDisposable
         }
     }
 
-    /// <summary>Adds one assembly (idempotent). Dynamic assemblies have no PDB and are ignored.</summary>
+    /// <summary>
+    /// Adds one assembly (idempotent). Dynamic assemblies have no PDB and are ignored. So are assemblies of collectible
+    /// load contexts: the runtime's ReJIT does not rewrite their methods (it accepts the request and never asks for the
+    /// new body), and holding them here would keep their context from ever unloading.
+    /// </summary>
     public void Add(Assembly assembly)
     {
         if (assembly.IsDynamic)
         {
+            return;
+        }
+        if (assembly.IsCollectible)
+        {
+            Interlocked.Increment(ref _collectibleSkipped);
             return;
         }
         AssemblySymbols symbols;
@@ -81,10 +91,12 @@ internal sealed class SymbolIndex : IDisposable
     }
 
     /// <summary>Resolves <paramref name="path"/> and <paramref name="line"/> against every known assembly.</summary>
-    public LineResolution Resolve(string path, int line) => Resolve(path, line, Assemblies);
+    public LineResolution Resolve(string path, int line) => Resolve(path, line, Assemblies, Volatile.Read(ref _collectibleSkipped));
 
     /// <summary>Resolves <paramref name="path"/> and <paramref name="line"/> against <paramref name="assemblies"/>.</summary>
-    public static LineResolution Resolve(string path, int line, IReadOnlyList<AssemblySymbols> assemblies)
+    public static LineResolution Resolve(string path, int line, IReadOnlyList<AssemblySymbols> assemblies) => Resolve(path, line, assemblies, 0);
+
+    private static LineResolution Resolve(string path, int line, IReadOnlyList<AssemblySymbols> assemblies, int collectibleSkipped)
     {
         var query = PathMatcher.Segments(path ?? "");
         if (query.Length == 0)
@@ -126,7 +138,14 @@ internal sealed class SymbolIndex : IDisposable
         {
             return LineResolution.Failed(ResolutionFailure.FileNotFound,
                 $"no source file matching '{path}' was found in the symbols (PDBs) of the {assemblies.Count} loaded assemblies " +
-                $"({withoutSymbols} of them have no readable symbols); the tracepoint stays pending until an assembly with that file loads");
+                $"({withoutSymbols} of them have no readable symbols)" +
+                (collectibleSkipped > 0 ? $"; {collectibleSkipped} assemblies loaded into collectible AssemblyLoadContexts were not searched, because the runtime cannot rewrite (ReJIT) their code" : "") +
+                "; the tracepoint stays pending until an assembly with that file loads");
+        }
+        if (matches.Count > 1 && SameFileLoadedAgain(matches.Select(m => (m.Symbols.Assembly, m.Name)).ToList()) is { } copy)
+        {
+            // One file loaded into several AssemblyLoadContexts: one resolution; the profiler probes every copy.
+            matches = [matches[copy]];
         }
         if (matches.Count > 1)
         {
@@ -135,6 +154,35 @@ internal sealed class SymbolIndex : IDisposable
                 $"'{path}' matches {matches.Count} source files equally well: {string.Join(", ", listed)}; give more of the path to choose one");
         }
         return LineResolver.Resolve(matches[0].Symbols, matches[0].Document, matches[0].Name, line);
+    }
+
+    /// <summary>
+    /// When every match is the same document of copies of one assembly file (loaded into several load contexts),
+    /// the index of the copy to resolve against (the first). Null when the matches are different files or assemblies.
+    /// </summary>
+    internal static int? SameFileLoadedAgain(IReadOnlyList<(Assembly Assembly, string Document)> matches)
+    {
+        string? path = null;
+        Guid mvid = Guid.Empty;
+        for (int i = 0; i < matches.Count; i++)
+        {
+            var (assembly, document) = matches[i];
+            string location = assembly.IsDynamic ? "" : assembly.Location;
+            if (location.Length == 0 || !string.Equals(document, matches[0].Document, StringComparison.Ordinal))
+            {
+                return null;
+            }
+            if (i == 0)
+            {
+                path = location;
+                mvid = assembly.ManifestModule.ModuleVersionId;
+            }
+            else if (!string.Equals(location, path, StringComparison.Ordinal) || assembly.ManifestModule.ModuleVersionId != mvid)
+            {
+                return null;
+            }
+        }
+        return 0;
     }
 
     /// <inheritdoc />

@@ -170,7 +170,7 @@ internal static unsafe class ProfilerCallback
             {
                 ProbeEngine.Modules.Add(module);
                 if (Log.Enabled)
-                    Log.Write($"module loaded 0x{moduleId:X}: {module.AssemblyName} {module.Path}");
+                    Log.Write($"module loaded 0x{moduleId:X}: {module.AssemblyName} {module.Path}{(module.Collectible ? " (collectible: never probed)" : "")}");
             }
         }
         catch (Exception e)

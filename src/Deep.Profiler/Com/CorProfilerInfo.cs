@@ -30,6 +30,17 @@ internal sealed unsafe class CorProfilerInfo(nint info)
         return hr;
     }
 
+    /// <summary>ICorProfilerInfo3::GetModuleInfo2 (slot 70), for the module's COR_PRF_MODULE_FLAGS only.</summary>
+    public int GetModuleFlags(nint moduleId, out uint flags)
+    {
+        nint baseAddress = 0, assembly = 0;
+        uint length = 0, f = 0;
+        int hr = ((delegate* unmanaged<nint, nint, nint*, uint, uint*, char*, nint*, uint*, int>)ComPtr.Slot(Pointer, 70))(
+            Pointer, moduleId, &baseAddress, 0, &length, null, &assembly, &f);
+        flags = f;
+        return hr;
+    }
+
     public int GetModuleMetaData(nint moduleId, uint openFlags, in Guid iid, out nint result)
     {
         nint r = 0;

@@ -3,7 +3,9 @@ using Deep.Profiler.Com;
 namespace Deep.Profiler.Engine;
 
 /// <summary>A module the runtime loaded.</summary>
-internal sealed record LoadedModule(nint Id, string Path, string AssemblyName);
+/// <param name="Collectible">Loaded into a collectible AssemblyLoadContext: the runtime does not ReJIT its methods
+/// (RequestReJIT answers S_OK and never asks for the body), so it is never probed.</param>
+internal sealed record LoadedModule(nint Id, string Path, string AssemblyName, bool Collectible = false);
 
 /// <summary>The modules seen through ModuleLoadFinished (or enumerated after attach), by id and path.</summary>
 internal sealed class ModuleRegistry
@@ -35,10 +37,28 @@ internal sealed class ModuleRegistry
         {
             foreach (var m in _byId.Values)
             {
-                if (string.Equals(m.Path, path, StringComparison.Ordinal))
+                if (!m.Collectible && string.Equals(m.Path, path, StringComparison.Ordinal))
                     return m;
             }
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Every loaded module with that path that can be probed: one file loaded into several AssemblyLoadContexts is
+    /// one module per context. Collectible ones are left out (see <see cref="LoadedModule.Collectible"/>).
+    /// </summary>
+    public List<LoadedModule> FindAllByPath(string path)
+    {
+        lock (_lock)
+        {
+            var found = new List<LoadedModule>();
+            foreach (var m in _byId.Values)
+            {
+                if (!m.Collectible && string.Equals(m.Path, path, StringComparison.Ordinal))
+                    found.Add(m);
+            }
+            return found;
         }
     }
 
@@ -56,6 +76,8 @@ internal sealed class ModuleRegistry
         string assembly = "";
         if (assemblyId != 0)
             info.GetAssemblyName(assemblyId, out assembly);
-        return new LoadedModule(moduleId, path, assembly);
+        // COR_PRF_MODULE_COLLECTIBLE = 0x8. If the flags cannot be read the module is treated as probe-able.
+        bool collectible = !HResults.Failed(info.GetModuleFlags(moduleId, out uint flags)) && (flags & 0x8) != 0;
+        return new LoadedModule(moduleId, path, assembly, collectible);
     }
 }

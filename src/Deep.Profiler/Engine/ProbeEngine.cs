@@ -99,18 +99,48 @@ internal static unsafe class ProbeEngine
     /// </summary>
     public static int SetMethodProbes(string modulePath, uint methodToken, int typeFlags, IReadOnlyList<ProbeRequest> probes, out string? message)
     {
-        var info = Info!;
-        var module = Modules.FindByPath(modulePath);
-        if (module is null)
+        var modules = Modules.FindAllByPath(modulePath);
+        if (modules.Count == 0)
         {
             EnumerateLoadedModules();
-            module = Modules.FindByPath(modulePath);
+            modules = Modules.FindAllByPath(modulePath);
         }
-        if (module is null)
+        if (modules.Count == 0)
         {
             message = $"the module '{modulePath}' is not loaded in this process (as far as the profiler saw)";
             return HResults.E_INVALIDARG;
         }
+        // The same file loaded into several AssemblyLoadContexts is one module per context, each with its own code:
+        // every copy gets the probes. The call succeeds when at least one copy took them; the others are logged.
+        int result = HResults.S_OK;
+        message = null;
+        bool anySucceeded = false;
+        foreach (var module in modules)
+        {
+            int hr = SetMethodProbesIn(module, methodToken, typeFlags, probes, out string? why);
+            if (HResults.Failed(hr))
+            {
+                if (modules.Count > 1)
+                    Log.Write($"module 0x{module.Id:X} ({module.AssemblyName}), one of {modules.Count} copies of {modulePath}: 0x{methodToken:X8} failed: {why}");
+                if (!anySucceeded)
+                {
+                    result = hr;
+                    message = why;
+                }
+            }
+            else if (!anySucceeded)
+            {
+                anySucceeded = true;
+                result = hr;
+                message = why;
+            }
+        }
+        return result;
+    }
+
+    private static int SetMethodProbesIn(LoadedModule module, uint methodToken, int typeFlags, IReadOnlyList<ProbeRequest> probes, out string? message)
+    {
+        var info = Info!;
         if (module.AssemblyName is "System.Private.CoreLib" || string.Equals(module.AssemblyName, AgentAssemblyName, StringComparison.Ordinal))
         {
             message = $"methods of {module.AssemblyName} cannot be instrumented";
@@ -174,7 +204,7 @@ internal static unsafe class ProbeEngine
                 message = entry.Message;
                 return hr;
             }
-            Log.Write($"ReJIT requested: {module.AssemblyName} 0x{methodToken:X8}, {probes.Count} probe(s), body {rewritten.Length} bytes");
+            Log.Write($"ReJIT requested: {module.AssemblyName} 0x{methodToken:X8} in module 0x{module.Id:X}, {probes.Count} probe(s), body {rewritten.Length} bytes");
             message = null;
             return HResults.S_OK;
         }
@@ -217,7 +247,7 @@ internal static unsafe class ProbeEngine
         {
             entry.State = (int)MethodState.Active;
         }
-        Log.Write($"GetReJITParameters 0x{methodToken:X8}: SetILFunctionBody hr=0x{hr:X8}");
+        Log.Write($"GetReJITParameters 0x{methodToken:X8} in module 0x{moduleId:X}: SetILFunctionBody hr=0x{hr:X8}");
         return hr;
     }
 

@@ -25,6 +25,13 @@ internal static class Scenarios
             "async" => new AsyncOrders("async-" + n).SumAsync(n).GetAwaiter().GetResult().ToString(CultureInfo.InvariantCulture),
             "closures" => Closures.Run(n) + "|" + Closures.StructClosure(n).ToString(CultureInfo.InvariantCulture),
             "methods" => MethodScenarios.Run(argument),
+            "generics" => Generics.Run(n),
+            "generics-late" => Generics.RunLate(n),
+            "members" => Members.Run(n),
+            "tariff" => Tariff.Rate.ToString(CultureInfo.InvariantCulture),
+            "iterators" => Iterators.Run(n),
+            "plugins" or "plugins-more" => Plugins.Run(name, n),
+            "plugins-collected" => Plugins.Collected(),
             _ => throw new ArgumentException($"no scenario '{name}'"),
         };
     }

@@ -1,0 +1,158 @@
+using Deep.Integration.Tests.Infrastructure;
+
+namespace Deep.Integration.Tests.Tracepoints;
+
+// Line tracepoints in generic methods and methods of generic types: one tracepoint fires for every instantiation
+// (shared code for reference types, one body per value type), values typed as the instantiation's types.
+// Expected values are computed here from tests/TestApps/Deep.TestApp/Generics.cs.
+[Collection(EndToEndCollection.Name)]
+public sealed class GenericTracepointTests
+{
+    private const string File = "Generics.cs";
+    private const string Source = "tests/TestApps/Deep.TestApp/Generics.cs";
+
+    private static readonly Dictionary<string, string> EveryHit = new() { ["fire_count"] = "-1", ["fire_period"] = "0" };
+
+    private static int Line(string marker) => Repo.Line(Source, marker);
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_generic_method_line_fires_for_int_string_and_struct_with_the_values_typed_as_the_instantiation(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, Line("generic-method-line"), EveryHit);
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () => session.App.Call("generics", 3),
+                s => s.Select(x => x.Type("item")).Distinct().Count() >= 3);
+
+            // Generics.Run(3): Describe(3, 3), Describe("s3", 3), Describe(new Money(300, "EUR"), 3).
+            snapshots.First(s => s.Type("item") == "int").Check(s =>
+            {
+                Assert.Equal("3", s.Value("item"));
+                Assert.Equal("3", s.Value("text"));
+                Assert.Equal("3", s.Value("n"));
+                Assert.Equal("int", s.Type("n"));
+            });
+            snapshots.First(s => s.Type("item") == "string").Check(s =>
+            {
+                Assert.Equal("s3", s.Value("item"));
+                Assert.Equal("s3", s.Value("text"));
+            });
+            snapshots.First(s => s.Type("item") == "Money").Check(s =>
+            {
+                Assert.Equal("300", s.Member("item", "Cents"));
+                Assert.Equal("EUR", s.Member("item", "Currency"));
+                Assert.Equal("300 EUR", s.Value("text"));
+                Assert.Equal("Describe", s.MethodName);
+            });
+            Assert.All(snapshots, s => Assert.Contains(s.Type("item"), new[] { "int", "string", "Money" }));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_method_of_a_generic_class_fires_for_reference_and_value_type_arguments(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, Line("box-put-line"), EveryHit);
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () => session.App.Call("generics", 4),
+                s => s.Select(x => x.Type("item")).Distinct().Count() >= 2);
+
+            // Generics.Run(4): new Box<string>().Put("name4"), new Box<Money>().Put(new Money(4, "USD")).
+            snapshots.First(s => s.Type("item") == "string").Check(s =>
+            {
+                Assert.Equal("name4", s.Value("item"));
+                Assert.Equal("1", s.Value("count"));
+                Assert.Equal("Box<string>", s.Type("this"));
+            });
+            snapshots.First(s => s.Type("item") == "Money").Check(s =>
+            {
+                Assert.Equal("4", s.Member("item", "Cents"));
+                Assert.Equal("USD", s.Member("item", "Currency"));
+                Assert.Equal("1", s.Value("count"));
+                Assert.Equal("Box<Money>", s.Type("this"));
+            });
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_condition_in_a_generic_method_can_name_a_value_of_the_type_parameter(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, Line("generic-method-line"),
+            new Dictionary<string, string> { ["condition"] = "item == \"s8\" && n == 8", ["fire_count"] = "-1", ["fire_period"] = "0" });
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () =>
+            {
+                session.App.Call("generics", 7);
+                session.App.Call("generics", 8);
+            }, s => s.Count >= 1);
+
+            // Only Describe<string>("s8", 8) passes: not the int or Money instantiations, nor n = 7.
+            Assert.All(snapshots, s => s.Check(x =>
+            {
+                Assert.Equal("s8", x.Value("item"));
+                Assert.Equal("string", x.Type("item"));
+            }));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task An_instantiation_first_called_after_the_tracepoint_was_installed_fires_too(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var method = await session.Api.CreateAsync(File, Line("generic-method-line"), EveryHit);
+        var box = await session.Api.CreateAsync(File, Line("box-put-line"), EveryHit);
+        try
+        {
+            await session.WaitForStateAsync(method, "installed,fired");
+            await session.WaitForStateAsync(box, "installed,fired");
+
+            // Only this test runs "generics-late": Describe<Parcel> and Box<Parcel>.Put are compiled now, after the
+            // probes were installed. RunLate(2): Describe(new Parcel(2000), 2), new Box<Parcel>().Put(new Parcel(2)).
+            var described = (await session.DriveUntilAsync(method, () => session.App.Call("generics-late", 2),
+                s => s.Any(x => x.Type("item") == "Parcel"))).First(s => s.Type("item") == "Parcel");
+            described.Check(s =>
+            {
+                Assert.Equal("2000", s.Member("item", "Grams"));
+                Assert.Equal("2000g", s.Value("text"));
+                Assert.Equal("2", s.Value("n"));
+            });
+            var put = (await session.DriveUntilAsync(box, () => session.App.Call("generics-late", 2),
+                s => s.Any(x => x.Type("item") == "Parcel"))).First(s => s.Type("item") == "Parcel");
+            put.Check(s =>
+            {
+                Assert.Equal("2", s.Member("item", "Grams"));
+                Assert.Equal("1", s.Value("count"));
+                Assert.Equal("Box<Parcel>", s.Type("this"));
+            });
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(method);
+            await session.Api.DeleteAsync(box);
+        }
+    }
+}
