@@ -252,14 +252,14 @@ public sealed class MethodTracepointTests
     public async Task A_struct_method_returns_and_shows_this_as_it_is_at_exit(string configuration)
     {
         var session = await AppSession.GetAsync(configuration);
-        var id = await session.Api.CreateAsync(File, 0, Method("Plus", "method_capture", "Purse"));
+        var id = await session.Api.CreateAsync(File, 0, Method("Plus", "method_capture", "Wallet"));
         try
         {
             var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("107", session.App.Call("methods", "money 7")), s => s.Count >= 1))[0];
 
             Assert.Equal("107", snapshot.Capture("return").Value);
             Assert.Equal("7", snapshot.Value("more"));
-            Assert.Equal("Purse", snapshot.Type("this"));
+            Assert.Equal("Wallet", snapshot.Type("this"));
         }
         finally
         {
@@ -306,7 +306,7 @@ public sealed class MethodTracepointTests
 
             Assert.Equal("6", snapshots.First(s => s.Capture("return").Type == "int").Capture("return").Value);
             Assert.Equal("e6", snapshots.First(s => s.Capture("return").Type == "string").Capture("return").Value);
-            Assert.Contains(snapshots, s => s.Capture("return").Type == "Purse");
+            Assert.Contains(snapshots, s => s.Capture("return").Type == "Wallet");
         }
         finally
         {

@@ -29,11 +29,11 @@ internal static class MethodScenarios
             "stack" => Pricing.StackSum(n).ToString(CultureInfo.InvariantCulture),
             "relay" => Relay(n),
             "ctor" => new Pricing("ctor-" + n).Add(0, 0).ToString(CultureInfo.InvariantCulture),
-            "money" => new Purse(100).Plus(n).ToString(CultureInfo.InvariantCulture),
+            "money" => new Wallet(100).Plus(n).ToString(CultureInfo.InvariantCulture),
             "window" => new Buffers().Window(n).Length.ToString(CultureInfo.InvariantCulture),
             "at" => new Buffers().At(n).ToString(CultureInfo.InvariantCulture),
             "holder" => new Holder<int>(n).Swap(n + 1).ToString(CultureInfo.InvariantCulture) + "|" + new Holder<string>("h" + n).Swap("k" + n),
-            "echo" => Pricing.Echo(n).ToString(CultureInfo.InvariantCulture) + "|" + Pricing.Echo("e" + n) + "|" + Pricing.Echo(new Purse(n)).Cents.ToString(CultureInfo.InvariantCulture),
+            "echo" => Pricing.Echo(n).ToString(CultureInfo.InvariantCulture) + "|" + Pricing.Echo("e" + n) + "|" + Pricing.Echo(new Wallet(n)).Cents.ToString(CultureInfo.InvariantCulture),
             "span-method" => Spans.Observe(() => Spans.Traced(n).ToString(CultureInfo.InvariantCulture)),
             "span-method-throws" => Spans.Observe(() => Spans.TracedThrows(n)),
             "span-line" => Spans.Observe(() => Spans.LineTraced(n)),
@@ -185,7 +185,7 @@ internal sealed class Holder<T>(T initial)
     }
 }
 
-internal struct Purse(int cents)
+internal struct Wallet(int cents)
 {
     public int Cents = cents;
 
