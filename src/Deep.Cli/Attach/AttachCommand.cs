@@ -64,6 +64,12 @@ public static class AttachCommand
                 ?? throw new AttachException(Codes.NotDotNet,
                     $"process {target.Pid} has no diagnostics socket in {target.TempDirectory} (started with DOTNET_EnableDiagnostics=0, or its runtime is not up yet)");
 
+            if (!SocketAccess.MayConnect(socket))
+            {
+                throw new AttachException(Codes.PermissionDenied,
+                    $"permission denied on {socket}: run deep attach as the user that owns process {target.Pid} (or root)");
+            }
+
             var root = RepositoryRoot.Find();
             var artifacts = await Artifacts.EnsureBuiltAsync(root, progress, cancellation).ConfigureAwait(false);
 

@@ -162,6 +162,24 @@ public sealed class AttachTests
     }
 
     [Fact]
+    public async Task Attaching_as_another_user_is_permission_denied_with_exit_code_7()
+    {
+        // The app runs as this user (root here) and deep attach as `nobody`, switched with setpriv, which needs root.
+        Assert.True(Environment.UserName == "root", "this test runs deep attach as another user with setpriv: it needs root");
+        await using var app = PlainProcess.Start(await Builds.TestAppAsync("Debug"));
+        await Builds.DeepAsync(); // builds the CLI that `nobody` then runs
+        var cli = Repo.Path(".deep", "cli", "deep.dll");
+
+        var (code, output) = await Exec.RunAsync("setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DEEP_ROOT=" + Repo.Root, "dotnet", cli, "attach", app.Id.ToString(CultureInfo.InvariantCulture)]);
+
+        Assert.True(code == 7, $"exit {code}:\n{output}");
+        Assert.Contains($"deep attach: permission denied on /tmp/dotnet-diagnostic-{app.Id}-", output, StringComparison.Ordinal);
+        Assert.Contains($"run deep attach as the user that owns process {app.Id} (or root)", output, StringComparison.Ordinal);
+        Assert.Equal("6", app.Call("scale 4"));
+    }
+
+    [Fact]
     public async Task Attaching_to_a_process_id_that_does_not_exist_fails_with_exit_code_3()
     {
         int pid = 4_000_000; // above Linux's pid_max limit (2^22): never a process
