@@ -81,34 +81,54 @@ public static class FrameCollector
     internal static (string Method, Type? Declaring, bool IsAsync) Describe(MethodBase method)
     {
         var type = method.DeclaringType;
-        if (type != null && method.Name == "MoveNext" && type.IsNested && type.Name.StartsWith('<'))
-        {
-            var original = type.Name[1..type.Name.IndexOf('>', StringComparison.Ordinal)];
-            var isAsync = typeof(IAsyncStateMachine).IsAssignableFrom(type);
-            return (original, type.DeclaringType, isAsync);
-        }
-        if (method.Name.StartsWith('<') && method.Name.IndexOf('>', StringComparison.Ordinal) > 1)
-        {
-            // A lambda or local function "<Outer>b__0_0" / "<Outer>g__Local|0_0": named after its enclosing method.
-            var close = method.Name.IndexOf('>', StringComparison.Ordinal);
-            var outer = method.Name[1..close];
-            var rest = method.Name[(close + 1)..];
-            var local = rest.StartsWith("g__", StringComparison.Ordinal) && rest.IndexOf('|', StringComparison.Ordinal) > 3
-                ? rest[3..rest.IndexOf('|', StringComparison.Ordinal)]
-                : null;
-            var owner = type;
-            while (owner != null && owner.IsNested && owner.Name.StartsWith('<'))
-            {
-                owner = owner.DeclaringType;
-            }
-            return (local != null ? outer + "." + local : outer + ".lambda", owner, false);
-        }
         var declaring = type;
         while (declaring != null && declaring.IsNested && declaring.Name.StartsWith('<'))
         {
             declaring = declaring.DeclaringType;
         }
-        return (method.Name, declaring, false);
+        if (type != null && method.Name == "MoveNext" && type.IsNested && SplitGeneratedName(type.Name) is ({ } original, _))
+        {
+            return (original, type.DeclaringType, typeof(IAsyncStateMachine).IsAssignableFrom(type));
+        }
+        return (SourceMethodName(method.Name), declaring, false);
+    }
+
+    /// <summary>
+    /// The name a developer knows for a method the compiler named: a lambda <c>&lt;Outer&gt;b__0_0</c> is
+    /// <c>Outer.lambda</c>, a local function <c>&lt;Outer&gt;g__Local|0_0</c> is <c>Outer.Local</c>, the entry point of
+    /// top-level statements <c>&lt;Main&gt;$</c> is <c>Main</c>; any other name is returned as it is.
+    /// </summary>
+    internal static string SourceMethodName(string name)
+    {
+        if (name == TopLevelMain) return "Main";
+        if (SplitGeneratedName(name) is not ({ } outer, { } rest)) return name;
+        if (rest.StartsWith("b__", StringComparison.Ordinal)) return outer + ".lambda";
+        var bar = rest.IndexOf('|', StringComparison.Ordinal);
+        if (rest.StartsWith("g__", StringComparison.Ordinal) && bar > 3) return outer + "." + rest[3..bar];
+        return name;
+    }
+
+    private const string TopLevelMain = "<Main>$";
+
+    /// <summary>
+    /// Splits a generated name <c>&lt;Outer&gt;rest</c> into the source name inside the brackets and what follows.
+    /// The brackets nest (<c>&lt;&lt;Main&gt;$&gt;b__0_0</c> is a lambda in top-level statements).
+    /// </summary>
+    private static (string? Outer, string? After) SplitGeneratedName(string name)
+    {
+        if (!name.StartsWith('<')) return (null, null);
+        var depth = 0;
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (name[i] == '<') depth++;
+            else if (name[i] == '>' && --depth == 0)
+            {
+                if (i < 2) return (null, null);
+                var outer = name[1..i];
+                return (outer == TopLevelMain ? "Main" : outer, name[(i + 1)..]);
+            }
+        }
+        return (null, null);
     }
 
     internal static bool IsAppFrame(Type? declaring, string file, FrameOptions options)

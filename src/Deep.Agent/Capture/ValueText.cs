@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Deep.Agent.Capture;
@@ -43,6 +44,8 @@ internal static class ValueText
                 return t.ToString("o", CultureInfo.InvariantCulture);
             case Type type:
                 return CSharpTypeNames.FullNameOf(type);
+            case Exception exception:
+                return ExceptionText(exception, maxStringLength, out truncated);
         }
 
         var runtimeType = value.GetType();
@@ -72,6 +75,27 @@ internal static class ValueText
         }
         return CSharpTypeNames.Of(runtimeType);
     }
+
+    /// <summary><c>InvalidOperationException: the message</c>, or the type name alone when no message was given.</summary>
+    private static string ExceptionText(Exception exception, int maxStringLength, out bool truncated)
+    {
+        var type = CSharpTypeNames.Of(exception.GetType());
+        truncated = false;
+        string? message;
+        try
+        {
+            message = MessageField(exception);
+        }
+        catch (MissingFieldException)
+        {
+            message = null; // a runtime whose Exception has no such field: the type name still says what it is
+        }
+        return string.IsNullOrEmpty(message) ? type : type + ": " + Cut(message, maxStringLength, out truncated);
+    }
+
+    // Exception.Message is virtual (an application's exception may compute it): read the field it returns by default.
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_message")]
+    private static extern ref string? MessageField(Exception exception);
 
     private static string Cut(string s, int max, out bool truncated)
     {

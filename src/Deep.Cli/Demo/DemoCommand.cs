@@ -13,7 +13,8 @@ namespace Deep.Cli.Demo;
 /// <summary>
 /// <c>deep demo</c>: builds what it needs, starts the embedded server on free ports, runs <c>samples/Shop</c> under the
 /// agent and profiler, creates tracepoints that show the range (snapshot with watches, conditional snapshot, log
-/// point, metric), prints what arrives, and stops everything it started.
+/// point, metric, method capture with a span, the exception leaving a method), prints what arrives, and stops
+/// everything it started.
 /// </summary>
 internal static class DemoCommand
 {
@@ -29,17 +30,30 @@ internal static class DemoCommand
         return command;
     }
 
-    /// <summary>The tracepoints the demo creates: what each shows, and its body for <c>POST /api/tracepoints</c>.</summary>
-    private static readonly (string Title, string Json)[] Tracepoints =
+    /// <summary>
+    /// The tracepoints the demo creates: what each shows, its body for <c>POST /api/tracepoints</c>, and what the summary
+    /// counts for it (its snapshots, or null when its effect shows in the app's output: log lines, metrics).
+    /// </summary>
+    private static readonly (string Title, string Json, string? Counted)[] Tracepoints =
     [
         ("snapshot with watches at OrderService.cs:16",
-            """{"path":"OrderService.cs","lineNumber":16,"args":{"fire_count":"2","fire_period":"2000"},"watches":["order.Customer.Name","subtotal - discount","order.Lines.Count"]}"""),
+            """{"path":"OrderService.cs","lineNumber":16,"args":{"fire_count":"2","fire_period":"2000"},"watches":["order.Customer.Name","subtotal - discount","order.Lines.Count"]}""",
+            "snapshots with watches"),
         ("conditional snapshot at OrderService.cs:22 when total > 300",
-            """{"path":"OrderService.cs","lineNumber":22,"args":{"condition":"total > 300","fire_count":"1"}}"""),
+            """{"path":"OrderService.cs","lineNumber":22,"args":{"condition":"total > 300","fire_count":"1"}}""",
+            "conditional snapshots (total > 300)"),
         ("log point in the loop at OrderService.cs:13",
-            """{"path":"OrderService.cs","lineNumber":13,"args":{"snapshot":"no_collect","log_msg":"adding {line.Quantity} x {line.Sku} at {line.UnitPrice}","fire_count":"4","fire_period":"0"}}"""),
+            """{"path":"OrderService.cs","lineNumber":13,"args":{"snapshot":"no_collect","log_msg":"adding {line.Quantity} x {line.Sku} at {line.UnitPrice}","fire_count":"4","fire_period":"0"}}""",
+            null),
         ("metric shop_order_total (histogram of total, by tier) at OrderService.cs:23",
-            """{"path":"OrderService.cs","lineNumber":23,"args":{"snapshot":"no_collect","fire_count":"-1","fire_period":"0"},"metrics":[{"name":"order_total","namespace":"shop","type":"HISTOGRAM","expression":"total","labelExpressions":[{"key":"tier","expression":"order.Customer.Tier"}]}]}"""),
+            """{"path":"OrderService.cs","lineNumber":23,"args":{"snapshot":"no_collect","fire_count":"-1","fire_period":"0"},"metrics":[{"name":"order_total","namespace":"shop","type":"HISTOGRAM","expression":"total","labelExpressions":[{"key":"tier","expression":"order.Customer.Tier"}]}]}""",
+            null),
+        ("method capture of PlaceOrder (return value, duration) in a span, when it returns (exception == null)",
+            """{"path":"OrderService.cs","args":{"method_name":"PlaceOrder","stage":"method_capture","span":"method","condition":"exception == null","fire_count":"2","fire_period":"1000"}}""",
+            "method captures of PlaceOrder"),
+        ("method capture of PlaceOrder when an exception leaves it (exception != null)",
+            """{"path":"OrderService.cs","args":{"method_name":"PlaceOrder","stage":"method_capture","condition":"exception != null","fire_count":"1"}}""",
+            "exceptions leaving PlaceOrder"),
     ];
 
     private static async Task<int> RunAsync(ICliConsole console, bool keepRunning, TimeSpan timeout, CancellationToken cancellation)
@@ -76,7 +90,7 @@ internal static class DemoCommand
 
             await Step(o, 4, "creating tracepoints on the server while the app runs").ConfigureAwait(false);
             var ids = new List<string>();
-            foreach (var (title, json) in Tracepoints)
+            foreach (var (title, json, _) in Tracepoints)
             {
                 var created = await api.PostJsonAsync("api/tracepoints", $"{{\"tracepoint\":{json}}}", cancellation).ConfigureAwait(false);
                 var id = JsonDocument.Parse(created).RootElement.GetProperty("tracepoint").GetProperty("ID").GetString() ?? "?";
@@ -183,14 +197,18 @@ internal static class DemoCommand
     private static async Task<List<(string What, int Count)>> WatchAsync(DeepApiClient api, List<string> ids, BlockingCollection<string> appLines, TextWriter o, TimeSpan timeout, CancellationToken cancellation)
     {
         var printed = new HashSet<string>();
-        int watched = 0, conditional = 0, logs = 0, metrics = 0;
+        var snapshots = new int[ids.Count];
+        int logs = 0, metrics = 0, spans = 0;
+        bool Done() => logs > 0 && metrics > 0 && spans > 0
+            && Enumerable.Range(0, ids.Count).All(i => Tracepoints[i].Counted is null || snapshots[i] > 0);
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && (watched == 0 || conditional == 0 || logs == 0 || metrics == 0))
+        while (DateTime.UtcNow < deadline && !Done())
         {
             while (appLines.TryTake(out var line))
             {
                 if (line.StartsWith("[deep]", StringComparison.Ordinal)) { logs++; await o.WriteLineAsync("      app> " + line).ConfigureAwait(false); }
                 else if (line.StartsWith("shop: metric", StringComparison.Ordinal)) { if (metrics++ < 3) await o.WriteLineAsync("      app> " + line).ConfigureAwait(false); }
+                else if (line.StartsWith("shop: span", StringComparison.Ordinal)) { if (spans++ < 3) await o.WriteLineAsync("      app> " + line).ConfigureAwait(false); }
                 else if (line.StartsWith("stderr:", StringComparison.Ordinal)) await o.WriteLineAsync("      app> " + line).ConfigureAwait(false);
             }
             var answer = await api.GetJsonAsync("api/snapshots?limit=20", cancellation).ConfigureAwait(false);
@@ -201,20 +219,21 @@ internal static class DemoCommand
                 var snapshot = DeepApiClient.Parse<Snapshot>(element.GetRawText());
                 var key = Convert.ToHexString(snapshot.ID.ToByteArray());
                 if (!printed.Add(key)) continue;
-                var tp = snapshot.Tracepoint?.ID;
-                if (tp == ids[0]) watched++;
-                if (tp == ids[1]) conditional++;
+                var index = ids.IndexOf(snapshot.Tracepoint?.ID ?? "");
+                if (index >= 0) snapshots[index]++;
                 await o.WriteLineAsync().ConfigureAwait(false);
                 await o.WriteLineAsync(SnapshotTree.Render(snapshot, 2)).ConfigureAwait(false);
             }
             await Task.Delay(300, cancellation).ConfigureAwait(false);
         }
-        return
-        [
-            ("snapshots with watches", watched),
-            ("conditional snapshots (total > 300)", conditional),
-            ("log lines from the log point", logs),
-            ("metric measurements", metrics),
-        ];
+        var seen = new List<(string What, int Count)>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (Tracepoints[i].Counted is { } what) seen.Add((what, snapshots[i]));
+        }
+        seen.Add(("log lines from the log point", logs));
+        seen.Add(("metric measurements", metrics));
+        seen.Add(("spans around PlaceOrder", spans));
+        return seen;
     }
 }

@@ -16,7 +16,7 @@ internal static class SnapshotTree
         var sb = new StringBuilder();
         sb.Append("snapshot ").Append(Convert.ToHexStringLower(s.ID.ToByteArray())).Append('\n');
         if (s.Tracepoint is { } tp)
-            sb.Append("  tracepoint  ").Append(tp.ID).Append(" at ").Append(tp.Path).Append(':').Append(tp.LineNumber).Append('\n');
+            sb.Append("  tracepoint  ").Append(tp.ID).Append(" at ").Append(Tracepoints.TracepointCommands.Describe(tp)).Append('\n');
         sb.Append("  time        ").Append(FormatTime(s.TsNanos));
         if (s.DurationNanos > 0) sb.Append(CultureInfo.InvariantCulture, $" (collected in {s.DurationNanos / 1e6:0.###} ms)");
         sb.Append('\n');

@@ -103,4 +103,21 @@ public class FrameCollectorTests
         [MethodImpl(MethodImplOptions.NoInlining)]
         static List<StackFrame> Local() => FrameCollector.Collect(0, new FrameOptions());
     }
+
+    [Theory]
+    [InlineData("<Main>$", "Main")]                              // top-level statements: not a lambda
+    [InlineData("<<Main>$>b__0_0", "Main.lambda")]              // a lambda in top-level statements
+    [InlineData("<<Main>$>g__Describe|0_1", "Main.Describe")]   // a local function in top-level statements
+    [InlineData("<Run>b__3_0", "Run.lambda")]
+    [InlineData("<Run>g__Helper|3_1", "Run.Helper")]
+    [InlineData("<get_Total>b__2_0", "get_Total.lambda")]
+    [InlineData("PlaceOrder", "PlaceOrder")]
+    [InlineData("op_Addition", "op_Addition")]
+    [InlineData("<Clone>$", "<Clone>$")]                        // a record's clone method: left as the compiler named it
+    [InlineData("<>m__Finally1", "<>m__Finally1")]
+    [InlineData("<unclosed", "<unclosed")]
+    public void Compiler_generated_method_names_become_the_names_in_the_source(string compiled, string shown)
+    {
+        Assert.Equal(shown, FrameCollector.SourceMethodName(compiled));
+    }
 }

@@ -46,6 +46,28 @@ public class VariableCollectorTests
     private static (string, string) Text(Variable v) => (v.Type, v.Value);
 
     [Fact]
+    public void An_exception_shows_its_type_and_message_without_running_its_Message_property()
+    {
+        Assert.Equal(("InvalidOperationException", "InvalidOperationException: order 26 over the limit"),
+            Text(Capture<Exception>("exception", new InvalidOperationException("order 26 over the limit"))));
+        var computed = new ComputedMessageException();
+        Assert.Equal(("VariableCollectorTests.ComputedMessageException", "VariableCollectorTests.ComputedMessageException"), Text(Capture<Exception>("exception", computed)));
+        Assert.Equal(0, computed.MessageReads);
+
+        var limited = new VariableCollector(CaptureLimits.Default with { MaxTimeMs = 10_000, MaxStringLength = 5 }, Redactor.Default);
+        var cut = limited.VarLookup[limited.Capture("e", new ArgumentException("0123456789"), typeof(Exception)).ID];
+        Assert.Equal("ArgumentException: 01234", cut.Value);
+        Assert.True(cut.Truncated);
+    }
+
+    private sealed class ComputedMessageException : Exception
+    {
+        public int MessageReads { get; private set; }
+
+        public override string Message => $"computed {++MessageReads}";
+    }
+
+    [Fact]
     public void Null_shows_the_declared_type()
     {
         Assert.Equal(("string", "null"), Text(Capture<string?>("s", null)));

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Deep.Cli.Common;
+using Deep.Cli.Snapshots;
+using Deepproto.Proto.Tracepoint.V1;
 
 namespace Deep.Cli.Tests.Snapshots;
 
@@ -45,6 +47,19 @@ public sealed class SnapshotCommandTests
         var (_, shallow, _) = await h.RunAsync("snapshot", "show", hex, "--depth", "1");
         Assert.Contains("order: Shop.Order = Shop.Order [+2]", shallow);
         Assert.DoesNotContain("Ada\n    ", shallow);
+    }
+
+    [Fact]
+    public void The_header_names_the_line_of_a_line_tracepoint_and_the_method_of_a_method_tracepoint()
+    {
+        var line = new Snapshot { Tracepoint = new TracePointConfig { ID = "tp-1", Path = "OrderService.cs", LineNumber = 16 } };
+        Assert.Contains("tracepoint  tp-1 at OrderService.cs:16\n", SnapshotTree.Render(line, 2));
+
+        var method = new Snapshot { Tracepoint = new TracePointConfig { ID = "tp-2", Path = "OrderService.cs" } };
+        method.Tracepoint.Args["method_name"] = "PlaceOrder";
+        var header = SnapshotTree.Render(method, 2);
+        Assert.Contains("tracepoint  tp-2 at OrderService.cs method PlaceOrder\n", header);
+        Assert.DoesNotContain("OrderService.cs:0", header);
     }
 
     [Fact]

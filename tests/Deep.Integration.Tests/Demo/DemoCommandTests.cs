@@ -19,6 +19,15 @@ public sealed partial class DemoCommandTests
         Assert.Contains("ok      conditional snapshots (total > 300)", output, StringComparison.Ordinal);
         Assert.Contains("ok      log lines from the log point", output, StringComparison.Ordinal);
         Assert.Contains("ok      metric measurements", output, StringComparison.Ordinal);
+        Assert.Contains("ok      method captures of PlaceOrder", output, StringComparison.Ordinal);
+        Assert.Contains("ok      exceptions leaving PlaceOrder", output, StringComparison.Ordinal);
+        Assert.Contains("ok      spans around PlaceOrder", output, StringComparison.Ordinal);
+        // Method captures print the return value, the exception that left the method (type and message) and the duration.
+        Assert.Contains(" at OrderService.cs method PlaceOrder", output, StringComparison.Ordinal);
+        Assert.Matches(@"return: decimal = \d", output);
+        Assert.Matches(@"exception: InvalidOperationException = InvalidOperationException: order \d+ over the credit limit", output);
+        Assert.Matches(@"duration: long = \d+", output);
+        Assert.Contains("shop: span 'PlaceOrder'", output, StringComparison.Ordinal);
         // The snapshots are printed as trees, with the sample's payment token redacted.
         Assert.Contains("Shop.OrderService.PlaceOrder", output, StringComparison.Ordinal);
         Assert.Contains("PaymentToken: string = [redacted]", output, StringComparison.Ordinal);
