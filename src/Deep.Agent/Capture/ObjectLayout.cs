@@ -106,6 +106,14 @@ internal sealed class ObjectLayout
             }
             foreach (var field in t.GetFields(flags))
             {
+                if (t == typeof(Exception))
+                {
+                    // System.Exception's fields are mostly the runtime's bookkeeping (raw stack trace bytes, Watson
+                    // buckets, SEH codes): show the ones behind its public properties, under those names.
+                    if (ExceptionFields.TryGetValue(field.Name, out var property))
+                        fields.Add(new FieldEntry(field, property, field.Name, ["public"]));
+                    continue;
+                }
                 // Pointers cannot be boxed; constants are metadata, not state; a thread-static belongs to whichever
                 // thread reads it.
                 if (field.IsLiteral || field.FieldType.IsPointer || field.FieldType.IsFunctionPointer || field.FieldType.IsByRefLike
@@ -122,6 +130,15 @@ internal sealed class ObjectLayout
         }
         return new ObjectLayout(type, fields);
     }
+
+    private static readonly Dictionary<string, string> ExceptionFields = new(StringComparer.Ordinal)
+    {
+        ["_message"] = nameof(Exception.Message),
+        ["_innerException"] = nameof(Exception.InnerException),
+        ["_HResult"] = nameof(Exception.HResult),
+        ["_source"] = nameof(Exception.Source),
+        ["_data"] = nameof(Exception.Data),
+    };
 
     private static bool StaticsAreSafe(Type type) =>
         type.TypeInitializer == null || (type.Attributes & TypeAttributes.BeforeFieldInit) == 0;

@@ -60,6 +60,25 @@ public class VariableCollectorTests
         Assert.True(cut.Truncated);
     }
 
+    [Fact]
+    public void An_exception_s_children_are_its_own_fields_and_the_base_fields_behind_Message_InnerException_HResult_Source_Data()
+    {
+        var inner = new ArgumentException("bad sku");
+        var exception = Capture<Exception>("exception", new OrderRejectedException("rejected", inner) { OrderId = 26 });
+        Assert.Equal("OrderId", exception.Children[0].Name); // the most derived type's fields first
+        Assert.Equal(["Data", "HResult", "InnerException", "Message", "OrderId", "Source"], exception.Children.Select(c => c.Name).Order());
+        Assert.Equal("_message", Child(exception, "Message").OriginalName);
+        Assert.Equal("26", Var(Child(exception, "OrderId")).Value);
+        Assert.Equal("rejected", Var(Child(exception, "Message")).Value);
+        Assert.Equal("ArgumentException: bad sku", Var(Child(exception, "InnerException")).Value);
+        Assert.Equal(unchecked((int)0x80131500).ToString(CultureInfo.InvariantCulture), Var(Child(exception, "HResult")).Value);
+    }
+
+    private sealed class OrderRejectedException(string message, Exception inner) : Exception(message, inner)
+    {
+        public int OrderId { get; init; }
+    }
+
     private sealed class ComputedMessageException : Exception
     {
         public int MessageReads { get; private set; }

@@ -113,6 +113,7 @@ public sealed class MethodTracepointTests
             Assert.All(seen, s => Assert.Equal("InvalidOperationException|code 7|top=Fail|names-Fail=True", s));
             Assert.Equal(["exception", "duration"], snapshot.Captures());
             Assert.Equal("InvalidOperationException", snapshot.Capture("exception").Type);
+            Assert.Equal("InvalidOperationException: code 7", snapshot.Capture("exception").Value);
             Assert.Equal("7", snapshot.Value("code"));
         }
         finally
