@@ -155,4 +155,139 @@ public sealed class GenericTracepointTests
             await session.Api.DeleteAsync(box);
         }
     }
+
+    // Generic state machines and closures: the probe's layout knows only the open type (<TallyAsync>d__1<T>); the
+    // condition is compiled once and reads each instantiation's fields by name. GenericShapes.Run(n) runs, in order,
+    // TallyAsync("t" + n, n), TallyAsync(n * 10, n), Label("s" + n, n), Label(new Money(n, "GBP"), n),
+    // new Shelf<string>("shelf" + n).AddAsync("x" + n) and new Shelf<Money>("crate" + n).AddAsync(new Money(n, "CHF")).
+
+    private static Dictionary<string, string> When(string condition) =>
+        new() { ["condition"] = condition, ["fire_count"] = "-1", ["fire_period"] = "0" };
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_condition_in_a_generic_async_method_names_its_hoisted_local_and_fires_for_the_matching_instantiation_only(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, Line("generic-async-line"), When("item == \"t8\" && total == 16"), ["total + count"]);
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () =>
+            {
+                session.App.Call("generics", 7);
+                session.App.Call("generics", 8);
+            }, s => s.Count >= 1);
+
+            // Only TallyAsync<string>("t8", 8), before `total += label.Length`: total = 16. Not TallyAsync<int>(80, 8)
+            // (same total), nor n = 7 (total = 14).
+            Assert.All(snapshots, s => s.Check(x =>
+            {
+                Assert.Equal("t8", x.Value("item"));
+                Assert.Equal("string", x.Type("item"));
+                Assert.Equal("16", x.Value("total"));
+                Assert.Equal("int", x.Type("total"));
+                Assert.Equal("t8", x.Value("label"));
+                Assert.Equal("8", x.Value("count"));
+                Assert.Equal("24", x.WatchValue("total + count"));
+                Assert.True(x.IsAsync());
+            }));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_condition_in_a_generic_async_method_matches_a_value_type_instantiation_by_its_hoisted_string(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, Line("generic-async-line"), When("label == \"90\" && count == 9"));
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () =>
+            {
+                session.App.Call("generics", 8);
+                session.App.Call("generics", 9);
+            }, s => s.Count >= 1);
+
+            // Only TallyAsync<int>(90, 9): its own compiled body (a value-type instantiation), label = "90".
+            Assert.All(snapshots, s => s.Check(x =>
+            {
+                Assert.Equal("90", x.Value("item"));
+                Assert.Equal("int", x.Type("item"));
+                Assert.Equal("18", x.Value("total"));
+                Assert.Equal("9", x.Value("count"));
+            }));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_condition_in_a_lambda_of_a_generic_method_names_the_captured_variables(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, Line("generic-lambda-line"), When("item == \"s8\" && width == 9 && extra == 2"));
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () =>
+            {
+                session.App.Call("generics", 7);
+                session.App.Call("generics", 8);
+            }, s => s.Count >= 1);
+
+            // Only Label<string>("s8", 8)'s format(2): not format(1), not Label<Money>, not n = 7.
+            Assert.All(snapshots, s => s.Check(x =>
+            {
+                Assert.Equal("s8", x.Value("item"));
+                Assert.Equal("string", x.Type("item"));
+                Assert.Equal("9", x.Value("width"));
+                Assert.Equal("2", x.Value("extra"));
+                Assert.Equal("11", x.Value("size"));
+            }));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_condition_in_an_async_method_of_a_generic_type_names_a_field_of_this_and_a_hoisted_local(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync(File, Line("generic-type-async-line"), When("Name == \"shelf8\" && count == 1"), ["this.Name"]);
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () =>
+            {
+                session.App.Call("generics", 7);
+                session.App.Call("generics", 8);
+            }, s => s.Count >= 1);
+
+            // Only new Shelf<string>("shelf8").AddAsync("x8"): not Shelf<Money>("crate8"), not n = 7.
+            Assert.All(snapshots, s => s.Check(x =>
+            {
+                Assert.Equal("x8", x.Value("item"));
+                Assert.Equal("string", x.Type("item"));
+                Assert.Equal("1", x.Value("count"));
+                Assert.Equal("Shelf<string>", x.Type("this"));
+                Assert.Equal("shelf8", x.WatchValue("this.Name"));
+            }));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
 }
