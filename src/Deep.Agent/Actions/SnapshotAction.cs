@@ -74,7 +74,8 @@ internal sealed class SnapshotAction : ProbeAction
             Tracepoint = Tracepoint,
             TsNanos = (ulong)hit.TimestampNanos,
         };
-        snapshot.Frames.AddRange(CollectFrames(hit.Layout));
+        // An awaited outcome runs on the thread that completed the task: its stack is not the caller's.
+        snapshot.Frames.AddRange(hit.Awaited ? [ProbedFrame(hit.Layout, _context.FrameOptions(false))] : CollectFrames(hit.Layout));
 
         // One collector per snapshot: a second snapshot on the same hit gets its own, complete variables. Created after
         // the stack walk, so the capture time budget is spent on variables, not on reading PDBs for the frames.
@@ -178,8 +179,19 @@ internal sealed class SnapshotAction : ProbeAction
         if (exceptionSlot < 0) return;
         var exception = hit.Values.GetBoxed(exceptionSlot);
         if (returnSlot >= 0 && exception is null && hit.Values.Has(returnSlot))
-            watches.Add(Outcome(collector, "return", hit.Values.GetBoxed(returnSlot), slots[returnSlot].DeclaredType));
-        watches.Add(Outcome(collector, "exception", exception, typeof(Exception)));
+        {
+            var value = hit.Values.GetBoxed(returnSlot);
+            // A method returning a task reports the awaited value (the slot holds the result, or none for a Task),
+            // except for a ValueTask backed by an IValueTaskSource, which is shown as returned (never awaited).
+            var declared = slots[returnSlot].DeclaredType;
+            if (AwaitShape.Of(hit.Layout) is { ResultType: { } result } && !(value is not null && AwaitShape.IsValueTaskType(value.GetType())))
+                declared = result.ContainsGenericParameters ? value?.GetType() ?? typeof(object) : result;
+            watches.Add(Outcome(collector, "return", value, declared));
+        }
+        if (exception is NotReadableException unreadable)
+            watches.Add(Outcome(collector, "exception", unreadable.Text, typeof(string)));
+        else
+            watches.Add(Outcome(collector, "exception", exception, typeof(Exception)));
         if (durationSlot >= 0 && hit.Values.Has(durationSlot))
             watches.Add(Outcome(collector, "duration", hit.Values.GetBoxed(durationSlot), typeof(long)));
     }

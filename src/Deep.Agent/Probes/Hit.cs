@@ -7,14 +7,22 @@ internal sealed class Hit
 {
     private List<Action>? _completions;
 
-    public Hit(int probeId, HitState values, ProbeFrameLayout layout, long timestampNanos)
+    public Hit(int probeId, HitState values, ProbeFrameLayout layout, long timestampNanos, Thread? thread = null, bool awaited = false)
     {
         ProbeId = probeId;
         Values = values;
         Layout = layout;
         TimestampNanos = timestampNanos;
-        Thread = Thread.CurrentThread;
+        Thread = thread ?? Thread.CurrentThread;
+        Awaited = awaited;
     }
+
+    /// <summary>
+    /// The hit runs when the task the method returned completed, not at the method's exit: the stack is the
+    /// completing thread's, not the caller's, so a snapshot shows the probed frame only. <see cref="Thread"/> is the
+    /// thread the method returned on.
+    /// </summary>
+    public bool Awaited { get; }
 
     public int ProbeId { get; }
 

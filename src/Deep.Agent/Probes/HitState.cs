@@ -96,6 +96,29 @@ public sealed class HitState
         _state[slot] = HeldAsObject;
     }
 
+    /// <summary>Forgets the value of <paramref name="slot"/> (an awaited <c>Task</c> has no <c>return</c>).</summary>
+    internal void Forget(int slot)
+    {
+        if ((uint)slot >= (uint)_used) return;
+        _objects[slot] = null;
+        _state[slot] = Unset;
+    }
+
+    /// <summary>
+    /// A copy of this hit's values that outlives the hit, for an exit probe whose task completes later
+    /// (<see cref="ProbeRuntime"/>, awaited outcomes). The copy is cleared once its actions ran.
+    /// </summary>
+    internal HitState Detach()
+    {
+        var copy = new HitState();
+        copy.Begin(ProbeId, Layout!, _used);
+        Array.Copy(_objects, copy._objects, _used);
+        Array.Copy(_raw, copy._raw, _used);
+        Array.Copy(_rawTypes, copy._rawTypes, _used);
+        Array.Copy(_state, copy._state, _used);
+        return copy;
+    }
+
     /// <summary>Whether the instrumented code handed over a value for <paramref name="slot"/> on this hit.</summary>
     public bool Has(int slot) => (uint)slot < (uint)_used && _state[slot] != Unset;
 

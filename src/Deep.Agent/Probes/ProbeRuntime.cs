@@ -84,7 +84,7 @@ public static partial class ProbeRuntime
             if (hit.ProbeId != probeId) return;
             var probes = Volatile.Read(ref s_probes);
             var armed = (uint)probeId < (uint)probes.Length ? probes[probeId]?.Armed : null;
-            if (armed is not null) RunActions(probeId, armed, hit);
+            if (armed is not null && (armed.Awaited is not { } shape || !AwaitOutcome(probeId, shape, hit))) RunActions(probeId, armed, hit);
         }
         catch (Exception e)
         {
@@ -384,6 +384,7 @@ public static partial class ProbeRuntime
         public readonly ProbeFrameLayout Layout = layout;
         public readonly ProbeAction[] Actions = actions;
         public readonly int SlotCount = layout.Slots.Count;
+        public readonly AwaitShape? Awaited = AwaitShape.Of(layout); // an exit probe of a method returning a task
 
         public bool MayFire()
         {

@@ -25,7 +25,11 @@ internal sealed class ProbeScope : IExpressionScope
         var slots = _layout.Slots;
         for (var i = 0; i < slots.Count; i++)
         {
-            if (string.Equals(slots[i].Name, name, StringComparison.Ordinal)) return Read(context, i, slots[i].DeclaredType);
+            if (!string.Equals(slots[i].Name, name, StringComparison.Ordinal)) continue;
+            if (slots[i].Kind != SlotKind.Return) return Read(context, i, slots[i].DeclaredType);
+            // The exit of a method returning a task: `return` is what awaiting it gives (nothing for a Task).
+            if (AwaitShape.Of(_layout) is not { } awaited) return Read(context, i, slots[i].DeclaredType);
+            return awaited.ResultType is { } result ? Read(context, i, result) : null;
         }
         // Variables the compiler moved into a state machine or a closure, by their source names.
         for (var i = 0; i < slots.Count; i++)

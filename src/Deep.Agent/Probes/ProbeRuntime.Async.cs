@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Deep.Agent.Probes;
+
+/// <summary>
+/// Awaited outcomes (docs/method-tracepoints.md, "async methods"): the exit probe of a method that returns a task
+/// reports what awaiting the task gives (its result, the exception that faulted it, the time until it completed),
+/// not the task object. A task not completed at exit defers the actions (conditions included) to a continuation;
+/// the values of <c>this</c> and the arguments are the ones at exit.
+/// </summary>
+public static partial class ProbeRuntime
+{
+    private static readonly Action<Task, object?> s_onAwaited = OnAwaited;
+
+    /// <summary>
+    /// At an awaitable exit probe: turns the returned task into the awaited outcome in place (already completed, so
+    /// the caller runs the actions now; false) or defers the actions to the task's completion (true). False and
+    /// untouched values (today's behaviour) when the method threw, returned null, or returned a ValueTask backed by
+    /// an IValueTaskSource.
+    /// </summary>
+    private static bool AwaitOutcome(int probeId, AwaitShape shape, HitState values)
+    {
+        if (values.GetBoxed(shape.ExceptionSlot) is not null) return false;
+        if (values.GetBoxed(shape.ReturnSlot) is not { } returned) return false;
+        if (!TaskOutcome.TryUnwrap(returned, out var task, out var result)) return false;
+        if (task is null)
+        {
+            // A ValueTask that completed synchronously with its value.
+            if (shape.ResultType is null) values.Forget(shape.ReturnSlot);
+            else values.StoreObject(result, shape.ReturnSlot);
+            return false;
+        }
+        if (task.IsCompleted)
+        {
+            SetOutcome(shape, values, task);
+            return false;
+        }
+        var pending = new PendingOutcome(probeId, shape, values.Detach(), Stopwatch.GetTimestamp(), Thread.CurrentThread);
+        try
+        {
+            // ContinueWith with the default scheduler: never posts to the application's SynchronizationContext, and
+            // it flows the ExecutionContext of the exit, so Activity.Current (the snapshot's trace and span) is the
+            // one the method was called under. The continuation task it returns is referenced by the task only.
+            task.ContinueWith(s_onAwaited, pending, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        catch (Exception e)
+        {
+            pending.Values.Clear();
+            Report(null, $"probe {probeId}: waiting for the returned task failed: {e.Message}");
+        }
+        return true;
+    }
+
+    private static void SetOutcome(AwaitShape shape, HitState values, Task task)
+    {
+        if (task.Status == TaskStatus.RanToCompletion)
+        {
+            if (shape.ResultType is null) values.Forget(shape.ReturnSlot);
+            else values.StoreObject(TaskOutcome.ResultOf(task), shape.ReturnSlot);
+            return;
+        }
+        values.Forget(shape.ReturnSlot);
+        values.StoreObject(TaskOutcome.ExceptionOf(task), shape.ExceptionSlot);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void OnAwaited(Task task, object? state)
+    {
+        if (state is not PendingOutcome pending) return;
+        t_busy++;
+        try
+        {
+            var probes = Volatile.Read(ref s_probes);
+            var probeId = pending.ProbeId;
+            var armed = (uint)probeId < (uint)probes.Length ? probes[probeId]?.Armed : null;
+            // The tracepoint went or was re-armed against another layout since the exit: nothing to run.
+            if (armed is null || !ReferenceEquals(armed.Layout, pending.Values.Layout)) return;
+            var values = pending.Values;
+            SetOutcome(pending.Shape, values, task);
+            if (pending.Shape.DurationSlot >= 0 && values.Has(pending.Shape.DurationSlot))
+            {
+                var atExit = values.Get<long>(pending.Shape.DurationSlot);
+                values.Store(atExit + ElapsedNanos(pending.ExitTimestamp), pending.Shape.DurationSlot);
+            }
+            RunAwaitedActions(probeId, armed, values, pending.ExitThread);
+        }
+        catch (Exception e)
+        {
+            Report(null, $"probe {pending.ProbeId} failed when its task completed: {e.Message}");
+        }
+        finally
+        {
+            pending.Values.Clear();
+            t_busy--;
+        }
+    }
+
+    // RunActions for an awaited outcome (kept apart so the hot path stays as it is): the limits are checked and taken
+    // now, so a tracepoint never fires more often than its fire_count however many calls were waiting. Spans are not
+    // started here: a span lives on a thread, and this is not the method's thread.
+    private static void RunAwaitedActions(int probeId, ArmedProbe armed, HitState values, Thread exitThread)
+    {
+        Hit? hit = null;
+        var cap = GlobalCap;
+        foreach (var action in armed.Actions)
+        {
+            if (action.Kind == ActionKind.Span || !action.Limiter.MayFire()) continue;
+            var isSnapshot = action.Kind == ActionKind.Snapshot;
+            if (isSnapshot && !cap.MayTake()) continue;
+            try
+            {
+                if (action.Condition is { } condition && !condition(values)) continue;
+            }
+            catch (Exception e)
+            {
+                if (action.FirstRuntimeError()) Report(action, $"condition failed: {e.Message}");
+                continue;
+            }
+            if (!action.Limiter.TryAcquire()) continue;
+            if (isSnapshot && !cap.TryTake())
+            {
+                Deep.Agent.Diagnostics.SelfLog.SnapshotDropped("the global snapshots-per-second cap was reached");
+                continue;
+            }
+            hit ??= new Hit(probeId, values, armed.Layout, Clock.EpochNanos(), exitThread, awaited: true);
+            try
+            {
+                action.Process(hit);
+            }
+            catch (Exception e)
+            {
+                Report(action, $"{action.Kind} action failed: {e.Message}");
+            }
+        }
+        hit?.Complete(e => Report(null, $"completing the hit failed: {e.Message}"));
+    }
+
+    /// <summary>An exit whose task had not completed: its values (detached from the thread) until it does.</summary>
+    private sealed record PendingOutcome(int ProbeId, AwaitShape Shape, HitState Values, long ExitTimestamp, Thread ExitThread);
+}
