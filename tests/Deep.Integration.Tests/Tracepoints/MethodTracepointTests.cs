@@ -318,24 +318,81 @@ public sealed class MethodTracepointTests
     [Theory]
     [InlineData("Debug")]
     [InlineData("Release")]
-    public async Task An_async_method_s_method_capture_fires_when_its_task_is_returned_with_the_task_as_return_value(string configuration)
+    public async Task An_async_method_s_method_capture_reports_the_awaited_return_value_and_the_time_until_its_task_completed(string configuration)
     {
         var session = await AppSession.GetAsync(configuration);
-        var id = await session.Api.CreateAsync("Shapes.cs", 0, Method("SumAsync", "method_capture", "AsyncOrders"));
+        var id = await session.Api.CreateAsync("AsyncOutcomes.cs", 0, Method("PriceAsync", "method_capture", "AsyncOutcomeService"));
         try
         {
-            // SumAsync(3) on "async-3": label "async-3#3" (9); 30 + 9 + 3 = 42; + 84 = 126; + 9 + 3 = 138.
-            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("138", session.App.Call("async", 3)), s => s.Count >= 1))[0];
+            // PriceAsync(3) on "svc-3": 3 * 100 + 5, after awaiting Task.Delay(60).
+            var snapshot = (await session.DriveUntilAsync(id, () => Assert.Equal("305", session.App.Call("async-outcome", "price 3")), s => s.Count >= 1))[0];
 
-            // The returned object is the runtime's Task<int> subclass that runs the state machine (its runtime type is shown).
-            Assert.StartsWith("AsyncTaskMethodBuilder<int>.AsyncStateMachineBox<", snapshot.Capture("return").Type, StringComparison.Ordinal);
+            Assert.Equal(["return", "exception", "duration"], snapshot.Captures());
+            Assert.Equal("305", snapshot.Capture("return").Value);
+            Assert.Equal("int", snapshot.Capture("return").Type);
             Assert.Equal("null", snapshot.Capture("exception").Value);
-            Assert.Equal("3", snapshot.Value("count"));
-            Assert.Equal("AsyncOrders", snapshot.Type("this"));
-            Assert.Equal("SumAsync", snapshot.MethodName);
-            // The stub has no lines of its own: the frame shows the async method's first line (its MoveNext's).
-            int after = Repo.Line("tests/TestApps/Deep.TestApp/Shapes.cs", "async-after-await");
-            Assert.InRange(snapshot.LineNumber, after - 6, after - 1);
+            long duration = long.Parse(snapshot.Capture("duration").Value!, CultureInfo.InvariantCulture);
+            // At least the awaited Task.Delay(60) (whose timer may fire up to a tick early); the synchronous part is microseconds.
+            Assert.InRange(duration, 55_000_000L, 60_000_000_000L);
+            // this and the arguments as they were when the method returned its task.
+            Assert.Equal("3", snapshot.Value("n"));
+            Assert.Equal("AsyncOutcomeService", snapshot.Type("this"));
+            Assert.Equal("PriceAsync", snapshot.MethodName);
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task An_async_method_that_throws_after_an_await_reports_that_exception_and_the_application_still_gets_it(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var id = await session.Api.CreateAsync("AsyncOutcomes.cs", 0, Method("RefundAsync", "method_end", "AsyncOutcomeService"));
+        try
+        {
+            var seen = new List<string>();
+            var snapshot = (await session.DriveUntilAsync(id, () => seen.Add(session.App.Call("async-outcome", "refund 3")), s => s.Count >= 1))[0];
+
+            Assert.All(seen, s => Assert.Equal("InvalidOperationException|refund 3 refused", s));
+            Assert.Equal(["exception", "duration"], snapshot.Captures());
+            Assert.Equal("InvalidOperationException", snapshot.Capture("exception").Type);
+            Assert.Equal("InvalidOperationException: refund 3 refused", snapshot.Capture("exception").Value);
+            long duration = long.Parse(snapshot.Capture("duration").Value!, CultureInfo.InvariantCulture);
+            Assert.InRange(duration, 15_000_000L, 60_000_000_000L); // the awaited Task.Delay(20), give or take a timer tick
+            Assert.Equal("3", snapshot.Value("n"));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(id);
+        }
+    }
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task A_condition_on_the_exception_of_an_async_method_fires_only_for_the_call_whose_task_faulted(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var args = Method("RefundAsync", "method_capture", "AsyncOutcomeService", everyCall: true);
+        args["condition"] = "exception != null";
+        var id = await session.Api.CreateAsync("AsyncOutcomes.cs", 0, args);
+        try
+        {
+            var snapshots = await session.DriveUntilAsync(id, () =>
+            {
+                Assert.Equal("2", session.App.Call("async-outcome", "refund 2"));
+                Assert.Equal("InvalidOperationException|refund 5 refused", session.App.Call("async-outcome", "refund 5"));
+            }, s => s.Count >= 2);
+
+            Assert.All(snapshots, s =>
+            {
+                Assert.Equal("5", s.Value("n"));
+                Assert.Equal("InvalidOperationException: refund 5 refused", s.Capture("exception").Value);
+            });
         }
         finally
         {

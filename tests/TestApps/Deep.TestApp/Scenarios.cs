@@ -23,6 +23,7 @@ internal static class Scenarios
             "struct" => new Point(n, n + 1).LengthSquared().ToString(CultureInfo.InvariantCulture),
             "bench" => Bench.Measure(n),
             "async" => new AsyncOrders("async-" + n).SumAsync(n).GetAwaiter().GetResult().ToString(CultureInfo.InvariantCulture),
+            "async-outcome" => AsyncOutcomes.Run(argument),
             "closures" => Closures.Run(n) + "|" + Closures.StructClosure(n).ToString(CultureInfo.InvariantCulture),
             "methods" => MethodScenarios.Run(argument),
             "generics" => Generics.Run(n),
