@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
@@ -11,7 +12,7 @@ namespace Deep.Agent.Tests.Probes;
 // methods"), driven by hand as the exit hooks' IL does: slots this, return, exception, duration.
 public sealed class AwaitedOutcomeTests
 {
-    private sealed record Seen(bool HasReturn, object? Return, object? Exception, long Duration, bool Awaited, Thread Thread, int OnThread, object? This);
+    private sealed record Seen(bool HasReturn, object? Return, object? Exception, long Duration, bool Awaited, Thread Thread, int OnThread, object? This, Activity? Activity);
 
     private static ProbeFrameLayout ExitLayout(Type returnType) => new(
         [
@@ -51,7 +52,7 @@ public sealed class AwaitedOutcomeTests
         {
             var v = h.Values;
             lock (probe.Seen)
-                probe.Seen.Add(new Seen(v.Has(1), v.GetBoxed(1), v.GetBoxed(2), v.Get<long>(3), h.Awaited, h.Thread, Environment.CurrentManagedThreadId, v.GetBoxed(0)));
+                probe.Seen.Add(new Seen(v.Has(1), v.GetBoxed(1), v.GetBoxed(2), v.Get<long>(3), h.Awaited, h.Thread, Environment.CurrentManagedThreadId, v.GetBoxed(0), Activity.Current));
             probe.Fired.Release();
         });
         ProbeRuntime.SetActions(probe.Id, [probe.Action]);
@@ -103,6 +104,55 @@ public sealed class AwaitedOutcomeTests
         Assert.True(seen.Awaited);
         Assert.Same(Thread.CurrentThread, seen.Thread); // the thread the method returned on
         Assert.Equal("self", seen.This);                 // this/arguments as they were at exit
+    }
+
+    [Fact]
+    public void A_deferred_action_sees_the_activity_of_the_call_and_never_posts_to_the_application_s_synchronization_context()
+    {
+        var probe = Arm(typeof(Task<int>));
+        var source = new TaskCompletionSource<int>();
+        var context = new CountingContext();
+        var previousContext = SynchronizationContext.Current;
+        using var activity = new Activity("caller").Start();
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            Exit(probe, source.Task);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previousContext);
+            activity.Stop();
+        }
+        Assert.Null(Activity.Current);
+
+        // Completed from another thread, under another activity: the action still sees the caller's.
+        Task.Run(() =>
+        {
+            using var other = new Activity("completer").Start();
+            source.SetResult(3);
+        }).Wait();
+
+        var seen = probe.Single();
+        Assert.Same(activity, seen.Activity);
+        Assert.Equal(0, context.Posts);
+    }
+
+    private sealed class CountingContext : SynchronizationContext
+    {
+        public int Posts;
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            Interlocked.Increment(ref Posts);
+            base.Post(d, state);
+        }
+
+        public override void Send(SendOrPostCallback d, object? state)
+        {
+            Interlocked.Increment(ref Posts);
+            base.Send(d, state);
+        }
     }
 
     [Fact]
