@@ -107,7 +107,7 @@ public sealed class AwaitedOutcomeTests
     }
 
     [Fact]
-    public void A_deferred_action_sees_the_activity_of_the_call_and_never_posts_to_the_application_s_synchronization_context()
+    public async Task A_deferred_action_sees_the_activity_of_the_call_and_never_posts_to_the_application_s_synchronization_context()
     {
         var probe = Arm(typeof(Task<int>));
         var source = new TaskCompletionSource<int>();
@@ -127,11 +127,11 @@ public sealed class AwaitedOutcomeTests
         Assert.Null(Activity.Current);
 
         // Completed from another thread, under another activity: the action still sees the caller's.
-        Task.Run(() =>
+        await Task.Run(() =>
         {
             using var other = new Activity("completer").Start();
             source.SetResult(3);
-        }).Wait();
+        });
 
         var seen = probe.Single();
         Assert.Same(activity, seen.Activity);
@@ -276,7 +276,7 @@ public sealed class AwaitedOutcomeTests
 
         var seen = probe.Single(0);
         Assert.False(seen.Awaited);
-        Assert.IsType<ValueTask<int>>(seen.Return);
+        Assert.True(seen.Return is ValueTask<int>, $"return is {seen.Return?.GetType()}");
         Assert.Equal(0, source.Calls);
 
         // The application awaits it once, as it may.
