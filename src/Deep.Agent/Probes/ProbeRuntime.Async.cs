@@ -14,6 +14,18 @@ public static partial class ProbeRuntime
     private static readonly Action<Task, object?> s_onAwaited = OnAwaited;
 
     /// <summary>
+    /// At most this many exits wait for their tasks at once, over all probes: each holds a copy of its values until
+    /// its task completes, and an application with many slow calls in flight must not make the agent grow with them.
+    /// An exit over the limit is dropped (counted as a dropped snapshot in the agent's diagnostics).
+    /// </summary>
+    internal const int MaxPendingOutcomes = 1024;
+
+    private static int s_pendingOutcomes;
+
+    /// <summary>How many exits are waiting for their tasks now.</summary>
+    internal static int PendingOutcomes => Volatile.Read(ref s_pendingOutcomes);
+
+    /// <summary>
     /// At an awaitable exit probe: turns the returned task into the awaited outcome in place (already completed, so
     /// the caller runs the actions now; false) or defers the actions to the task's completion (true). False and
     /// untouched values (today's behaviour) when the method threw, returned null, or returned a ValueTask backed by
@@ -36,6 +48,12 @@ public static partial class ProbeRuntime
             SetOutcome(shape, values, task);
             return false;
         }
+        if (Interlocked.Increment(ref s_pendingOutcomes) > MaxPendingOutcomes)
+        {
+            Interlocked.Decrement(ref s_pendingOutcomes);
+            Deep.Agent.Diagnostics.SelfLog.SnapshotDropped($"probe {probeId}: {MaxPendingOutcomes} calls are already waiting for their tasks to complete");
+            return true;
+        }
         var pending = new PendingOutcome(probeId, shape, values.Detach(), Stopwatch.GetTimestamp(), Thread.CurrentThread);
         try
         {
@@ -46,6 +64,7 @@ public static partial class ProbeRuntime
         }
         catch (Exception e)
         {
+            Interlocked.Decrement(ref s_pendingOutcomes);
             pending.Values.Clear();
             Report(null, $"probe {probeId}: waiting for the returned task failed: {e.Message}");
         }
@@ -68,6 +87,7 @@ public static partial class ProbeRuntime
     private static void OnAwaited(Task task, object? state)
     {
         if (state is not PendingOutcome pending) return;
+        Interlocked.Decrement(ref s_pendingOutcomes);
         t_busy++;
         try
         {

@@ -345,6 +345,28 @@ public sealed class AwaitedOutcomeTests
     }
 
     [Fact]
+    public void At_most_MaxPendingOutcomes_exits_wait_for_their_tasks_and_the_ones_over_it_are_dropped()
+    {
+        var probe = Arm(typeof(Task<int>));
+        var total = ProbeRuntime.MaxPendingOutcomes + 50;
+        var sources = Enumerable.Range(0, total).Select(_ => new TaskCompletionSource<int>()).ToArray();
+        foreach (var source in sources) Exit(probe, source.Task);
+        Assert.Equal(ProbeRuntime.MaxPendingOutcomes, ProbeRuntime.PendingOutcomes); // never more, whoever else waits
+        foreach (var source in sources) source.SetResult(1);
+
+        int fired;
+        lock (probe.Seen) fired = probe.Seen.Count;
+        Assert.InRange(fired, 1, ProbeRuntime.MaxPendingOutcomes); // continuations ran synchronously on SetResult
+        Assert.True(fired < total, "the exits over the limit were dropped");
+
+        // Completed tasks free their places: the next exit waits again.
+        var later = new TaskCompletionSource<int>();
+        Exit(probe, later.Task);
+        later.SetResult(7);
+        Assert.Contains(7, probe.Seen.Select(s => s.Return));
+    }
+
+    [Fact]
     public void A_probe_removed_before_the_task_completes_does_not_fire()
     {
         var probe = Arm(typeof(Task<int>));
