@@ -5,7 +5,16 @@ using Deep.Server;
 
 // End-to-end numbers for docs/benchmarks.md ("Engine end to end"). Each hit cost is measured inside the app, against
 // an identical unprobed method in the same run (Bench.Probed vs Bench.Plain in the test app).
+// Options: --hits-only (only the no-tracepoint and rate-limited rows, for quick repeats);
+// --env NAME=VALUE (repeatable: set in the measured app's environment, e.g. DOTNET_JitStdOutFile and
+// DOTNET_JitDisasmSummary=1 to see at which tier the rewritten method runs).
 const int Calls = 2_000_000;
+bool hitsOnly = args.Contains("--hits-only");
+var appEnvironment = new Dictionary<string, string?> { ["DEEP_POLL_TIMER"] = "0.2", ["DEEP_MAX_SNAPSHOTS_PER_SECOND"] = "-1" };
+for (int a = 0; a + 1 < args.Length; a++)
+{
+    if (args[a] == "--env" && args[a + 1].Split('=', 2) is [var name, var value]) appEnvironment[name] = value;
+}
 var inv = CultureInfo.InvariantCulture;
 var app = await Builds.TestAppAsync("Release");
 var data = Path.Combine(Path.GetTempPath(), "deep-e2e-" + Guid.NewGuid().ToString("N"));
@@ -38,18 +47,17 @@ async Task<double> TimeToReadyAsync(bool underDeep)
     }
     return watch.Elapsed.TotalMilliseconds;
 }
-await TimeToReadyAsync(true); // builds the agent/profiler if needed, and warms the disk cache
+if (!hitsOnly) await TimeToReadyAsync(true); // builds the agent/profiler if needed, and warms the disk cache
 var plainStarts = new List<double>();
 var deepStarts = new List<double>();
-for (int i = 0; i < 5; i++)
+for (int i = 0; i < (hitsOnly ? 0 : 5); i++)
 {
     plainStarts.Add(await TimeToReadyAsync(false));
     deepStarts.Add(await TimeToReadyAsync(true));
 }
 
 // 2. Hit costs inside one app under deep run.
-await using var session = await DeepRunProcess.StartAsync(app, ["--server", server.GrpcAddress.ToString()],
-    new Dictionary<string, string?> { ["DEEP_POLL_TIMER"] = "0.2", ["DEEP_MAX_SNAPSHOTS_PER_SECOND"] = "-1" });
+await using var session = await DeepRunProcess.StartAsync(app, ["--server", server.GrpcAddress.ToString()], appEnvironment);
 session.WaitReady();
 string Measure() => session.Call("bench", Calls);
 var rows = new List<(string What, string Result)> { ("agent loaded, no tracepoint", Measure()) };
@@ -65,12 +73,25 @@ async Task<string> WithTracepointAsync(string what, Dictionary<string, string> a
     }
     var result = Measure();
     rows.Add((what, result));
+    for (int again = 1; again < (hitsOnly ? 3 : 1); again++) rows.Add((what + $" (again, {again + 1})", Measure()));
     await api.DeleteAsync(id);
     await Task.Delay(1000);
     return result;
 }
 // Rate-limited out: fire_count 1 is used up by the first hit; every later hit is refused by Enter.
 await WithTracepointAsync("rate-limited hit (fire_count exhausted)", new() { ["fire_count"] = "1" }, n => n >= 1);
+if (hitsOnly)
+{
+    Console.WriteLine("| what | probed ns/call | same method unprobed ns/call | added ns | bytes allocated per call |");
+    Console.WriteLine("|---|---:|---:|---:|---:|");
+    foreach (var (what, result) in rows)
+    {
+        var parts = result.Split(' ');
+        double probed = double.Parse(parts[0], inv), plain = double.Parse(parts[1], inv);
+        Console.WriteLine($"| {what} | {probed:0.0} | {plain:0.0} | {probed - plain:0.0} | {double.Parse(parts[2], inv) / Calls:0.##} |");
+    }
+    return;
+}
 // Condition false: a watch on the installed probe shows up only as "no snapshot"; a sibling proves installation.
 var sibling = await api.CreateAsync("Scenarios.cs", probedLine, new Dictionary<string, string> { ["fire_count"] = "1" });
 await WithTracepointAsync("condition-false hit (x < 0)", new() { ["fire_count"] = "-1", ["fire_period"] = "0", ["condition"] = "x < 0" },
