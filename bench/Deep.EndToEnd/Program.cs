@@ -82,14 +82,7 @@ async Task<string> WithTracepointAsync(string what, Dictionary<string, string> a
 await WithTracepointAsync("rate-limited hit (fire_count exhausted)", new() { ["fire_count"] = "1" }, n => n >= 1);
 if (hitsOnly)
 {
-    Console.WriteLine("| what | probed ns/call | same method unprobed ns/call | added ns | bytes allocated per call |");
-    Console.WriteLine("|---|---:|---:|---:|---:|");
-    foreach (var (what, result) in rows)
-    {
-        var parts = result.Split(' ');
-        double probed = double.Parse(parts[0], inv), plain = double.Parse(parts[1], inv);
-        Console.WriteLine($"| {what} | {probed:0.0} | {plain:0.0} | {probed - plain:0.0} | {double.Parse(parts[2], inv) / Calls:0.##} |");
-    }
+    PrintHitRows(rows, _ => Calls);
     return;
 }
 // Condition false: a watch on the installed probe shows up only as "no snapshot"; a sibling proves installation.
@@ -134,15 +127,8 @@ await api.DeleteAsync(snapId);
 static string Median(List<double> values) => values.Order().ElementAt(values.Count / 2).ToString("0", CultureInfo.InvariantCulture);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 Console.WriteLine();
-Console.WriteLine("| what | probed ns/call | same method unprobed ns/call | added ns | bytes allocated per call |");
-Console.WriteLine("|---|---:|---:|---:|---:|");
-foreach (var (what, result) in rows.Append(("snapshot on every hit (2,000 calls)", snapshotResult)))
-{
-    var parts = result.Split(' ');
-    double probed = double.Parse(parts[0], inv), plain = double.Parse(parts[1], inv);
-    long calls = what.StartsWith("snapshot", StringComparison.Ordinal) ? 2000 : Calls;
-    Console.WriteLine($"| {what} | {probed:0.0} | {plain:0.0} | {probed - plain:0.0} | {double.Parse(parts[2], inv) / calls:0.##} |");
-}
+PrintHitRows(rows.Append(("snapshot on every hit (2,000 calls)", snapshotResult)).ToList(),
+    what => what.StartsWith("snapshot", StringComparison.Ordinal) ? 2000 : Calls);
 Console.WriteLine();
 Console.WriteLine($"| start to \"ready\" (median of 5) | ms |");
 Console.WriteLine("|---|---:|");
@@ -150,3 +136,20 @@ Console.WriteLine($"| plain `dotnet Deep.TestApp.dll` | {Median(plainStarts)} |"
 Console.WriteLine($"| under `deep run` (agent + profiler, built) | {Median(deepStarts)} |");
 Console.WriteLine();
 Console.WriteLine($"tracepoint created -> first snapshot: median {Median(latencies)} ms (runs: {string.Join(", ", latencies.Select(l => l.ToString("0", inv)))})");
+
+// "unprobed" is Bench.Plain, [NoInlining] like Bench.Probed, so "added" is the probe's own cost; the last column is the
+// same body left inlinable (a probed method never is inlined: COR_PRF_REJIT_BLOCK_INLINING), so "unprobed" minus it
+// is what the lost inlining costs a caller of a method this small.
+static void PrintHitRows(List<(string What, string Result)> rows, Func<string, long> callsOf)
+{
+    var inv = CultureInfo.InvariantCulture;
+    Console.WriteLine("| what | probed ns/call | same method unprobed ns/call | added ns | bytes allocated per call | same body inlinable ns/call |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+    foreach (var (what, result) in rows)
+    {
+        var parts = result.Split(' ');
+        double probed = double.Parse(parts[0], inv), plain = double.Parse(parts[1], inv);
+        var inlinable = parts.Length > 4 ? double.Parse(parts[4], inv).ToString("0.0", inv) : "-";
+        Console.WriteLine(string.Create(inv, $"| {what} | {probed:0.0} | {plain:0.0} | {probed - plain:0.0} | {double.Parse(parts[2], inv) / callsOf(what):0.##} | {inlinable} |"));
+    }
+}
