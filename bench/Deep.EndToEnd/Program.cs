@@ -5,7 +5,16 @@ using Deep.Server;
 
 // End-to-end numbers for docs/benchmarks.md ("Engine end to end"). Each hit cost is measured inside the app, against
 // an identical unprobed method in the same run (Bench.Probed vs Bench.Plain in the test app).
+// Options: --hits-only (only the no-tracepoint and rate-limited rows, for quick repeats);
+// --env NAME=VALUE (repeatable: set in the measured app's environment, e.g. DOTNET_JitStdOutFile and
+// DOTNET_JitDisasmSummary=1 to see at which tier the rewritten method runs).
 const int Calls = 2_000_000;
+bool hitsOnly = args.Contains("--hits-only");
+var appEnvironment = new Dictionary<string, string?> { ["DEEP_POLL_TIMER"] = "0.2", ["DEEP_MAX_SNAPSHOTS_PER_SECOND"] = "-1" };
+for (int a = 0; a + 1 < args.Length; a++)
+{
+    if (args[a] == "--env" && args[a + 1].Split('=', 2) is [var name, var value]) appEnvironment[name] = value;
+}
 var inv = CultureInfo.InvariantCulture;
 var app = await Builds.TestAppAsync("Release");
 var data = Path.Combine(Path.GetTempPath(), "deep-e2e-" + Guid.NewGuid().ToString("N"));
@@ -38,18 +47,17 @@ async Task<double> TimeToReadyAsync(bool underDeep)
     }
     return watch.Elapsed.TotalMilliseconds;
 }
-await TimeToReadyAsync(true); // builds the agent/profiler if needed, and warms the disk cache
+if (!hitsOnly) await TimeToReadyAsync(true); // builds the agent/profiler if needed, and warms the disk cache
 var plainStarts = new List<double>();
 var deepStarts = new List<double>();
-for (int i = 0; i < 5; i++)
+for (int i = 0; i < (hitsOnly ? 0 : 5); i++)
 {
     plainStarts.Add(await TimeToReadyAsync(false));
     deepStarts.Add(await TimeToReadyAsync(true));
 }
 
 // 2. Hit costs inside one app under deep run.
-await using var session = await DeepRunProcess.StartAsync(app, ["--server", server.GrpcAddress.ToString()],
-    new Dictionary<string, string?> { ["DEEP_POLL_TIMER"] = "0.2", ["DEEP_MAX_SNAPSHOTS_PER_SECOND"] = "-1" });
+await using var session = await DeepRunProcess.StartAsync(app, ["--server", server.GrpcAddress.ToString()], appEnvironment);
 session.WaitReady();
 string Measure() => session.Call("bench", Calls);
 var rows = new List<(string What, string Result)> { ("agent loaded, no tracepoint", Measure()) };
@@ -65,12 +73,18 @@ async Task<string> WithTracepointAsync(string what, Dictionary<string, string> a
     }
     var result = Measure();
     rows.Add((what, result));
+    for (int again = 1; again < (hitsOnly ? 3 : 1); again++) rows.Add((what + $" (again, {again + 1})", Measure()));
     await api.DeleteAsync(id);
     await Task.Delay(1000);
     return result;
 }
 // Rate-limited out: fire_count 1 is used up by the first hit; every later hit is refused by Enter.
 await WithTracepointAsync("rate-limited hit (fire_count exhausted)", new() { ["fire_count"] = "1" }, n => n >= 1);
+if (hitsOnly)
+{
+    PrintHitRows(rows, _ => Calls);
+    return;
+}
 // Condition false: a watch on the installed probe shows up only as "no snapshot"; a sibling proves installation.
 var sibling = await api.CreateAsync("Scenarios.cs", probedLine, new Dictionary<string, string> { ["fire_count"] = "1" });
 await WithTracepointAsync("condition-false hit (x < 0)", new() { ["fire_count"] = "-1", ["fire_period"] = "0", ["condition"] = "x < 0" },
@@ -113,15 +127,8 @@ await api.DeleteAsync(snapId);
 static string Median(List<double> values) => values.Order().ElementAt(values.Count / 2).ToString("0", CultureInfo.InvariantCulture);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 Console.WriteLine();
-Console.WriteLine("| what | probed ns/call | same method unprobed ns/call | added ns | bytes allocated per call |");
-Console.WriteLine("|---|---:|---:|---:|---:|");
-foreach (var (what, result) in rows.Append(("snapshot on every hit (2,000 calls)", snapshotResult)))
-{
-    var parts = result.Split(' ');
-    double probed = double.Parse(parts[0], inv), plain = double.Parse(parts[1], inv);
-    long calls = what.StartsWith("snapshot", StringComparison.Ordinal) ? 2000 : Calls;
-    Console.WriteLine($"| {what} | {probed:0.0} | {plain:0.0} | {probed - plain:0.0} | {double.Parse(parts[2], inv) / calls:0.##} |");
-}
+PrintHitRows(rows.Append(("snapshot on every hit (2,000 calls)", snapshotResult)).ToList(),
+    what => what.StartsWith("snapshot", StringComparison.Ordinal) ? 2000 : Calls);
 Console.WriteLine();
 Console.WriteLine($"| start to \"ready\" (median of 5) | ms |");
 Console.WriteLine("|---|---:|");
@@ -129,3 +136,20 @@ Console.WriteLine($"| plain `dotnet Deep.TestApp.dll` | {Median(plainStarts)} |"
 Console.WriteLine($"| under `deep run` (agent + profiler, built) | {Median(deepStarts)} |");
 Console.WriteLine();
 Console.WriteLine($"tracepoint created -> first snapshot: median {Median(latencies)} ms (runs: {string.Join(", ", latencies.Select(l => l.ToString("0", inv)))})");
+
+// "unprobed" is Bench.Plain, [NoInlining] like Bench.Probed, so "added" is the probe's own cost; the last column is the
+// same body left inlinable (a probed method never is inlined: COR_PRF_REJIT_BLOCK_INLINING), so "unprobed" minus it
+// is what the lost inlining costs a caller of a method this small.
+static void PrintHitRows(List<(string What, string Result)> rows, Func<string, long> callsOf)
+{
+    var inv = CultureInfo.InvariantCulture;
+    Console.WriteLine("| what | probed ns/call | same method unprobed ns/call | added ns | bytes allocated per call | same body inlinable ns/call |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+    foreach (var (what, result) in rows)
+    {
+        var parts = result.Split(' ');
+        double probed = double.Parse(parts[0], inv), plain = double.Parse(parts[1], inv);
+        var inlinable = parts.Length > 4 ? double.Parse(parts[4], inv).ToString("0.0", inv) : "-";
+        Console.WriteLine(string.Create(inv, $"| {what} | {probed:0.0} | {plain:0.0} | {probed - plain:0.0} | {double.Parse(parts[2], inv) / callsOf(what):0.##} | {inlinable} |"));
+    }
+}
