@@ -12,7 +12,7 @@ namespace Deep.Agent.Native;
 internal static unsafe class ProfilerBridge
 {
     /// <summary>The C ABI version this bridge speaks; the profiler reports its own.</summary>
-    internal const int AbiVersion = 2;
+    internal const int AbiVersion = 3;
 
     /// <summary>The CLSID the profiler answers to (what <c>CORECLR_PROFILER</c> must be set to).</summary>
     internal const string ProfilerClsid = "{8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}";

@@ -5,7 +5,7 @@ namespace Deep.Agent.Probes;
 
 /// <summary>
 /// The exit hooks' entry points (probe-abi.md §1, "Exit hooks"). A method with exit hooks calls <see cref="FrameEnter"/>
-/// and <see cref="Timestamp"/> on entry and <see cref="FrameExit"/> in a finally on every exit path. Spans started
+/// and <see cref="TimestampIf"/> (or <see cref="Timestamp"/>) on entry and <see cref="FrameExit"/> in a finally on every exit path. Spans started
 /// in that frame (by <c>span=method</c> or <c>span=line</c>) live on the thread's span stack above the frame's mark:
 /// <see cref="SpanEnd"/> stops a line's span after the line, and <see cref="FrameExit"/> stops whatever the frame left
 /// open (a line that threw, a method span). None of these ever throws into the application.
@@ -47,9 +47,30 @@ public static partial class ProbeRuntime
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long Timestamp() => Stopwatch.GetTimestamp();
 
-    /// <summary>Nanoseconds since <paramref name="start"/> (a <see cref="Timestamp"/>).</summary>
+    /// <summary>
+    /// The entry timestamp of a method whose one timed exit probe is <paramref name="probeId"/>: a <see cref="Timestamp"/>
+    /// when the probe may fire now (the check <see cref="Enter"/> makes first), else 0, so that a call of a
+    /// rate-limited method reads no clock. An unknown or unbound id answers 0. Never throws.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static long TimestampIf(int probeId)
+    {
+        var probes = Volatile.Read(ref s_probes);
+        if ((uint)probeId >= (uint)probes.Length) return 0;
+        var armed = probes[probeId]?.Armed;
+        return armed is not null && armed.MayFire() ? Stopwatch.GetTimestamp() : 0;
+    }
+
+    /// <summary>The <c>duration</c> of a call that began while its exit probe could not fire (its start is 0).</summary>
+    internal const long UnknownDuration = -1;
+
+    /// <summary>
+    /// Nanoseconds since <paramref name="start"/> (a <see cref="Timestamp"/>); <see cref="UnknownDuration"/> when
+    /// <paramref name="start"/> is 0 (<see cref="TimestampIf"/> refused): <see cref="Fire"/> then skips the hit.
+    /// </summary>
     public static long ElapsedNanos(long start)
     {
+        if (start == 0) return UnknownDuration;
         var ticks = Stopwatch.GetTimestamp() - start;
         return ticks <= 0 ? 0 : (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
     }

@@ -101,7 +101,8 @@ public static partial class ProbeRuntime
             if (hit.ProbeId != probeId) return;
             var probes = Volatile.Read(ref s_probes);
             var armed = (uint)probeId < (uint)probes.Length ? probes[probeId]?.Armed : null;
-            if (armed is not null && (armed.Awaited is not { } shape || !AwaitOutcome(probeId, shape, hit))) RunActions(probeId, armed, hit);
+            if (armed is not null && !armed.StartedUnarmed(hit) && (armed.Awaited is not { } shape || !AwaitOutcome(probeId, shape, hit)))
+                RunActions(probeId, armed, hit);
         }
         catch (Exception e)
         {
@@ -402,6 +403,24 @@ public static partial class ProbeRuntime
         public readonly ProbeAction[] Actions = actions;
         public readonly int SlotCount = layout.Slots.Count;
         public readonly AwaitShape? Awaited = AwaitShape.Of(layout); // an exit probe of a method returning a task
+        public readonly int DurationSlot = DurationSlotOf(layout);
+
+        /// <summary>
+        /// An exit hit of a call that began while the probe could not fire (<see cref="TimestampIf"/> answered 0):
+        /// its duration is unknown, so the call is not reported.
+        /// </summary>
+        public bool StartedUnarmed(HitState hit) =>
+            DurationSlot >= 0 && hit.Has(DurationSlot) && hit.Get<long>(DurationSlot) == UnknownDuration;
+
+        private static int DurationSlotOf(ProbeFrameLayout layout)
+        {
+            var slots = layout.Slots;
+            for (var i = 0; i < slots.Count; i++)
+            {
+                if (slots[i].Kind == SlotKind.Duration) return i;
+            }
+            return -1;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)] // into Enter, which is compiled optimized from its first call
         public bool MayFire()

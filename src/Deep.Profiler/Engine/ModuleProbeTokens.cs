@@ -20,6 +20,7 @@ internal sealed class ModuleProbeTokens : IProbeTokens
     private static readonly byte[] s_frameExitSig = [0x00, 0x01, ElementType.Void, ElementType.I4];
     private static readonly byte[] s_spanEndSig = [0x00, 0x02, ElementType.Void, ElementType.I4, ElementType.I4];
     private static readonly byte[] s_timestampSig = [0x00, 0x00, ElementType.I8];
+    private static readonly byte[] s_timestampIfSig = [0x00, 0x01, ElementType.I8, ElementType.I4];
     private static readonly byte[] s_elapsedSig = [0x00, 0x01, ElementType.I8, ElementType.I8];
 
     private readonly ModuleMetadata _metadata;
@@ -28,7 +29,7 @@ internal sealed class ModuleProbeTokens : IProbeTokens
     private readonly Dictionary<string, int> _typeSpecs = [];
     private readonly Dictionary<string, int> _localSigs = [];
     private readonly int _typeRef;
-    private int _frameEnter, _frameExit, _spanEnd, _timestamp, _elapsed;
+    private int _frameEnter, _frameExit, _spanEnd, _timestamp, _timestampIf, _elapsed;
 
     private ModuleProbeTokens(ModuleMetadata metadata, int typeRef, int enter, int fire, int valueObject, int value)
     {
@@ -72,6 +73,7 @@ internal sealed class ModuleProbeTokens : IProbeTokens
     public int FrameExit => Lazy(ref _frameExit, "FrameExit", s_frameExitSig);
     public int SpanEnd => Lazy(ref _spanEnd, "SpanEnd", s_spanEndSig);
     public int Timestamp => Lazy(ref _timestamp, "Timestamp", s_timestampSig);
+    public int TimestampIf => Lazy(ref _timestampIf, "TimestampIf", s_timestampIfSig);
     public int ElapsedNanos => Lazy(ref _elapsed, "ElapsedNanos", s_elapsedSig);
 
     private int Lazy(ref int token, string name, byte[] signature)

@@ -32,7 +32,7 @@ internal struct NativeSlot
 internal static unsafe class NativeExports
 {
     /// <summary>The version of this ABI; the bridge refuses a profiler with another.</summary>
-    public const int AbiVersion = 2;
+    public const int AbiVersion = 3;
 
     [UnmanagedCallersOnly(EntryPoint = "deep_profiler_get_info")]
     private static int GetInfo(int* abiVersion, int* initialized, int* hresult)

@@ -55,7 +55,24 @@ internal static class ExitHooks
         var prologue = new List<byte>(32);
         ProbeCode.EmitOp(prologue, 0x28, tokens.FrameEnter);   // call FrameEnter
         StoreLocal(prologue, locals.Mark);
-        ProbeCode.EmitOp(prologue, 0x28, tokens.Timestamp);    // call Timestamp
+        // The entry timestamp is read only by an exit probe's duration slot, and only when that probe may fire:
+        // a clock read costs 20-120 ns, more than a rate-limited hit may (docs/benchmarks.md, "Method tracepoints").
+        // A start of 0 makes ElapsedNanos answer -1 ("unknown") and the runtime skips that exit hit.
+        var timed = exitProbes.Where(p => p.Slots.Any(s => s.Kind == SlotSourceKind.Duration)).ToList();
+        if (timed.Count == 0)
+        {
+            prologue.Add(0x16);                                 // ldc.i4.0
+            prologue.Add(0x6A);                                 // conv.i8   (nothing reads start)
+        }
+        else if (timed.Count == 1)
+        {
+            ProbeCode.EmitOp(prologue, 0x20, timed[0].ProbeId); // ldc.i4 P
+            ProbeCode.EmitOp(prologue, 0x28, tokens.TimestampIf); // call TimestampIf(P): 0 when P cannot fire
+        }
+        else
+        {
+            ProbeCode.EmitOp(prologue, 0x28, tokens.Timestamp);   // call Timestamp (several timed exit probes: rare)
+        }
         StoreLocal(prologue, locals.Start);
         prologue.Add(0x14);                                     // ldnull
         StoreLocal(prologue, locals.Exception);

@@ -78,6 +78,8 @@ internal interface IProbeTokens
     int SpanEnd { get; }
     /// <summary>MemberRef of <c>ProbeRuntime.Timestamp():int64</c>.</summary>
     int Timestamp { get; }
+    /// <summary>MemberRef of <c>ProbeRuntime.TimestampIf(int32):int64</c>.</summary>
+    int TimestampIf { get; }
     /// <summary>MemberRef of <c>ProbeRuntime.ElapsedNanos(int64):int64</c>.</summary>
     int ElapsedNanos { get; }
     /// <summary>A StandAloneSig token for a local variable signature blob.</summary>

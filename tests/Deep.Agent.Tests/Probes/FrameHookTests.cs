@@ -110,6 +110,62 @@ public sealed class FrameHookTests : IDisposable
         Thread.Sleep(5);
         Assert.InRange(ProbeRuntime.ElapsedNanos(start), 4_000_000L, 10_000_000_000L);
         Assert.Equal(0, ProbeRuntime.ElapsedNanos(long.MaxValue));
+        Assert.Equal(-1, ProbeRuntime.ElapsedNanos(0)); // TimestampIf refused at entry: the duration is unknown
+    }
+
+    private static ProbeFrameLayout TimedExitLayout() => ProbeTestSupport.Layout() with
+    {
+        Slots = [new ProbeSlot("a", typeof(int), SlotKind.Argument), new ProbeSlot("duration", typeof(long), SlotKind.Duration)],
+        HasExitHooks = true,
+    };
+
+    // What the finally of a method with one timed exit probe does with the entry timestamp.
+    private static void ExitHit(int probeId, long start)
+    {
+        if (!ProbeRuntime.Enter(probeId)) return;
+        ProbeRuntime.Value(7, 0);
+        ProbeRuntime.Value(ProbeRuntime.ElapsedNanos(start), 1);
+        ProbeRuntime.Fire(probeId);
+    }
+
+    [Fact]
+    public void Timestamp_if_reads_the_clock_only_while_the_probe_may_fire()
+    {
+        Assert.Equal(0, ProbeRuntime.TimestampIf(-1));
+        Assert.Equal(0, ProbeRuntime.TimestampIf(int.MaxValue));
+        var id = ProbeTestSupport.NewProbeId();
+        Assert.Equal(0, ProbeRuntime.TimestampIf(id)); // nothing bound
+
+        var durations = new List<long>();
+        var action = new RecordingAction(new RateLimiter(1, 0, null, null), onProcess: h => durations.Add(h.Values.Get<long>(1)));
+        ProbeRuntime.SetActions(id, [action]);
+        Assert.Equal(0, ProbeRuntime.TimestampIf(id)); // actions but no layout: not armed
+        ProbeRuntime.Bind(id, TimedExitLayout());
+        long before = Stopwatch.GetTimestamp();
+        long start = ProbeRuntime.TimestampIf(id);
+        Assert.InRange(start, before, Stopwatch.GetTimestamp());
+
+        ExitHit(id, start);
+        Assert.InRange(Assert.Single(durations), 0L, 10_000_000_000L);
+        Assert.Equal(0, ProbeRuntime.TimestampIf(id)); // fire_count 1 used up
+        ProbeRuntime.Remove(id);
+        Assert.Equal(0, ProbeRuntime.TimestampIf(id));
+    }
+
+    [Fact]
+    public void An_exit_hit_of_a_call_that_began_while_the_probe_could_not_fire_is_not_reported()
+    {
+        var id = ProbeTestSupport.NewProbeId();
+        var durations = new List<long>();
+        var action = new RecordingAction(onProcess: h => durations.Add(h.Values.Get<long>(1)));
+        ProbeRuntime.SetActions(id, [action]);
+        ProbeRuntime.Bind(id, TimedExitLayout());
+
+        ExitHit(id, start: 0);                     // TimestampIf answered 0 at entry: duration -1
+        Assert.Empty(action.Hits);
+        ExitHit(id, ProbeRuntime.TimestampIf(id)); // the hit state was cleared: the next call fires
+        Assert.True(Assert.Single(durations) >= 0);
+        ProbeRuntime.Remove(id);
     }
 
     [Fact]

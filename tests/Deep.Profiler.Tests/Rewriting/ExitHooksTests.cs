@@ -63,23 +63,25 @@ public class ExitHooksTests
         var body = result.Body;
         var il = ILDecoder.Decode(body.Code);
 
-        // prologue: call FrameEnter; stloc mark; call Timestamp; stloc start; ldnull; stloc exc; ldloca ret; initobj int32
-        Assert.Equal<ushort>([0x28, 0xFE0E, 0x28, 0xFE0E, 0x14, 0xFE0E, 0xFE0D, 0xFE15], il.Take(8).Select(i => i.OpCode).ToArray());
+        // prologue: call FrameEnter; stloc mark; ldc.i4.0; conv.i8; stloc start; ldnull; stloc exc; ldloca ret; initobj int32
+        // (no exit probe reads the duration: no clock read)
+        Assert.Equal<ushort>([0x28, 0xFE0E, 0x16, 0x6A, 0xFE0E, 0x14, 0xFE0E, 0xFE0D, 0xFE15], il.Take(9).Select(i => i.OpCode).ToArray());
         Assert.Equal(Tokens.FrameEnterToken, (int)il[0].Operand);
         Assert.Equal(locals.Mark, (int)il[1].Operand);
-        Assert.Equal(Tokens.TimestampToken, (int)il[2].Operand);
-        int tryStart = il[8].Offset;
+        Assert.Equal(locals.Start, (int)il[4].Operand);
+        Assert.DoesNotContain(il, i => i.OpCode == 0x28 && (int)i.Operand is Tokens.TimestampToken or Tokens.TimestampIfToken);
+        int tryStart = il[9].Offset;
         Assert.Equal(tryStart, result.NewOffsets[0]);
 
         // body: ldarg.0; brtrue.s; ldc.i4.1; stloc ret; leave EXIT; ldc.i4.2; stloc ret; leave EXIT
-        Assert.Equal<ushort>([0x02, 0x2D, 0x17, 0xFE0E, 0xDD, 0x18, 0xFE0E, 0xDD], il.Skip(8).Take(8).Select(i => i.OpCode).ToArray());
+        Assert.Equal<ushort>([0x02, 0x2D, 0x17, 0xFE0E, 0xDD, 0x18, 0xFE0E, 0xDD], il.Skip(9).Take(8).Select(i => i.OpCode).ToArray());
         var exit = il[^2];
         Assert.Equal(0xFE0C, exit.OpCode);           // ldloc ret
         Assert.Equal(locals.Return, (int)exit.Operand);
         Assert.Equal(0x2A, il[^1].OpCode);            // the one ret
         Assert.Single(il, i => i.OpCode == 0x2A);
         Assert.All(il.Where(i => i.OpCode == 0xDD), leave => Assert.Equal(exit.Offset, leave.Targets[0]));
-        Assert.Equal(result.NewOffsets[5], il[9].Targets[0]); // the branch still lands on `ldc.i4.2`
+        Assert.Equal(result.NewOffsets[5], il[10].Targets[0]); // the branch still lands on `ldc.i4.2`
 
         // filter: stloc exc; ldc.i4.0; endfilter | handler: pop; rethrow | finally: ldloc mark; call FrameExit; endfinally
         var tail = il.SkipWhile(i => i.Offset < body.Clauses[0].ClassTokenOrFilterOffset).Select(i => i.OpCode).ToArray();
@@ -108,7 +110,7 @@ public class ExitHooksTests
         var il = ILDecoder.Decode(result.Body.Code);
         // no ldloca/initobj in the prologue, the body's ret is a bare leave, the end is a bare ret
         Assert.DoesNotContain(il, i => i.OpCode is 0xFE0D or 0xFE15);
-        Assert.Equal<ushort>([0x00, 0xDD], il.Skip(6).Take(2).Select(i => i.OpCode).ToArray());
+        Assert.Equal<ushort>([0x00, 0xDD], il.Skip(7).Take(2).Select(i => i.OpCode).ToArray());
         Assert.Equal<ushort>([0xDC, 0x2A], il.TakeLast(2).Select(i => i.OpCode).ToArray());
     }
 
@@ -142,7 +144,7 @@ public class ExitHooksTests
         var (result, _, _) = Wrap(new MethodBody(code, 8, 0, false, []), Context(Int32));
         var il = ILDecoder.Decode(result.Body.Code);
         Assert.DoesNotContain(il, i => i.OpCode == 0xFE14);
-        Assert.Equal<ushort>([0x00, 0x00, 0x28, 0xFE0E, 0xDD], il.Skip(8).Take(5).Select(i => i.OpCode).ToArray());
+        Assert.Equal<ushort>([0x00, 0x00, 0x28, 0xFE0E, 0xDD], il.Skip(9).Take(5).Select(i => i.OpCode).ToArray());
     }
 
     [Fact]
@@ -212,6 +214,40 @@ public class ExitHooksTests
         Assert.Equal([ElementType.I8], tokens.ValueBlobs[^1]);
         Assert.Equal(il[18].Offset, il[2].Targets[0]); // the skip lands on the frame exit
         Assert.Equal(Tokens.FrameExitToken, (int)il[19].Operand);
+
+        // prologue: call FrameEnter; stloc mark; ldc.i4 9; call TimestampIf; stloc start (the one timed exit probe)
+        var prologue = ILDecoder.Decode(body.Code).Take(5).ToList();
+        Assert.Equal<ushort>([0x28, 0xFE0E, 0x20, 0x28, 0xFE0E], prologue.Select(i => i.OpCode).ToArray());
+        Assert.Equal(9, (int)prologue[2].Operand);
+        Assert.Equal(Tokens.TimestampIfToken, (int)prologue[3].Operand);
+        Assert.Equal(locals.Start, (int)prologue[4].Operand);
+        Assert.True(body.MaxStack >= 2);
+    }
+
+    [Fact]
+    public void Several_exit_probes_reading_the_duration_share_one_unconditional_timestamp()
+    {
+        byte[] code = [0x02, 0x2A]; // ldarg.0; ret
+        ProbeSlotRequest[] slots = [new(SlotSourceKind.Duration, 0)];
+        var probes = new[] { new ProbeRequest(4, 0, slots, ProbeKind.Exit), new ProbeRequest(6, 0, slots, ProbeKind.Exit) };
+        var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32), probes);
+        var prologue = ILDecoder.Decode(result.Body.Code).Take(4).ToList();
+        // call FrameEnter; stloc mark; call Timestamp; stloc start
+        Assert.Equal<ushort>([0x28, 0xFE0E, 0x28, 0xFE0E], prologue.Select(i => i.OpCode).ToArray());
+        Assert.Equal(Tokens.TimestampToken, (int)prologue[2].Operand);
+        Assert.Equal(locals.Start, (int)prologue[3].Operand);
+    }
+
+    [Fact]
+    public void An_exit_probe_without_a_duration_slot_reads_no_clock()
+    {
+        byte[] code = [0x02, 0x2A]; // ldarg.0; ret
+        var probe = new ProbeRequest(7, 0, [new(SlotSourceKind.Return, 0)], ProbeKind.Exit);
+        var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32), [probe]);
+        var prologue = ILDecoder.Decode(result.Body.Code).Take(5).ToList();
+        // call FrameEnter; stloc mark; ldc.i4.0; conv.i8; stloc start
+        Assert.Equal<ushort>([0x28, 0xFE0E, 0x16, 0x6A, 0xFE0E], prologue.Select(i => i.OpCode).ToArray());
+        Assert.Equal(locals.Start, (int)prologue[4].Operand);
     }
 
     [Fact]
@@ -249,7 +285,7 @@ public class ExitHooksTests
     internal sealed class Tokens : IProbeTokens
     {
         public const int FrameEnterToken = 0x0A000011, FrameExitToken = 0x0A000012, SpanEndToken = 0x0A000013,
-            TimestampToken = 0x0A000014, ElapsedToken = 0x0A000015, ValueObjectToken = 0x0A000003;
+            TimestampToken = 0x0A000014, ElapsedToken = 0x0A000015, TimestampIfToken = 0x0A000016, ValueObjectToken = 0x0A000003;
         public readonly List<byte[]> ValueBlobs = [];
         public int Enter => 0x0A000001;
         public int Fire => 0x0A000002;
@@ -264,6 +300,7 @@ public class ExitHooksTests
         public int FrameExit => FrameExitToken;
         public int SpanEnd => SpanEndToken;
         public int Timestamp => TimestampToken;
+        public int TimestampIf => TimestampIfToken;
         public int ElapsedNanos => ElapsedToken;
         public int LocalsToken(byte[] signature) => 0x11000099;
     }

@@ -123,6 +123,7 @@ public class SignatureAndProbeCodeTests
         public int FrameExit => 0x0A000012;
         public int SpanEnd => 0x0A000013;
         public int Timestamp => 0x0A000014;
+        public int TimestampIf => 0x0A000016;
         public int ElapsedNanos => 0x0A000015;
         public int LocalsToken(byte[] signature) => 0x11000099;
     }
