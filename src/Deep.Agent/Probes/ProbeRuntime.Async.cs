@@ -103,7 +103,9 @@ public static partial class ProbeRuntime
                 var atExit = values.Get<long>(pending.Shape.DurationSlot);
                 values.Store(atExit + ElapsedNanos(pending.ExitTimestamp), pending.Shape.DurationSlot);
             }
-            RunAwaitedActions(probeId, armed, values, pending.ExitThread);
+            // Limits are checked and taken now, so a tracepoint never fires more often than its fire_count however many
+            // calls were waiting.
+            RunActions(probeId, armed, values, pending.ExitThread);
         }
         catch (Exception e)
         {
@@ -114,46 +116,6 @@ public static partial class ProbeRuntime
             pending.Values.Clear();
             t_busy--;
         }
-    }
-
-    // RunActions for an awaited outcome (kept apart so the hot path stays as it is): the limits are checked and taken
-    // now, so a tracepoint never fires more often than its fire_count however many calls were waiting. Spans are not
-    // started here: a span lives on a thread, and this is not the method's thread.
-    private static void RunAwaitedActions(int probeId, ArmedProbe armed, HitState values, Thread exitThread)
-    {
-        Hit? hit = null;
-        var cap = GlobalCap;
-        foreach (var action in armed.Actions)
-        {
-            if (action.Kind == ActionKind.Span || !action.Limiter.MayFire()) continue;
-            var isSnapshot = action.Kind == ActionKind.Snapshot;
-            if (isSnapshot && !cap.MayTake()) continue;
-            try
-            {
-                if (action.Condition is { } condition && !condition(values)) continue;
-            }
-            catch (Exception e)
-            {
-                if (action.FirstRuntimeError()) Report(action, $"condition failed: {e.Message}");
-                continue;
-            }
-            if (!action.Limiter.TryAcquire()) continue;
-            if (isSnapshot && !cap.TryTake())
-            {
-                Deep.Agent.Diagnostics.SelfLog.SnapshotDropped("the global snapshots-per-second cap was reached");
-                continue;
-            }
-            hit ??= new Hit(probeId, values, armed.Layout, Clock.EpochNanos(), exitThread, awaited: true);
-            try
-            {
-                action.Process(hit);
-            }
-            catch (Exception e)
-            {
-                Report(action, $"{action.Kind} action failed: {e.Message}");
-            }
-        }
-        hit?.Complete(e => Report(null, $"completing the hit failed: {e.Message}"));
     }
 
     /// <summary>An exit whose task had not completed: its values (detached from the thread) until it does.</summary>

@@ -116,13 +116,15 @@ public static partial class ProbeRuntime
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void RunActions(int probeId, ArmedProbe armed, HitState values)
+    // awaitedOn: for the awaited outcome of a task (ProbeRuntime.Async.cs), the thread the method returned on; the
+    // actions then run when the task completed, on another thread, so spans (which live on a thread) are not started.
+    private static void RunActions(int probeId, ArmedProbe armed, HitState values, Thread? awaitedOn = null)
     {
         Hit? hit = null;
         var cap = GlobalCap;
         foreach (var action in armed.Actions)
         {
-            if (!action.Limiter.MayFire()) continue;
+            if ((awaitedOn is not null && action.Kind == ActionKind.Span) || !action.Limiter.MayFire()) continue;
             var isSnapshot = action.Kind == ActionKind.Snapshot;
             if (isSnapshot && !cap.MayTake()) continue;
             try
@@ -141,7 +143,7 @@ public static partial class ProbeRuntime
                 Deep.Agent.Diagnostics.SelfLog.SnapshotDropped("the global snapshots-per-second cap was reached");
                 continue;
             }
-            hit ??= new Hit(probeId, values, armed.Layout, Clock.EpochNanos());
+            hit ??= new Hit(probeId, values, armed.Layout, Clock.EpochNanos(), awaitedOn, awaited: awaitedOn is not null);
             try
             {
                 action.Process(hit);
