@@ -70,14 +70,13 @@ public static class Program
     {
         var root = new RootCommand("deep: the DEEP dynamic-instrumentation system for .NET");
 
+        // The client options belong to the commands that talk to a server's HTTP API only: on the root they would
+        // also show under `deep server` (which has its own --api-key) and `deep run`/`attach` (whose --server is
+        // the gRPC address agents send to).
         var global = new GlobalOptions();
-        root.Options.Add(global.Server);
-        root.Options.Add(global.ApiKey);
-        root.Options.Add(global.Tenant);
-        root.Options.Add(global.Json);
         root.Subcommands.Add(ServerCommand.Create(() => console));
-        root.Subcommands.Add(TracepointCommands.Create(global, () => console));
-        root.Subcommands.Add(SnapshotCommands.Create(global, () => console));
+        root.Subcommands.Add(global.AddTo(TracepointCommands.Create(global, () => console)));
+        root.Subcommands.Add(global.AddTo(SnapshotCommands.Create(global, () => console)));
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(AttachCommand.Create());
         root.Subcommands.Add(DemoCommand.Create(() => console));

@@ -30,6 +30,16 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>Adds these options to <paramref name="command"/> and (recursively) its subcommands.</summary>
+    public Command AddTo(Command command)
+    {
+        command.Options.Add(Server);
+        command.Options.Add(ApiKey);
+        command.Options.Add(Tenant);
+        command.Options.Add(Json);
+        return command;
+    }
+
     public DeepApiClient CreateClient(ParseResult parse)
         => new(ServerConnection.Create(parse.GetValue(Server), parse.GetValue(ApiKey), parse.GetValue(Tenant)));
 }

@@ -36,6 +36,21 @@ public sealed class ServerCommandTests
     }
 
     [Fact]
+    public async Task Server_help_lists_its_own_options_once_and_client_commands_list_the_client_options()
+    {
+        var server = new BufferedConsole();
+        Assert.Equal(0, await Program.RunAsync(["server", "--help"], server, CancellationToken.None));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(server.OutText, @"--api-key\b"));
+        Assert.DoesNotContain("--server", server.OutText);
+        Assert.DoesNotContain("--tenant", server.OutText);
+
+        var list = new BufferedConsole();
+        Assert.Equal(0, await Program.RunAsync(["tracepoint", "list", "--help"], list, CancellationToken.None));
+        foreach (var option in new[] { "--server", "--api-key", "--tenant", "--json" })
+            Assert.Contains(option, list.OutText);
+    }
+
+    [Fact]
     public async Task A_taken_port_exits_7()
     {
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
