@@ -115,9 +115,9 @@ public static partial class ProbeRuntime
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
     // awaitedOn: for the awaited outcome of a task (ProbeRuntime.Async.cs), the thread the method returned on; the
     // actions then run when the task completed, on another thread, so spans (which live on a thread) are not started.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RunActions(int probeId, ArmedProbe armed, HitState values, Thread? awaitedOn = null)
     {
         Hit? hit = null;
