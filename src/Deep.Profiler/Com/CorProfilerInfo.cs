@@ -101,6 +101,75 @@ internal sealed unsafe class CorProfilerInfo(nint info)
         }
     }
 
+    /// <summary>ICorProfilerInfo::GetFunctionInfo (slot 15): the module and method token of a compiled function.</summary>
+    public int GetFunctionInfo(nint functionId, out nint moduleId, out uint methodToken)
+    {
+        nint classId = 0, module = 0;
+        uint token = 0;
+        int hr = ((delegate* unmanaged<nint, nint, nint*, nint*, uint*, int>)ComPtr.Slot(Pointer, 15))(Pointer, functionId, &classId, &module, &token);
+        moduleId = module;
+        methodToken = token;
+        return hr;
+    }
+
+    /// <summary>
+    /// Every function with compiled code (ICorProfilerInfo4::EnumJITedFunctions2, slot 79, then
+    /// ICorProfilerFunctionEnum Next): one entry per compiled version, (FunctionID, ReJITID).
+    /// </summary>
+    public int EnumJitedFunctions(List<(nint FunctionId, nint ReJitId)> into)
+    {
+        nint functionEnum = 0;
+        int hr = ((delegate* unmanaged<nint, nint*, int>)ComPtr.Slot(Pointer, 79))(Pointer, &functionEnum);
+        if (HResults.Failed(hr) || functionEnum == 0)
+            return hr;
+        try
+        {
+            // COR_PRF_FUNCTION { FunctionID functionId; ReJITID reJitId; }
+            const int chunk = 512;
+            var buffer = new nint[chunk * 2];
+            while (true)
+            {
+                uint fetched = 0;
+                fixed (nint* p = buffer)
+                    hr = ((delegate* unmanaged<nint, uint, nint*, uint*, int>)ComPtr.Slot(functionEnum, 7))(functionEnum, chunk, p, &fetched);
+                for (int i = 0; i < fetched; i++)
+                    into.Add((buffer[2 * i], buffer[2 * i + 1]));
+                if (HResults.Failed(hr) || hr == HResults.S_FALSE || fetched < chunk)
+                    return HResults.Failed(hr) ? hr : HResults.S_OK;
+            }
+        }
+        finally
+        {
+            ComPtr.Release(functionEnum);
+        }
+    }
+
+    /// <summary>ICorProfilerInfo4::GetReJITIDs (slot 77): the ReJIT versions of a function that the runtime keeps.</summary>
+    public int GetReJitIds(nint functionId, List<nint> into)
+    {
+        const int capacity = 64;
+        nint* ids = stackalloc nint[capacity];
+        uint count = 0;
+        int hr = ((delegate* unmanaged<nint, nint, uint, uint*, nint*, int>)ComPtr.Slot(Pointer, 77))(Pointer, functionId, capacity, &count, ids);
+        if (HResults.Failed(hr))
+            return hr;
+        for (int i = 0; i < Math.Min(count, capacity); i++)
+            into.Add(ids[i]);
+        return hr;
+    }
+
+    /// <summary>
+    /// ICorProfilerInfo9::GetNativeCodeStartAddresses (slot 90): how many native bodies (tiers) a function has for
+    /// one ReJIT version; 0 while that version was not compiled for it.
+    /// </summary>
+    public int CountNativeCode(nint functionId, nint reJitId, out int count)
+    {
+        uint n = 0;
+        int hr = ((delegate* unmanaged<nint, nint, nint, uint, uint*, nuint*, int>)ComPtr.Slot(Pointer, 90))(Pointer, functionId, reJitId, 0, &n, null);
+        count = (int)n;
+        return hr;
+    }
+
     public int InitializeCurrentThread() =>
         ((delegate* unmanaged<nint, int>)ComPtr.Slot(Pointer, 72))(Pointer);
 

@@ -53,4 +53,6 @@ internal static class HResults
     public const int CORPROF_E_UNSUPPORTED_CALL_SEQUENCE = unchecked((int)0x80131363);
 
     public static bool Failed(int hr) => hr < 0;
+
+    public static bool Succeeded(int hr) => hr >= 0;
 }

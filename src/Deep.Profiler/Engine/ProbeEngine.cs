@@ -268,6 +268,52 @@ internal static unsafe class ProbeEngine
         });
     }
 
+    /// <summary>
+    /// How many compiled copies of a method (one per value-type instantiation of a generic method or type, one shared
+    /// by reference types, one for a plain method) have no code for its newest ReJIT version, out of how many. The
+    /// runtime calls GetReJITParameters once per request, when the first copy is recompiled; a copy whose compilation
+    /// of the old code was under way at the request can keep that code, so "the runtime took the body" is not enough.
+    /// A copy also counts as behind while it was not called since the request. Worker only.
+    /// </summary>
+    public static (int Behind, int Compiled) CopiesBehind(MethodEntry entry)
+    {
+        var info = Info!;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var jitted = new List<(nint FunctionId, nint ReJitId)>();
+        int hr = info.EnumJitedFunctions(jitted);
+        if (HResults.Failed(hr))
+            return (0, 0);
+        var copies = new HashSet<nint>();
+        foreach (var (functionId, _) in jitted)
+        {
+            if (copies.Contains(functionId))
+                continue;
+            if (HResults.Succeeded(info.GetFunctionInfo(functionId, out nint module, out uint token)) && module == entry.ModuleId && token == entry.Token)
+                copies.Add(functionId);
+        }
+        // ReJIT ids are versions of the method's IL, shared by its copies and increasing: the newest is the largest.
+        nint newest = 0;
+        var ids = new List<nint>();
+        foreach (var copy in copies)
+        {
+            ids.Clear();
+            if (HResults.Failed(info.GetReJitIds(copy, ids)))
+                continue;
+            foreach (var id in ids)
+                newest = Math.Max(newest, id);
+        }
+        if (newest == 0)
+            return (0, copies.Count);
+        int behind = 0;
+        foreach (var copy in copies)
+        {
+            if (HResults.Failed(info.CountNativeCode(copy, newest, out int count)) || count == 0)
+                behind++;
+        }
+        Log.Write($"0x{entry.Token:X8} in module 0x{entry.ModuleId:X}: {copies.Count - behind} of {copies.Count} compiled copies run ReJIT version {newest} (looked through {jitted.Count} compiled functions in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms)");
+        return (behind, copies.Count);
+    }
+
     public static MethodEntry? FindMethod(string modulePath, uint methodToken)
     {
         var module = Modules.FindByPath(modulePath);

@@ -34,6 +34,9 @@ internal static unsafe class NativeExports
     /// <summary>The version of this ABI; the bridge refuses a profiler with another.</summary>
     public const int AbiVersion = 3;
 
+    // How long a status query waits for the worker to look at the method's compiled copies.
+    private const int StatusCheckTimeoutMs = 2000;
+
     [UnmanagedCallersOnly(EntryPoint = "deep_profiler_get_info")]
     private static int GetInfo(int* abiVersion, int* initialized, int* hresult)
     {
@@ -127,11 +130,22 @@ internal static unsafe class NativeExports
             if (modulePath == null || pathLength <= 0)
                 return HResults.E_INVALIDARG;
             var entry = ProbeEngine.FindMethod(new string(modulePath, 0, pathLength), methodToken);
+            int current = entry?.State ?? (int)MethodState.Unknown;
+            string? text = entry?.Message;
+            // "Active" only when every compiled copy of the method has the new code (see ProbeEngine.CopiesBehind).
+            if (current == (int)MethodState.Active && ProbeEngine.Worker is { } worker
+                && worker.TryInvoke(() => ProbeEngine.CopiesBehind(entry!), StatusCheckTimeoutMs, out var copies, out _)
+                && copies.Behind > 0)
+            {
+                current = (int)MethodState.Requested;
+                text = $"{copies.Behind} of {copies.Compiled} compiled copies of the method do not run the new code yet";
+                Log.Write($"0x{methodToken:X8}: {text}");
+            }
             if (state != null)
-                *state = entry?.State ?? (int)MethodState.Unknown;
+                *state = current;
             if (hresult != null)
                 *hresult = entry?.HResult ?? 0;
-            if (entry?.Message is { } text)
+            if (text is not null)
                 Error(0, text, message, messageCapacity, messageLength);
             return HResults.S_OK;
         }

@@ -113,7 +113,7 @@ internal sealed class AppSession : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"the tracepoint's snapshots never met the condition ({snapshots.Count} arrived); the app said:\n{App.Log}");
+        throw new TimeoutException($"the tracepoint's snapshots never met the condition ({snapshots.Count} arrived); {App.Tail}");
     }
 
     /// <summary>The tracepoint's snapshot count once it stopped changing for a second (sends are asynchronous).</summary>

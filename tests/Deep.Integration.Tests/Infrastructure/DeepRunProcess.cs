@@ -60,6 +60,21 @@ internal sealed class DeepRunProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The end of the log for a failure message: the app's last lines, then the agent's (stderr) last lines, so that
+    /// a runner showing only the tail of a long message still shows what the agent said.
+    /// </summary>
+    public string Tail
+    {
+        get
+        {
+            var lines = Log.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var app = lines.Where(l => l.StartsWith("out: ", StringComparison.Ordinal)).TakeLast(10);
+            var agent = lines.Where(l => !l.StartsWith("out: ", StringComparison.Ordinal)).TakeLast(60);
+            return "the app's last lines:\n" + string.Join("\n", app) + "\nthe agent's last lines:\n" + string.Join("\n", agent);
+        }
+    }
+
     /// <summary>Starts <c>deep run [runArguments] -- dotnet &lt;app&gt;</c>.</summary>
     public static async Task<DeepRunProcess> StartAsync(string appDll, IEnumerable<string> runArguments, IDictionary<string, string?>? environment = null)
     {

@@ -76,6 +76,17 @@ var echo = Method(nameof(Targets.Echo));
 setup = Probe(echo, new ProbeInsertion(5, 0, [Arg(0)]));
 Report("echo", setup, Targets.Echo(7) + Targets.Echo("x"));
 
+// A generic method has a compiled copy per value-type instantiation and one shared by reference types; the method
+// counts as active only once every compiled copy runs the new code (here: once Twin<string> is called again).
+var twin = Method(nameof(Targets.Twin));
+Targets.Twin(1);
+Targets.Twin("a");
+setup = Probe(twin, new ProbeInsertion(26, 0, [Arg(0)]));
+Targets.Twin(2);
+var onlyInt = ProfilerBridge.GetMethodStatus(twin);
+Targets.Twin("b");
+Report("twin", setup, onlyInt.State + " (" + onlyInt.Message + ")|" + ProfilerBridge.GetMethodStatus(twin).State);
+
 // A loop: the back-edge lands on the probe, which fires on every iteration.
 var loop = Method(nameof(Targets.Loop));
 var backEdge = Decode(loop).Last(i => i.IsBranch && i.Targets[0] < i.Offset);

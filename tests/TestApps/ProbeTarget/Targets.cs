@@ -44,6 +44,9 @@ internal static class Targets
     public static T Echo<T>(T value) => value;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    public static string Twin<T>(T value) => "twin " + value;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static int Loop(int n)
     {
         int total = 0;
