@@ -3,7 +3,8 @@ using Deep.Integration.Tests.Infrastructure;
 using Deep.Server;
 
 // Per-call cost of a method tracepoint that does not fire (docs/benchmarks.md, "Method tracepoints"): the test app's
-// Bench.Probed is measured against the identical Bench.Plain in the same run (best of 5 rounds), under deep run.
+// Bench.Probed is measured against the identical Bench.Plain in the same run (best of 5 rounds), under deep run;
+// the table shows the best of 10 such measurements over 3 s (the promoted, tier-1 code) and the first one.
 const int Calls = 2_000_000;
 var inv = CultureInfo.InvariantCulture;
 var app = await Builds.TestAppAsync("Release");
@@ -14,7 +15,20 @@ await using var session = await DeepRunProcess.StartAsync(app, ["--server", serv
     new Dictionary<string, string?> { ["DEEP_POLL_TIMER"] = "0.2", ["DEEP_MAX_SNAPSHOTS_PER_SECOND"] = "-1" });
 session.WaitReady();
 string Measure() => session.Call("bench", Calls);
-var rows = new List<(string What, string Result)> { ("no tracepoint", Measure()) };
+
+// The first measurement, and the best (lowest probed ns/call) of 10 measurements 300 ms apart.
+(string First, string Best) Steady()
+{
+    string first = Measure(), best = first;
+    for (var i = 0; i < 9; i++)
+    {
+        Thread.Sleep(300);
+        var next = Measure();
+        if (double.Parse(next.Split(' ')[0], inv) < double.Parse(best.Split(' ')[0], inv)) best = next;
+    }
+    return (first, best);
+}
+var rows = new List<(string What, (string First, string Best) Result)> { ("no tracepoint", Steady()) };
 
 async Task MeasureWithAsync(string what, Dictionary<string, string> args)
 {
@@ -28,7 +42,11 @@ async Task MeasureWithAsync(string what, Dictionary<string, string> args)
         session.Call("bench", 1000);
         await Task.Delay(100);
     }
-    rows.Add((what, Measure()));
+    // The rewritten method starts at tier 0 like any new code and is promoted once the runtime's call counting and
+    // background compilation got to it, which can take seconds in a process that keeps compiling new code (the
+    // agent's polling does at first). Measure the code a hot method ends up running: the best of several
+    // measurements spread over a few seconds.
+    rows.Add((what, Steady()));
     await api.DeleteAsync(id);
     await Task.Delay(1500);
 }
@@ -37,11 +55,13 @@ await MeasureWithAsync("method_capture, fire_count exhausted (exit probe + exit 
 await MeasureWithAsync("method_start + span=method, exhausted", new() { ["stage"] = "method_start", ["span"] = "method" });
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
-Console.WriteLine("| what | probed ns/call | same method unprobed ns/call | added ns | bytes allocated per call |");
-Console.WriteLine("|---|---:|---:|---:|---:|");
-foreach (var (what, result) in rows)
+Console.WriteLine("| what | probed ns/call | same method unprobed ns/call | added ns | added ns, first measurement after install | bytes allocated per call |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+foreach (var (what, (first, best)) in rows)
 {
-    var parts = result.Split(' ');
+    var parts = best.Split(' ');
+    var early = first.Split(' ');
     double probed = double.Parse(parts[0], inv), plain = double.Parse(parts[1], inv);
-    Console.WriteLine($"| {what} | {probed:0.0} | {plain:0.0} | {probed - plain:0.0} | {double.Parse(parts[2], inv) / Calls:0.##} |");
+    double firstAdded = double.Parse(early[0], inv) - double.Parse(early[1], inv);
+    Console.WriteLine($"| {what} | {probed:0.0} | {plain:0.0} | {probed - plain:0.0} | {firstAdded:0.0} | {double.Parse(parts[2], inv) / Calls:0.##} |");
 }
