@@ -145,6 +145,37 @@ public sealed class MethodTracepointTests
         }
     }
 
+    // Two timed exit probes in one method: the entry reads the clock once, through the first probe that may fire. Once
+    // the first tracepoint (created first, so first in the method) is used up, the second still gets a real duration.
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public async Task Two_method_end_tracepoints_on_one_method_each_get_the_duration_after_the_first_is_used_up(string configuration)
+    {
+        var session = await AppSession.GetAsync(configuration);
+        var first = Method("Slow", "method_end");
+        first["fire_count"] = "1";
+        var second = Method("Slow", "method_capture");
+        second["fire_count"] = "3";
+        second["fire_period"] = "0";
+        var firstId = await session.Api.CreateAsync(File, 0, first);
+        var secondId = await session.Api.CreateAsync(File, 0, second);
+        try
+        {
+            var seconds = await session.DriveUntilAsync(secondId, () => Assert.Equal("30", session.App.Call("methods", "slow 30")), s => s.Count >= 3);
+            var firsts = await session.Api.SnapshotsAsync(firstId);
+
+            Assert.Single(firsts);
+            Assert.All(firsts.Concat(seconds), s =>
+                Assert.InRange(long.Parse(s.Capture("duration").Value!, CultureInfo.InvariantCulture), 30_000_000L, 30_000_000_000L));
+        }
+        finally
+        {
+            await session.Api.DeleteAsync(firstId);
+            await session.Api.DeleteAsync(secondId);
+        }
+    }
+
     [Theory]
     [InlineData("Debug")]
     [InlineData("Release")]

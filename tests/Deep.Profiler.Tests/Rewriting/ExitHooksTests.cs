@@ -225,17 +225,29 @@ public class ExitHooksTests
     }
 
     [Fact]
-    public void Several_exit_probes_reading_the_duration_share_one_unconditional_timestamp()
+    public void Several_exit_probes_reading_the_duration_share_one_timestamp_read_only_when_one_of_them_may_fire()
     {
         byte[] code = [0x02, 0x2A]; // ldarg.0; ret
         ProbeSlotRequest[] slots = [new(SlotSourceKind.Duration, 0)];
-        var probes = new[] { new ProbeRequest(4, 0, slots, ProbeKind.Exit), new ProbeRequest(6, 0, slots, ProbeKind.Exit) };
+        var probes = new[]
+        {
+            new ProbeRequest(4, 0, slots, ProbeKind.Exit), new ProbeRequest(6, 0, slots, ProbeKind.Exit), new ProbeRequest(8, 0, slots, ProbeKind.Exit),
+        };
         var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32), probes);
-        var prologue = ILDecoder.Decode(result.Body.Code).Take(4).ToList();
-        // call FrameEnter; stloc mark; call Timestamp; stloc start
-        Assert.Equal<ushort>([0x28, 0xFE0E, 0x28, 0xFE0E], prologue.Select(i => i.OpCode).ToArray());
-        Assert.Equal(Tokens.TimestampToken, (int)prologue[2].Operand);
-        Assert.Equal(locals.Start, (int)prologue[3].Operand);
+        var prologue = ILDecoder.Decode(result.Body.Code).Take(16).ToList();
+        // call FrameEnter; stloc mark;
+        // ldc.i4 4; call TimestampIf; dup; brtrue END; pop; ldc.i4 6; call TimestampIf; dup; brtrue END; pop;
+        // ldc.i4 8; call TimestampIf; END: stloc start
+        Assert.Equal<ushort>(
+            [0x28, 0xFE0E, 0x20, 0x28, 0x25, 0x3A, 0x26, 0x20, 0x28, 0x25, 0x3A, 0x26, 0x20, 0x28, 0xFE0E, 0x14],
+            prologue.Select(i => i.OpCode).ToArray());
+        Assert.Equal([4, 6, 8], new[] { prologue[2], prologue[7], prologue[12] }.Select(i => (int)i.Operand));
+        Assert.All(new[] { prologue[3], prologue[8], prologue[13] }, i => Assert.Equal(Tokens.TimestampIfToken, (int)i.Operand));
+        Assert.Equal(prologue[14].Offset, prologue[5].Targets[0]); // both branches land on the store
+        Assert.Equal(prologue[14].Offset, prologue[10].Targets[0]);
+        Assert.Equal(locals.Start, (int)prologue[14].Operand);
+        Assert.DoesNotContain(ILDecoder.Decode(result.Body.Code), i => i.OpCode == 0x28 && (int)i.Operand == Tokens.TimestampToken);
+        Assert.True(result.Body.MaxStack >= 2);
     }
 
     [Fact]
