@@ -84,12 +84,23 @@ internal static class TaskOutcome
 {
     private const BindingFlags Instance = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
 
-    // Task.m_contingentProperties -> ContingentProperties.m_exceptionsHolder -> TaskExceptionHolder.m_faultExceptions
-    // (List<ExceptionDispatchInfo>) / .m_cancellationException (ExceptionDispatchInfo). Null when a runtime has other names.
-    private static readonly FieldInfo? s_contingent = typeof(Task).GetField("m_contingentProperties", Instance);
-    private static readonly FieldInfo? s_holder = s_contingent?.FieldType.GetField("m_exceptionsHolder", Instance);
-    private static readonly FieldInfo? s_faults = s_holder?.FieldType.GetField("m_faultExceptions", Instance);
-    private static readonly FieldInfo? s_cancellation = s_holder?.FieldType.GetField("m_cancellationException", Instance);
+    /// <summary>
+    /// The runtime's private fields that hold a task's exceptions: Task.m_contingentProperties ->
+    /// ContingentProperties.m_exceptionsHolder -> TaskExceptionHolder.m_faultExceptions (List&lt;ExceptionDispatchInfo&gt;)
+    /// / .m_cancellationException (ExceptionDispatchInfo). A field is null when a runtime has other names.
+    /// </summary>
+    internal sealed record TaskFields(FieldInfo? Contingent, FieldInfo? Holder, FieldInfo? Faults, FieldInfo? Cancellation)
+    {
+        public static readonly TaskFields Runtime = Find();
+
+        private static TaskFields Find()
+        {
+            var contingent = typeof(Task).GetField("m_contingentProperties", Instance);
+            var holder = contingent?.FieldType.GetField("m_exceptionsHolder", Instance);
+            return new TaskFields(contingent, holder, holder?.FieldType.GetField("m_faultExceptions", Instance),
+                holder?.FieldType.GetField("m_cancellationException", Instance));
+        }
+    }
 
     private static readonly ConcurrentDictionary<Type, PropertyInfo?> s_results = new();
     private static readonly ConcurrentDictionary<Type, (FieldInfo? Obj, FieldInfo? Result)> s_valueTaskFields = new();
@@ -151,17 +162,20 @@ internal static class TaskOutcome
     /// that cancelled it (a <see cref="TaskCanceledException"/> when the runtime kept none, as <c>await</c> throws).
     /// A <see cref="NotReadableException"/> when the runtime's fields are not there. Null when it ran to completion.
     /// </summary>
-    public static Exception? ExceptionOf(Task task)
+    public static Exception? ExceptionOf(Task task) => ExceptionOf(task, TaskFields.Runtime);
+
+    /// <summary><see cref="ExceptionOf(Task)"/> through the given fields (tests stand in for another runtime).</summary>
+    internal static Exception? ExceptionOf(Task task, TaskFields fields)
     {
         var status = task.Status;
         if (status is not (TaskStatus.Faulted or TaskStatus.Canceled)) return null;
         object? holder;
         try
         {
-            if (s_contingent is null || s_holder is null)
+            if (fields.Contingent is null || fields.Holder is null)
                 return status == TaskStatus.Canceled ? new TaskCanceledException(task) : new NotReadableException("this runtime's Task has no exception holder field");
-            var contingent = s_contingent.GetValue(task);
-            holder = contingent is null ? null : s_holder.GetValue(contingent);
+            var contingent = fields.Contingent.GetValue(task);
+            holder = contingent is null ? null : fields.Holder.GetValue(contingent);
         }
         catch (Exception e)
         {
@@ -171,7 +185,7 @@ internal static class TaskOutcome
         {
             try
             {
-                if (holder is not null && s_cancellation?.GetValue(holder) is ExceptionDispatchInfo info) return info.SourceException;
+                if (holder is not null && fields.Cancellation?.GetValue(holder) is ExceptionDispatchInfo info) return info.SourceException;
             }
             catch
             {
@@ -181,8 +195,8 @@ internal static class TaskOutcome
         }
         try
         {
-            if (s_faults is null) return new NotReadableException("this runtime's TaskExceptionHolder has no fault list");
-            if (holder is not null && s_faults.GetValue(holder) is List<ExceptionDispatchInfo> { Count: > 0 } faults) return faults[0].SourceException;
+            if (fields.Faults is null) return new NotReadableException("this runtime's TaskExceptionHolder has no fault list");
+            if (holder is not null && fields.Faults.GetValue(holder) is List<ExceptionDispatchInfo> { Count: > 0 } faults) return faults[0].SourceException;
             return new NotReadableException("the faulted task holds no exception");
         }
         catch (Exception e)

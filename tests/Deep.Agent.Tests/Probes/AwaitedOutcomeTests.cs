@@ -384,4 +384,33 @@ public sealed class AwaitedOutcomeTests
         Assert.Null(ExpressionCompiler.Compile<HitState>("return == 3", new ProbeScope(ExitLayout(typeof(ValueTask<int>)))).Error);
         Assert.Null(ExpressionCompiler.Compile<HitState>("return.Length == 3", new ProbeScope(ExitLayout(typeof(Task<string>)))).Error);
     }
+
+    // Another runtime may name or shape Task's private exception fields differently: the outcome then says so in the
+    // snapshot ("[not readable: ...]") instead of calling anything that would observe the fault.
+    [Fact]
+    public void A_faulted_task_on_a_runtime_without_the_expected_fields_reports_why_its_exception_is_not_readable()
+    {
+        var faulted = Task.FromException(new InvalidOperationException("boom"));
+        var runtime = TaskOutcome.TaskFields.Runtime;
+        Assert.NotNull(runtime.Contingent);
+        Assert.NotNull(runtime.Holder);
+        Assert.NotNull(runtime.Faults);
+        Assert.Equal("boom", TaskOutcome.ExceptionOf(faulted, runtime)!.Message);
+
+        var noHolder = Assert.IsType<NotReadableException>(TaskOutcome.ExceptionOf(faulted, runtime with { Holder = null }));
+        Assert.Equal("[not readable: this runtime's Task has no exception holder field]", noHolder.Text);
+
+        var noFaultList = Assert.IsType<NotReadableException>(TaskOutcome.ExceptionOf(faulted, runtime with { Faults = null }));
+        Assert.Equal("[not readable: this runtime's TaskExceptionHolder has no fault list]", noFaultList.Text);
+
+        // A field of that name on another type: reflection refuses to read it from a Task, and that is the reason shown.
+        var foreign = typeof(Uri).GetField("_string", BindingFlags.Instance | BindingFlags.NonPublic)!;
+        var misshapen = Assert.IsType<NotReadableException>(TaskOutcome.ExceptionOf(faulted, runtime with { Contingent = foreign }));
+        Assert.StartsWith("[not readable: ", misshapen.Text);
+        Assert.Contains("Uri", misshapen.Message);
+
+        // A cancelled task still reports what await would throw, and a completed one has no exception.
+        Assert.IsType<TaskCanceledException>(TaskOutcome.ExceptionOf(Task.FromCanceled(new CancellationToken(true)), runtime with { Holder = null }));
+        Assert.Null(TaskOutcome.ExceptionOf(Task.CompletedTask, runtime with { Contingent = null }));
+    }
 }
