@@ -21,6 +21,10 @@ internal sealed partial class ProfilerEngine
     // Seconds between checks; the sum (~8 min) bounds how long a never-called method is re-requested.
     private static readonly double[] s_activationChecks = [0.5, 1, 2, 4, 8, 15, 30, 60, 120, 240];
 
+    // A copy that is behind only because it was not called takes the new code on its next call by itself (the request
+    // reset every copy); only a copy that kept its old code needs another request, and one or two catch that.
+    internal const int MaxPartialRequests = 2;
+
     // Engine thread only: the current watch per method (a newer Apply replaces it).
     private readonly Dictionary<MethodBase, ActivationWatch> _watches = [];
     private volatile bool _watchStopped;
@@ -35,6 +39,7 @@ internal sealed partial class ProfilerEngine
     {
         public MethodBase Method { get; } = method;
         public int Step;
+        public int PartialRequests;
         public Timer? Timer;
     }
 
@@ -74,14 +79,23 @@ internal sealed partial class ProfilerEngine
         }
         watch.Step++;
         var state = _rewriter.StateOf(watch.Method);
-        if (state != MethodState.Requested)
+        if (state == MethodState.Partial && ++watch.PartialRequests > MaxPartialRequests)
+        {
+            _watches.Remove(watch.Method);
+            watch.Timer?.Dispose();
+            EngineLog.Info($"a compiled copy of {Symbols.LineResolver.Describe(watch.Method)} still has its old code after {MaxPartialRequests} more requests; it takes the new code when it is called");
+            return;
+        }
+        if (state is not (MethodState.Requested or MethodState.Partial))
         {
             _watches.Remove(watch.Method);
             watch.Timer?.Dispose();
             return; // taken (Active), failed, reverted, or the rewriter cannot tell
         }
         ReJitRetries++;
-        EngineLog.Info($"the runtime has not taken the new code of {Symbols.LineResolver.Describe(watch.Method)} yet; requesting it again");
+        EngineLog.Info(state == MethodState.Partial
+            ? $"a compiled copy of {Symbols.LineResolver.Describe(watch.Method)} (a generic instantiation) does not run the new code yet; requesting it again"
+            : $"the runtime has not taken the new code of {Symbols.LineResolver.Describe(watch.Method)} yet; requesting it again");
         var insertions = InsertionsOf(watch.Method);
         if (insertions.Count == 0)
         {

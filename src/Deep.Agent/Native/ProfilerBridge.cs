@@ -71,7 +71,8 @@ internal static unsafe class ProfilerBridge
                 native.GetMethodStatus(p, path.Length, (uint)method.MetadataToken, &state, &hr, error, ErrorCapacity, &errorLength);
             }
             string? message = errorLength > 0 ? new string(error, 0, Math.Min(errorLength, ErrorCapacity)) : null;
-            return new MethodStatus((MethodState)state, hr, message);
+            var known = state == (int)MethodState.Requested && hr == 1 ? MethodState.Partial : (MethodState)state;
+            return new MethodStatus(known, hr, message);
         }
         catch (Exception e)
         {
@@ -362,6 +363,12 @@ internal enum MethodState
     Failed = 3,
     /// <summary>The probes were removed and the original code restored.</summary>
     Reverted = 4,
+    /// <summary>
+    /// Agent-side only (the profiler reports state 1 with HRESULT S_FALSE): the runtime took the body, but a compiled
+    /// copy of the method (a generic instantiation) has no code for it yet: not called since the request, or it kept
+    /// its old code (docs/line-tracepoints.md, "When the new code runs").
+    /// </summary>
+    Partial = 100,
 }
 
 /// <summary>A method's state in the profiler, with the last HRESULT and message.</summary>

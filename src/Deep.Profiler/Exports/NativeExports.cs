@@ -131,20 +131,23 @@ internal static unsafe class NativeExports
                 return HResults.E_INVALIDARG;
             var entry = ProbeEngine.FindMethod(new string(modulePath, 0, pathLength), methodToken);
             int current = entry?.State ?? (int)MethodState.Unknown;
+            int hr = entry?.HResult ?? 0;
             string? text = entry?.Message;
-            // "Active" only when every compiled copy of the method has the new code (see ProbeEngine.CopiesBehind).
+            // "Active" only when every compiled copy of the method has the new code (see ProbeEngine.CopiesBehind);
+            // otherwise "requested" with S_FALSE, which the agent tells apart from a request the runtime has not taken.
             if (current == (int)MethodState.Active && ProbeEngine.Worker is { } worker
                 && worker.TryInvoke(() => ProbeEngine.CopiesBehind(entry!), StatusCheckTimeoutMs, out var copies, out _)
                 && copies.Behind > 0)
             {
                 current = (int)MethodState.Requested;
+                hr = HResults.S_FALSE;
                 text = $"{copies.Behind} of {copies.Compiled} compiled copies of the method do not run the new code yet";
                 Log.Write($"0x{methodToken:X8}: {text}");
             }
             if (state != null)
                 *state = current;
             if (hresult != null)
-                *hresult = entry?.HResult ?? 0;
+                *hresult = hr;
             if (text is not null)
                 Error(0, text, message, messageCapacity, messageLength);
             return HResults.S_OK;

@@ -415,6 +415,23 @@ public sealed class ProfilerEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_method_with_a_compiled_copy_behind_is_requested_again_at_most_MaxPartialRequests_times()
+    {
+        _engine.ActivationCheckScale = 0.001;
+        _rewriter.State = _ => MethodState.Partial; // one generic instantiation never runs the new code
+
+        await InstallAsync(At(Sample, Line("loop-body")));
+        await Task.Delay(2000);
+        await _engine.WhenIdleAsync();
+        int settled = _rewriter.Calls.Count;
+        await Task.Delay(500);
+
+        Assert.Equal(1 + ProfilerEngine.MaxPartialRequests, settled); // the request, then the bounded repeats
+        Assert.Equal(settled, _rewriter.Calls.Count);
+        Assert.Equal(ProfilerEngine.MaxPartialRequests, _engine.ReJitRetries);
+    }
+
+    [Fact]
     public async Task Removing_the_probe_stops_the_requests()
     {
         _engine.ActivationCheckScale = 0.05;
