@@ -34,7 +34,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
     // One insertion of a probe: a line probe has one (plus a span end and exit hooks for span=line); a method
     // location has one per overload, each under its own runtime id (an alias of the probe).
     private sealed record Placement(MethodBase Method, int ILOffset, IReadOnlyList<SlotSource> Slots,
-        InsertionKind Kind = InsertionKind.Probe, int RuntimeId = 0);
+        InsertionKind Kind = InsertionKind.Probe, int RuntimeId = 0, int EndILOffset = 0);
 
     /// <summary>An engine over <paramref name="symbols"/> driving <paramref name="rewriter"/>.</summary>
     public ProfilerEngine(SymbolIndex symbols, IMethodRewriter rewriter, IProbeBinder binder, ProbeStatusRegistry status)
@@ -291,9 +291,19 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         // A span around the line (or from the line to the method's end) is stopped by the method's exit hooks.
         var spans = _binder.SpanScopes(probeId);
         bool hooks = spans.Line || spans.Method;
-        var layout = new ProbeFrameLayout(capture.Values.Select(v => v.Slot).ToList(), line.Method, line.DocumentPath,
+        var slots = capture.Values.Select(v => v.Slot).ToList();
+        var sources = capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList();
+        var placement = new Placement(line.Method, ilOffset, sources);
+        if (location.Stage == ProbeStage.LineCapture)
+        {
+            // The line from its first instruction to the after-line offset is wrapped: the probe runs when it completes
+            // and when an exception leaves it (probe-abi.md §1, "Line capture").
+            AddExceptionAndDuration(slots, sources);
+            placement = new Placement(line.Method, line.ILOffset, sources, InsertionKind.LineCapture, EndILOffset: ilOffset);
+        }
+        var layout = new ProbeFrameLayout(slots, line.Method, line.DocumentPath,
             line.LineUsed, ilOffset, capture.NotCaptured) { HasExitHooks = hooks };
-        var placements = new List<Placement> { new(line.Method, ilOffset, capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList()) };
+        var placements = new List<Placement> { placement };
         if (spans.Line && line.AfterLineILOffset is { } spanEnd && spanEnd > ilOffset)
         {
             placements.Add(new Placement(line.Method, spanEnd, [], InsertionKind.SpanEnd));
@@ -361,7 +371,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
                 {
                     if (placement.Method.Equals(method))
                     {
-                        insertions.Add(new ProbeInsertion(placement.RuntimeId == 0 ? id : placement.RuntimeId, placement.ILOffset, placement.Slots, placement.Kind));
+                        insertions.Add(new ProbeInsertion(placement.RuntimeId == 0 ? id : placement.RuntimeId, placement.ILOffset, placement.Slots, placement.Kind, placement.EndILOffset));
                     }
                 }
             }
