@@ -114,6 +114,12 @@ internal sealed partial class ProfilerEngine
                 missing.Add($"return: {TypeNames.Display(element)} {why}");
             }
         }
+        AddExceptionAndDuration(slots, sources);
+    }
+
+    // exception (null on completion) and duration (ns), for method_capture and line_capture: CAPTURE watches.
+    private static void AddExceptionAndDuration(List<ProbeSlot> slots, List<SlotSource> sources)
+    {
         slots.Add(new ProbeSlot("exception", typeof(Exception), SlotKind.Exception));
         sources.Add(new SlotSource(SlotKind.Exception, 0));
         slots.Add(new ProbeSlot("duration", typeof(long), SlotKind.Duration));

@@ -34,7 +34,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
     // One insertion of a probe: a line probe has one (plus a span end and exit hooks for span=line); a method
     // location has one per overload, each under its own runtime id (an alias of the probe).
     private sealed record Placement(MethodBase Method, int ILOffset, IReadOnlyList<SlotSource> Slots,
-        InsertionKind Kind = InsertionKind.Probe, int RuntimeId = 0);
+        InsertionKind Kind = InsertionKind.Probe, int RuntimeId = 0, int EndILOffset = 0);
 
     /// <summary>An engine over <paramref name="symbols"/> driving <paramref name="rewriter"/>.</summary>
     public ProfilerEngine(SymbolIndex symbols, IMethodRewriter rewriter, IProbeBinder binder, ProbeStatusRegistry status)
@@ -291,9 +291,24 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         // A span around the line (or from the line to the method's end) is stopped by the method's exit hooks.
         var spans = _binder.SpanScopes(probeId);
         bool hooks = spans.Line || spans.Method;
-        var layout = new ProbeFrameLayout(capture.Values.Select(v => v.Slot).ToList(), line.Method, line.DocumentPath,
+        var slots = capture.Values.Select(v => v.Slot).ToList();
+        var sources = capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList();
+        var placement = new Placement(line.Method, ilOffset, sources);
+        if (location.Stage == ProbeStage.LineCapture && LineCaptureRefusal(line) is { } refusal)
+        {
+            Fail(location, refusal);
+            return;
+        }
+        if (location.Stage == ProbeStage.LineCapture)
+        {
+            // The line from its first instruction to the after-line offset is wrapped: the probe runs when it completes
+            // and when an exception leaves it (probe-abi.md §1, "Line capture").
+            AddExceptionAndDuration(slots, sources);
+            placement = new Placement(line.Method, line.ILOffset, sources, InsertionKind.LineCapture, EndILOffset: ilOffset);
+        }
+        var layout = new ProbeFrameLayout(slots, line.Method, line.DocumentPath,
             line.LineUsed, ilOffset, capture.NotCaptured) { HasExitHooks = hooks };
-        var placements = new List<Placement> { new(line.Method, ilOffset, capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList()) };
+        var placements = new List<Placement> { placement };
         if (spans.Line && line.AfterLineILOffset is { } spanEnd && spanEnd > ilOffset)
         {
             placements.Add(new Placement(line.Method, spanEnd, [], InsertionKind.SpanEnd));
@@ -313,6 +328,30 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         }
         _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, null, LineResolver.Describe(line.Method), ilOffset,
             line.LineUsed, capture.NotCaptured, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>
+    /// Why <c>line_capture</c> cannot wrap the line in one protected region, seen from the PDB (the profiler checks the
+    /// IL itself too: jumps into the line, the evaluation stack, try statements), or null.
+    /// </summary>
+    internal static string? LineCaptureRefusal(ResolvedLine line)
+    {
+        if (line.AwaitILOffset is { } yield)
+        {
+            return $"line {line.LineUsed} of {line.DocumentPath} has an await on the line (it yields at IL_{yield:X4} of " +
+                   $"{LineResolver.Describe(line.Method)}, and the async method resumes in the middle of the line): line_capture " +
+                   "wraps the line in a try/filter, which can only be entered at its start; use line_end (after the line) or line_start";
+        }
+        if (line.ElsewhereILOffset is not { } elsewhere)
+        {
+            return null;
+        }
+        string what = typeof(System.Runtime.CompilerServices.IAsyncStateMachine).IsAssignableFrom(line.Method.DeclaringType)
+            ? "an await on the line: the async method resumes in the middle of the line"
+            : "a for header, or a loop condition evaluated after the loop's body";
+        return $"line {line.LineUsed} of {line.DocumentPath} is code in several places of {LineResolver.Describe(line.Method)} " +
+               $"(IL_{line.ILOffset:X4} and IL_{elsewhere:X4}; {what}): line_capture wraps one contiguous piece of code " +
+               "in a try/filter and cannot capture its outcome; use line_end (after the line) or line_start";
     }
 
     private void DoRemove(int probeId)
@@ -361,7 +400,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
                 {
                     if (placement.Method.Equals(method))
                     {
-                        insertions.Add(new ProbeInsertion(placement.RuntimeId == 0 ? id : placement.RuntimeId, placement.ILOffset, placement.Slots, placement.Kind));
+                        insertions.Add(new ProbeInsertion(placement.RuntimeId == 0 ? id : placement.RuntimeId, placement.ILOffset, placement.Slots, placement.Kind, placement.EndILOffset));
                     }
                 }
             }

@@ -12,7 +12,7 @@ namespace Deep.Agent.Native;
 internal static unsafe class ProfilerBridge
 {
     /// <summary>The C ABI version this bridge speaks; the profiler reports its own.</summary>
-    internal const int AbiVersion = 3;
+    internal const int AbiVersion = 4;
 
     /// <summary>The CLSID the profiler answers to (what <c>CORECLR_PROFILER</c> must be set to).</summary>
     internal const string ProfilerClsid = "{8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}";
@@ -135,7 +135,7 @@ internal static unsafe class ProfilerBridge
             {
                 var p = probes[i];
                 int count = p.Slots?.Count ?? 0;
-                items[i] = new NativeInsertion { ProbeId = p.ProbeId, ILOffset = p.ILOffset, SlotStart = next, SlotCount = count, Kind = (int)p.Kind };
+                items[i] = new NativeInsertion { ProbeId = p.ProbeId, ILOffset = p.ILOffset, SlotStart = next, SlotCount = count, Kind = (int)p.Kind, EndILOffset = p.EndILOffset };
                 for (int s = 0; s < count; s++)
                     slots[next++] = new NativeSlot { Kind = (int)p.Slots![s].Kind, Index = p.Slots[s].Index };
             }
@@ -291,6 +291,7 @@ internal static unsafe class ProfilerBridge
         public int SlotStart;
         public int SlotCount;
         public int Kind;
+        public int EndILOffset;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -324,8 +325,9 @@ internal static unsafe class ProfilerBridge
 /// <param name="ProbeId">The id the rewritten IL passes to the probe runtime.</param>
 /// <param name="ILOffset">The original IL offset of the instruction the probe runs before.</param>
 /// <param name="Slots">The values to capture, in slot order.</param>
-/// <param name="Kind">A probe at the offset, an exit probe, a span end, or a request for exit hooks alone.</param>
-internal sealed record ProbeInsertion(int ProbeId, int ILOffset, IReadOnlyList<SlotSource> Slots, InsertionKind Kind = InsertionKind.Probe);
+/// <param name="Kind">A probe at the offset, an exit probe, a span end, a request for exit hooks alone, or a line capture.</param>
+/// <param name="EndILOffset">A line capture's after-line offset: the line from <paramref name="ILOffset"/> up to it is wrapped.</param>
+internal sealed record ProbeInsertion(int ProbeId, int ILOffset, IReadOnlyList<SlotSource> Slots, InsertionKind Kind = InsertionKind.Probe, int EndILOffset = 0);
 
 /// <summary>What an insertion is (the C ABI's <c>NativeInsertion.Kind</c>, probe-abi.md §4).</summary>
 internal enum InsertionKind
@@ -338,12 +340,17 @@ internal enum InsertionKind
     SpanEnd = 2,
     /// <summary>Not a probe: the method gets exit hooks (spans started in it stop when it exits).</summary>
     FrameHooks = 3,
+    /// <summary>
+    /// A line capture: the line from the IL offset to the end offset is wrapped in a try with a filter; the probe runs
+    /// when the line completes and when an exception leaves it, with exception and duration slots.
+    /// </summary>
+    LineCapture = 4,
 }
 
 /// <summary>
 /// Where a slot's value comes from. Kind This: <c>ldarg.0</c> (<c>ldobj</c> for a struct); Argument: Index = IL
 /// argument number (0 is <c>this</c> in instance methods); Local: Index = local slot; Return, Exception, Duration
-/// (exit probes only): the exit hook's locals, Index unused.
+/// (exit probes; Exception and Duration also line captures): the hook's locals, Index unused.
 /// </summary>
 internal readonly record struct SlotSource(SlotKind Kind, int Index);
 

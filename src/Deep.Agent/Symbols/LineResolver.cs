@@ -81,8 +81,18 @@ internal static class LineResolver
         }
 
         var (after, afterError) = AfterLine(owner, chosen, documentPath);
+        // More code of the line past its after-line offset (a for header's condition, an await's continuation).
+        int? elsewhere = null;
+        foreach (var sp in owner.Points)
+        {
+            if (sp.StartLine == chosen.StartLine && sp.Document == chosen.Document && after is { } end && sp.Offset >= end)
+            {
+                elsewhere = sp.Offset;
+                break;
+            }
+        }
         return LineResolution.Resolved(new ResolvedLine(symbols, method, owner.Handle, documentPath, line, chosen.StartLine,
-            chosen.Offset, after, afterError));
+            chosen.Offset, after, afterError) { ElsewhereILOffset = elsewhere, AwaitILOffset = AwaitOnLine(symbols, owner, chosen) });
     }
 
     /// <summary>
@@ -105,6 +115,58 @@ internal static class LineResolver
         }
         return (null, $"line {chosen.StartLine} of {documentPath} is the last code of its method (it returns or throws): " +
                       "there is no code after it to probe; use stage line_start instead");
+    }
+
+    // The PDB's async stepping information (AsyncMethodSteppingInformationBlob): the yield and resume offsets of each await.
+    private static readonly Guid AsyncSteppingKind = new("54FD2AC5-E925-401A-9C2A-F94F171072F8");
+
+    /// <summary>
+    /// The IL offset where an <c>await</c> on the line yields (the line's code runs on, through hidden sequence points, up
+    /// to the next visible one of another line), or null: there the async method resumes in the middle of the line.
+    /// </summary>
+    private static int? AwaitOnLine(AssemblySymbols symbols, MethodLines method, SequencePoint chosen)
+    {
+        if (symbols.Reader is not { } reader)
+        {
+            return null;
+        }
+        int end = int.MaxValue;
+        foreach (var sp in method.AllPoints)
+        {
+            if (sp.Offset > chosen.Offset && !sp.IsHidden && (sp.StartLine != chosen.StartLine || sp.Document != chosen.Document))
+            {
+                end = sp.Offset;
+                break;
+            }
+        }
+        try
+        {
+            foreach (var handle in reader.GetCustomDebugInformation(method.Handle))
+            {
+                var info = reader.GetCustomDebugInformation(handle);
+                if (reader.GetGuid(info.Kind) != AsyncSteppingKind)
+                {
+                    continue;
+                }
+                var blob = reader.GetBlobReader(info.Value);
+                blob.ReadUInt32(); // catch handler offset
+                while (blob.RemainingBytes > 0)
+                {
+                    int yield = (int)blob.ReadUInt32();
+                    blob.ReadUInt32(); // resume offset
+                    blob.ReadCompressedInteger(); // kickoff method
+                    if (yield >= chosen.Offset && yield < end)
+                    {
+                        return yield;
+                    }
+                }
+            }
+        }
+        catch (BadImageFormatException)
+        {
+            // unreadable stepping information: the profiler's own checks still apply
+        }
+        return null;
     }
 
     private static string NearestLines(IReadOnlyList<MethodLines> methods, int line)

@@ -24,4 +24,14 @@ internal sealed record ResolvedLine(
     int LineUsed,
     int ILOffset,
     int? AfterLineILOffset,
-    string? AfterLineError);
+    string? AfterLineError)
+{
+    /// <summary>
+    /// Where more code of the line begins after <see cref="AfterLineILOffset"/> (the line's code is in several pieces: a
+    /// <c>for</c> header's condition and increment, the code after an <c>await</c>), or null. <c>line_capture</c> refuses such a line.
+    /// </summary>
+    public int? ElsewhereILOffset { get; init; }
+
+    /// <summary>Where an <c>await</c> on the line yields (from the PDB's async stepping information), or null.</summary>
+    public int? AwaitILOffset { get; init; }
+}

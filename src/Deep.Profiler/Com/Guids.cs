@@ -27,6 +27,7 @@ internal static class Guids
     public static readonly Guid ICorProfilerInfo10 = new("2F1B5152-C869-40C9-AA5F-3ABE026BD720");
 
     public static readonly Guid IMetaDataImport = new("7DAC8207-D3AE-4C75-9B67-92801A497D44");
+    public static readonly Guid IMetaDataImport2 = new("FCE5EFA0-8BBA-4F8E-A036-8F2022B08466");
     public static readonly Guid IMetaDataEmit2 = new("F5DD9950-F693-42E6-830E-7B833E8146A9");
     public static readonly Guid IMetaDataAssemblyEmit = new("211EF15B-5317-4438-B196-DEC87B887693");
 

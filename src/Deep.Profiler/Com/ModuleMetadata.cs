@@ -146,6 +146,41 @@ internal sealed unsafe class ModuleMetadata : IDisposable
         return hr;
     }
 
+    // IMetaDataImport slot 31
+    public int GetMemberRefProps(int memberRef, out int parent, out byte[] signature)
+    {
+        int p = 0;
+        uint nameLength = 0, sigLength = 0;
+        byte* sig = null;
+        int hr = ((delegate* unmanaged<nint, int, int*, char*, uint, uint*, byte**, uint*, int>)ComPtr.Slot(_import, 31))(
+            _import, memberRef, &p, null, 0, &nameLength, &sig, &sigLength);
+        parent = p;
+        signature = HResults.Failed(hr) || sig == null ? [] : new ReadOnlySpan<byte>(sig, (int)sigLength).ToArray();
+        return hr;
+    }
+
+    // IMetaDataImport2 slot 67 (after IMetaDataImport's 65 slots: EnumGenericParams, GetGenericParamProps, GetMethodSpecProps)
+    public int GetMethodSpecProps(int methodSpec, out int parent)
+    {
+        parent = 0;
+        int hr = ComPtr.QueryInterface(_import, Guids.IMetaDataImport2, out nint import2);
+        if (HResults.Failed(hr))
+            return hr;
+        try
+        {
+            int p = 0;
+            byte* sig = null;
+            uint sigLength = 0;
+            hr = ((delegate* unmanaged<nint, int, int*, byte**, uint*, int>)ComPtr.Slot(import2, 67))(import2, methodSpec, &p, &sig, &sigLength);
+            parent = p;
+            return hr;
+        }
+        finally
+        {
+            ComPtr.Release(import2);
+        }
+    }
+
     // IMetaDataImport slot 41
     public int GetSigFromToken(int token, out byte[] signature)
     {

@@ -168,19 +168,30 @@ internal static unsafe class ProbeEngine
             // Exit probes, span ends and frame hooks need the wrapper (every exit path through one finally).
             HookLocals? hooks = null;
             ExitWrap? wrap = null;
-            if (probes.Any(p => p.Kind != ProbeKind.AtOffset))
+            byte[]? signature = null;
+            if (probes.Any(p => p.Kind is ProbeKind.Exit or ProbeKind.SpanEnd or ProbeKind.FrameHooks))
+                (hooks, signature) = ExitHooks.PlanLocals(context, context.LocalsSignature);
+            // Line captures wrap their lines (two locals each, after the exit hooks' ones).
+            LineRegions? lines = null;
+            var captured = probes.Where(p => p.Kind == ProbeKind.LineCapture).GroupBy(p => (p.ILOffset, p.EndILOffset)).ToList();
+            List<LineRegion>? regions = null;
+            if (captured.Count > 0)
             {
-                var (locals, signature) = ExitHooks.PlanLocals(context, context.LocalsSignature);
-                hooks = locals;
-                wrap = ExitHooks.Build(context, locals, tokens.LocalsToken(signature), probes.Where(p => p.Kind == ProbeKind.Exit).ToList(), tokens);
+                (int first, signature) = LineCapture.AppendLocals(signature ?? context.LocalsSignature, captured.Count);
+                regions = captured.Select((g, k) => LineCapture.Build(g.Key.ILOffset, g.Key.EndILOffset, g.ToList(), first + 2 * k, first + 2 * k + 1, context, tokens)).ToList();
             }
+            int localsToken = signature is null ? entry.Original.LocalVarSigToken : tokens.LocalsToken(signature);
+            if (hooks is not null)
+                wrap = ExitHooks.Build(context, hooks, localsToken, probes.Where(p => p.Kind == ProbeKind.Exit).ToList(), tokens);
+            if (regions is not null)
+                lines = new LineRegions(regions, localsToken, new MetadataCallSignatures(tokens.Metadata));
             var insertions = new List<ILInsertion>(probes.Count);
             foreach (var probe in probes)
             {
                 if (probe.Kind is ProbeKind.AtOffset or ProbeKind.SpanEnd)
                     insertions.Add(ProbeCode.Build(probe, context, tokens, hooks));
             }
-            var rewritten = ILRewriter.Rewrite(entry.Original, insertions, wrap).Body.Encode();
+            var rewritten = ILRewriter.Rewrite(entry.Original, insertions, wrap, lines).Body.Encode();
 
             nint memory = (nint)NativeMemory.Alloc((nuint)rewritten.Length);
             Marshal.Copy(rewritten, 0, memory, rewritten.Length);

@@ -13,8 +13,11 @@ internal struct NativeInsertion
     public int ILOffset;
     public int SlotStart;
     public int SlotCount;
-    /// <summary>0 a probe at <c>ILOffset</c>, 1 an exit probe, 2 a span end at <c>ILOffset</c>, 3 frame hooks only.</summary>
+    /// <summary>0 a probe at <c>ILOffset</c>, 1 an exit probe, 2 a span end at <c>ILOffset</c>, 3 frame hooks only,
+    /// 4 a line capture of the line from <c>ILOffset</c> to <c>EndILOffset</c>.</summary>
     public int Kind;
+    /// <summary>Kind 4 only: the after-line offset (where the next sequence point begins); 0 otherwise.</summary>
+    public int EndILOffset;
 }
 
 /// <summary>One slot: <c>Kind</c> 0 this, 1 argument, 2 local, 3 return value, 4 exception, 5 duration; <c>Index</c> the IL argument number or local slot.</summary>
@@ -32,7 +35,7 @@ internal struct NativeSlot
 internal static unsafe class NativeExports
 {
     /// <summary>The version of this ABI; the bridge refuses a profiler with another.</summary>
-    public const int AbiVersion = 3;
+    public const int AbiVersion = 4;
 
     // How long a status query waits for the worker to look at the method's compiled copies.
     private const int StatusCheckTimeoutMs = 2000;
@@ -102,9 +105,9 @@ internal static unsafe class NativeExports
                     var slot = slots[item.SlotStart + s];
                     list[s] = new ProbeSlotRequest((SlotSourceKind)slot.Kind, slot.Index);
                 }
-                if (item.Kind is < 0 or > 3)
+                if (item.Kind is < 0 or > 4)
                     return Error(HResults.E_INVALIDARG, $"probe {item.ProbeId}: unknown insertion kind {item.Kind}", error, errorCapacity, errorLength);
-                probes.Add(new ProbeRequest(item.ProbeId, item.ILOffset, list, (ProbeKind)item.Kind));
+                probes.Add(new ProbeRequest(item.ProbeId, item.ILOffset, list, (ProbeKind)item.Kind) { EndILOffset = item.EndILOffset });
             }
 
             string? message = null;

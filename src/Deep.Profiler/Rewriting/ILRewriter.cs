@@ -42,7 +42,7 @@ internal sealed record ExitWrap(byte[] Prologue, byte[] FinallyCode, int ReturnL
 internal static class ILRewriter
 {
     /// <summary>Rewrites <paramref name="original"/>; throws <see cref="InvalidILException"/> when it cannot.</summary>
-    public static RewriteResult Rewrite(MethodBody original, IReadOnlyList<ILInsertion> insertions, ExitWrap? wrap = null)
+    public static RewriteResult Rewrite(MethodBody original, IReadOnlyList<ILInsertion> insertions, ExitWrap? wrap = null, LineRegions? lines = null)
     {
         var instructions = ILDecoder.Decode(original.Code);
         var indexOf = new Dictionary<int, int>(instructions.Count);
@@ -83,6 +83,15 @@ internal static class ILRewriter
                     throw new InvalidILException($"the method uses jmp (IL_{instr.Offset:X4}), which cannot leave a protected region: exit hooks cannot wrap it");
             }
         }
+        var regions = PlanRegions(original, instructions, indexOf, lines, byOffset, ref stackNeed);
+        var regionOf = new int[instructions.Count];
+        Array.Fill(regionOf, -1);
+        foreach (var r in regions)
+        {
+            for (int i = r.First; i <= r.Last; i++)
+                regionOf[i] = r.Index;
+        }
+
         // ret inside the wrapper: [stloc ret (FE 0E u16)] leave EXIT (DD i32).
         int retSize = wrap is null ? 1 : (wrap.ReturnLocal >= 0 ? 4 : 0) + 5;
         int codeStart = wrap?.Prologue.Length ?? 0;
@@ -104,8 +113,12 @@ internal static class ILRewriter
                     foreach (var ins in list)
                         pos += ins.Code.Length;
                 }
+                if (regionOf[i] >= 0 && regions[regionOf[i]].First == i)
+                    regions[regionOf[i]].TryStart = pos;
                 newOffset[i] = pos;
                 pos += widened[i] ? 5 : instr.OpCode == 0x2A ? retSize : instr.Size;
+                if (regionOf[i] >= 0 && regions[regionOf[i]].Last == i)
+                    pos = regions[regionOf[i]].LayTail(pos);
             }
             newLength = pos;
 
@@ -115,7 +128,7 @@ internal static class ILRewriter
                 var instr = instructions[i];
                 if (instr.Kind != OperandKind.ShortBranch || widened[i])
                     continue;
-                int displacement = Map(instr.Targets[0]) - (newOffset[i] + 2);
+                int displacement = TargetOf(i, 0) - (newOffset[i] + 2);
                 if (displacement is < sbyte.MinValue or > sbyte.MaxValue)
                 {
                     widened[i] = true;
@@ -152,16 +165,16 @@ internal static class ILRewriter
             switch (instr.Kind)
             {
                 case OperandKind.ShortBranch when widened[i]:
-                    code[o] = (byte)OpCodeInfo.LongFormOf(instr.OpCode);
-                    BinaryPrimitives.WriteInt32LittleEndian(span[(o + 1)..], Map(instr.Targets[0]) - (o + 5));
+                    code[o] = (byte)OpCodeInfo.LongFormOf(OpCodeOf(i));
+                    BinaryPrimitives.WriteInt32LittleEndian(span[(o + 1)..], TargetOf(i, 0) - (o + 5));
                     break;
                 case OperandKind.ShortBranch:
-                    code[o] = (byte)instr.OpCode;
-                    code[o + 1] = (byte)(sbyte)(Map(instr.Targets[0]) - (o + 2));
+                    code[o] = (byte)OpCodeOf(i);
+                    code[o + 1] = (byte)(sbyte)(TargetOf(i, 0) - (o + 2));
                     break;
                 case OperandKind.Branch:
-                    code[o] = (byte)instr.OpCode;
-                    BinaryPrimitives.WriteInt32LittleEndian(span[(o + 1)..], Map(instr.Targets[0]) - (o + 5));
+                    code[o] = (byte)OpCodeOf(i);
+                    BinaryPrimitives.WriteInt32LittleEndian(span[(o + 1)..], TargetOf(i, 0) - (o + 5));
                     break;
                 case OperandKind.Switch:
                 {
@@ -169,7 +182,7 @@ internal static class ILRewriter
                     BinaryPrimitives.WriteInt32LittleEndian(span[(o + 1)..], instr.Targets.Length);
                     int end = o + instr.Size;
                     for (int t = 0; t < instr.Targets.Length; t++)
-                        BinaryPrimitives.WriteInt32LittleEndian(span[(o + 5 + t * 4)..], Map(instr.Targets[t]) - end);
+                        BinaryPrimitives.WriteInt32LittleEndian(span[(o + 5 + t * 4)..], TargetOf(i, t) - end);
                     break;
                 }
                 case OperandKind.None when wrap is not null && instr.OpCode == 0x2A:
@@ -197,21 +210,39 @@ internal static class ILRewriter
                     original.Code.AsSpan(instr.Offset, instr.Size).CopyTo(span[o..]);
                     break;
             }
+            if (regionOf[i] >= 0 && regions[regionOf[i]].Last == i)
+                regions[regionOf[i]].WriteTail(span, Map);
         }
 
-        var clauses = new List<ExceptionClause>(original.Clauses.Count);
+        var clauses = new List<ExceptionClause>(original.Clauses.Count + regions.Count);
+        var lineClauseAt = new int[regions.Count];
+        Array.Fill(lineClauseAt, -1);
         foreach (var c in original.Clauses)
         {
-            int tryStart = Map(c.TryOffset);
+            // A line's clause goes before the first clause that encloses the line (inner clauses first, ECMA-335 II.19).
+            foreach (var r in regions)
+            {
+                if (lineClauseAt[r.Index] < 0 && r.IsInside(c))
+                    lineClauseAt[r.Index] = clauses.Count;
+            }
+            var inLine = regions.FirstOrDefault(r => r.Holds(c));
+            int tryStart = inLine is not null && c.TryOffset == inLine.Line.StartOffset ? inLine.TryStart : Map(c.TryOffset);
             int handlerStart = Map(c.HandlerOffset);
             clauses.Add(c with
             {
                 TryOffset = tryStart,
-                TryLength = Map(c.TryOffset + c.TryLength) - tryStart,
+                TryLength = MapEnd(c.TryOffset + c.TryLength, inLine) - tryStart,
                 HandlerOffset = handlerStart,
-                HandlerLength = Map(c.HandlerOffset + c.HandlerLength) - handlerStart,
+                HandlerLength = MapEnd(c.HandlerOffset + c.HandlerLength, inLine) - handlerStart,
                 ClassTokenOrFilterOffset = c.Kind == ExceptionClauseKind.Filter ? Map(c.ClassTokenOrFilterOffset) : c.ClassTokenOrFilterOffset,
             });
+        }
+        // Insert from the last position backwards so earlier positions stay valid; several lines at one position keep
+        // their order (they are disjoint, so any order is valid).
+        foreach (var r in regions.OrderByDescending(r => lineClauseAt[r.Index] < 0 ? int.MaxValue : lineClauseAt[r.Index]).ThenByDescending(r => r.Index))
+        {
+            int at = lineClauseAt[r.Index] < 0 ? clauses.Count : lineClauseAt[r.Index];
+            clauses.Insert(at, r.Clause());
         }
 
         if (wrap is not null)
@@ -244,7 +275,7 @@ internal static class ILRewriter
             offsets[instructions[i].Offset] = newOffset[i];
         offsets[original.Code.Length] = newLength;
 
-        var body = new MethodBody(code, original.MaxStack + stackNeed, wrap?.Locals ?? original.LocalVarSigToken, original.InitLocals, clauses);
+        var body = new MethodBody(code, original.MaxStack + stackNeed, wrap?.Locals ?? lines?.LocalsToken ?? original.LocalVarSigToken, original.InitLocals, clauses);
         return new RewriteResult(body, offsets, new Dictionary<int, int>(insertionStart));
 
         // Where control that went to original offset `target` goes now: inserted code first, when there is some.
@@ -257,10 +288,168 @@ internal static class ILRewriter
             return newOffset[indexOf[target]];
         }
 
+        // The end of a clause held by a line that ends where the line does: before the line's tail (its filter and handler).
+        int MapEnd(int end, WrappedLine? inLine) =>
+            inLine is not null && end == inLine.Line.EndOffset ? inLine.TailStart : Map(end);
+
+        // A branch target as rewritten: inside a wrapped line, a jump to the line's start stays in the try, a jump to
+        // the after-line offset leaves to the completion probes, and a conditional jump out goes through a leave stub.
+        int TargetOf(int i, int t)
+        {
+            int target = instructions[i].Targets[t];
+            if (regionOf[i] < 0)
+                return Map(target);
+            var r = regions[regionOf[i]];
+            if (target == r.Line.StartOffset)
+                return r.TryStart;
+            if (target > r.Line.StartOffset && target < r.Line.EndOffset)
+                return Map(target);
+            if (instructions[i].OpCode is 0x2B or 0x38 or 0xDD or 0xDE)
+                return r.LeaveTarget(target, Map);
+            return r.StubFor(target);
+        }
+
+        // br / br.s out of a wrapped line become leave / leave.s (same size).
+        ushort OpCodeOf(int i)
+        {
+            var instr = instructions[i];
+            if (regionOf[i] < 0 || instr.OpCode is not (0x2B or 0x38))
+                return instr.OpCode;
+            var r = regions[regionOf[i]];
+            int target = instr.Targets[0];
+            bool inside = target >= r.Line.StartOffset && target < r.Line.EndOffset;
+            return inside ? instr.OpCode : instr.OpCode == 0x2B ? (ushort)0xDE : (ushort)0xDD;
+        }
+
         void CheckBoundary(int offset, string what)
         {
             if (offset != original.Code.Length && !indexOf.ContainsKey(offset))
                 throw new InvalidILException($"exception clause {what} IL_{offset:X4} is not an instruction boundary");
+        }
+    }
+
+    /// <summary>
+    /// Checks the lines to wrap (throws <see cref="InvalidILException"/> with the reason), adds each one's prologue as
+    /// the last insertion at its first instruction, and works out its tail: the leave stubs of its conditional jumps out.
+    /// </summary>
+    private static List<WrappedLine> PlanRegions(MethodBody original, List<Instruction> instructions, Dictionary<int, int> indexOf,
+        LineRegions? lines, Dictionary<int, List<ILInsertion>> byOffset, ref int stackNeed)
+    {
+        var result = new List<WrappedLine>();
+        if (lines is null || lines.Regions.Count == 0)
+            return result;
+        int[]? depths = null;
+        int[] Depths() => depths ??= StackDepths.Compute(instructions, original.Clauses, lines.Calls);
+        var ordered = lines.Regions.OrderBy(r => r.StartOffset).ToList();
+        for (int k = 1; k < ordered.Count; k++)
+        {
+            if (ordered[k].StartOffset < ordered[k - 1].EndOffset)
+                throw new InvalidILException($"two line captures overlap (IL_{ordered[k - 1].StartOffset:X4}-IL_{ordered[k - 1].EndOffset:X4} and IL_{ordered[k].StartOffset:X4}-IL_{ordered[k].EndOffset:X4})");
+        }
+        foreach (var line in ordered)
+        {
+            LineCapture.Check(line, instructions, indexOf, original.Clauses, lines.Calls, Depths);
+            int first = indexOf[line.StartOffset];
+            int last = first;
+            while (last + 1 < instructions.Count && instructions[last + 1].Offset < line.EndOffset)
+                last++;
+            bool fallsThrough = LineCapture.FallsThrough(instructions[last].OpCode);
+            bool completes = fallsThrough;
+            var stubs = new List<int>();
+            for (int i = first; i <= last; i++)
+            {
+                var instr = instructions[i];
+                foreach (int target in instr.Targets)
+                {
+                    bool outside = target < line.StartOffset || target >= line.EndOffset;
+                    if (target == line.EndOffset)
+                        completes = true;
+                    if (outside && instr.OpCode is not (0x2B or 0x38 or 0xDD or 0xDE) && !stubs.Contains(target))
+                        stubs.Add(target);
+                }
+            }
+            if (!byOffset.TryGetValue(line.StartOffset, out var list))
+                byOffset[line.StartOffset] = list = [];
+            list.Add(new ILInsertion(line.StartOffset, line.Prologue, line.StackNeed));
+            stackNeed = Math.Max(stackNeed, line.StackNeed);
+            result.Add(new WrappedLine(result.Count, line, first, last, fallsThrough, completes, stubs));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A wrapped line as laid out: <c>prologue; .try { line; [leave COMPLETION]; (leave target)* } filter { ... }
+    /// { pop; rethrow } COMPLETION: [probes]</c>, then the after-line instruction with its own insertions.
+    /// </summary>
+    private sealed class WrappedLine(int index, LineRegion region, int first, int last, bool fallsThrough, bool completes, List<int> stubs)
+    {
+        public int Index => index;
+        public LineRegion Line => region;
+        public int First => first;
+        public int Last => last;
+        public int TryStart { get; set; }
+        public int TailStart { get; private set; }
+        private int _stubsAt, _tryEnd, _handlerAt, _completionAt;
+
+        /// <summary>Lays out the tail after the line's last instruction at <paramref name="pos"/>; returns where it ends.</summary>
+        public int LayTail(int pos)
+        {
+            TailStart = pos;
+            if (fallsThrough)
+                pos += 5;                               // leave COMPLETION
+            _stubsAt = pos;
+            pos += 5 * stubs.Count;                     // leave <target> each
+            _tryEnd = pos;
+            pos += region.FilterCode.Length;
+            _handlerAt = pos;
+            pos += 3;                                   // pop; rethrow
+            _completionAt = pos;
+            if (completes)
+                pos += region.CompletionCode.Length;
+            return pos;
+        }
+
+        public void WriteTail(Span<byte> code, Func<int, int> map)
+        {
+            int at = TailStart;
+            if (fallsThrough)
+                at = WriteLeave(code, at, _completionAt);
+            foreach (int target in stubs)
+                at = WriteLeave(code, at, LeaveTarget(target, map));
+            region.FilterCode.CopyTo(code[at..]);
+            at += region.FilterCode.Length;
+            code[at++] = 0x26;                          // pop (the handler is never entered: the filter answers 0)
+            code[at++] = 0xFE;
+            code[at++] = 0x1A;                          // rethrow
+            if (completes)
+                region.CompletionCode.CopyTo(code[at..]);
+        }
+
+        /// <summary>Where a jump out of the line goes: the completion probes for the after-line offset, else the target.</summary>
+        public int LeaveTarget(int target, Func<int, int> map) => target == region.EndOffset ? _completionAt : map(target);
+
+        public int StubFor(int target) => _stubsAt + 5 * stubs.IndexOf(target);
+
+        /// <summary>The line lies inside one of the clause's blocks: the line's clause must come first.</summary>
+        public bool IsInside(ExceptionClause c) =>
+            Encloses(c.TryOffset, c.TryOffset + c.TryLength) || Encloses(c.HandlerOffset, c.HandlerOffset + c.HandlerLength)
+            || (c.Kind == ExceptionClauseKind.Filter && Encloses(c.ClassTokenOrFilterOffset, c.HandlerOffset));
+
+        /// <summary>The whole try statement of the clause is on the line (and does not enclose it).</summary>
+        public bool Holds(ExceptionClause c) =>
+            !IsInside(c) && c.TryOffset >= region.StartOffset && c.TryOffset + c.TryLength <= region.EndOffset
+            && c.HandlerOffset >= region.StartOffset && c.HandlerOffset + c.HandlerLength <= region.EndOffset;
+
+        public ExceptionClause Clause() =>
+            new(ExceptionClauseKind.Filter, TryStart, _tryEnd - TryStart, _handlerAt, 3, _tryEnd);
+
+        private bool Encloses(int start, int end) => start <= region.StartOffset && region.EndOffset <= end;
+
+        private static int WriteLeave(Span<byte> code, int at, int target)
+        {
+            code[at] = 0xDD;
+            BinaryPrimitives.WriteInt32LittleEndian(code[(at + 1)..], target - (at + 5));
+            return at + 5;
         }
     }
 }

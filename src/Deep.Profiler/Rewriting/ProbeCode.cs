@@ -30,6 +30,9 @@ internal enum ProbeKind
     SpanEnd = 2,
     /// <summary>Not a probe: asks for the exit hooks (frame enter/exit) even without an exit probe.</summary>
     FrameHooks = 3,
+    /// <summary>A line capture: the line from its IL offset to <see cref="ProbeRequest.EndILOffset"/> is wrapped in a
+    /// try/filter; the probe runs when the line completes and when an exception leaves it (probe-abi.md §1).</summary>
+    LineCapture = 4,
 }
 
 /// <summary>The wrapper's locals, for exit probes and span ends.</summary>
@@ -43,7 +46,11 @@ internal sealed record HookLocals(int Return, int Exception, int Start, int Mark
 internal readonly record struct ProbeSlotRequest(SlotSourceKind Kind, int Index);
 
 /// <summary>One probe: its id, where it goes, and what it captures, in slot order.</summary>
-internal sealed record ProbeRequest(int ProbeId, int ILOffset, IReadOnlyList<ProbeSlotRequest> Slots, ProbeKind Kind = ProbeKind.AtOffset);
+internal sealed record ProbeRequest(int ProbeId, int ILOffset, IReadOnlyList<ProbeSlotRequest> Slots, ProbeKind Kind = ProbeKind.AtOffset)
+{
+    /// <summary>A line capture's after-line offset (the end of the wrapped line).</summary>
+    public int EndILOffset { get; init; }
+}
 
 /// <summary>What the rewritten method looks like from inside: its signature, locals and declaring type.</summary>
 /// <param name="Signature">The method's signature.</param>

@@ -125,6 +125,35 @@ public sealed class ProfilerEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Line_capture_wraps_the_line_up_to_the_next_line_with_exception_and_duration_slots()
+    {
+        var location = At(Sample, Line("loop-body"), ProbeStage.LineCapture);
+
+        var status = await InstallAsync(location);
+
+        Assert.Equal(ProbeState.Installed, status.State);
+        var insertion = Assert.Single(Assert.Single(_rewriter.Calls).Insertions);
+        Assert.Equal(InsertionKind.LineCapture, insertion.Kind);
+        Assert.Equal(Resolve(Line("loop-body")).ILOffset, insertion.ILOffset);
+        Assert.Equal(Resolve(Line("frame-line")).ILOffset, insertion.EndILOffset);
+        Assert.Equal([new SlotSource(SlotKind.Exception, 0), new SlotSource(SlotKind.Duration, 0)], insertion.Slots.TakeLast(2));
+        Assert.Equal(Resolve(Line("frame-line")).ILOffset, status.ILOffset);
+    }
+
+    [Fact]
+    public async Task Line_capture_of_a_for_header_is_an_error_that_suggests_line_end_and_rewrites_nothing()
+    {
+        var status = await InstallAsync(At(Sample, Line("for-header"), ProbeStage.LineCapture));
+
+        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Contains("a for header", status.Detail, StringComparison.Ordinal);
+        Assert.Contains("use line_end", status.Detail, StringComparison.Ordinal);
+        Assert.Empty(_rewriter.Calls);
+        // line_end on the same line is still accepted
+        Assert.Equal(ProbeState.Installed, (await InstallAsync(At(Sample, Line("for-header"), ProbeStage.LineEnd))).State);
+    }
+
+    [Fact]
     public async Task Line_end_on_a_line_that_returns_is_an_error_that_suggests_line_start()
     {
         var status = await InstallAsync(At(Sample, Line("expression-bodied"), ProbeStage.LineCapture));

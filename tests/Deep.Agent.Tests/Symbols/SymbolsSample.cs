@@ -16,7 +16,7 @@ internal sealed class SymbolsSample
     {
         int total = 0;
         StackFrame frame = null!;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < count; i++) // @for-header
         {
             total += i * _factor; // @loop-body
             frame = new StackFrame(0); // @frame-line

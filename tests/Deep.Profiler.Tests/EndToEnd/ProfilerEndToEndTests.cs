@@ -60,6 +60,28 @@ public class ProfilerEndToEndTests(ProbeTargetProcess app) : IClassFixture<Probe
     public void This_a_reference_argument_and_a_local_are_captured_at_the_return() =>
         Assert.Equal("hits=2|0:object=Greeter(Hi ),1:object=Ada,2:object=Hi Ada result=Hi Ada", Line("greet"));
 
+    // The recorder's ElapsedNanos hands back the start it was given: 1000 is TimestampIf's answer, so the duration
+    // slot was computed from the start read before the line.
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public void A_line_capture_fires_on_completion_with_no_exception_and_in_the_filter_with_the_exception(string configuration) =>
+        Assert.Equal("hits=40|0:Int32=2,1:object=null,2:Int64=1000;40|0:Int32=9,1:object=InvalidOperationException(big 10),2:Int64=1000 result=6,threw big 10 top=Thrower",
+            Line("line-capture", configuration));
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public void A_disabled_line_capture_reads_no_clock_and_fires_nowhere(string configuration) =>
+        Assert.Equal("hits= result=6,threw big 10 top=Thrower", Line("line-capture-disabled", configuration));
+
+    [Theory]
+    [InlineData("Debug")]
+    [InlineData("Release")]
+    public void A_line_capture_starting_with_a_value_on_the_stack_is_refused(string configuration) =>
+        Assert.StartsWith("error: the method cannot be instrumented: the evaluation stack holds 1 value(s) at the line's first instruction IL_",
+            Line("line-capture-refused", configuration));
+
     [Fact]
     public void A_local_the_Release_compiler_kept_on_the_stack_is_refused_with_the_reason() =>
         Assert.Equal("error: the method cannot be instrumented: slot 2: local 0 does not exist (the method has 0 locals)", Line("greet", "Release"));

@@ -33,6 +33,7 @@ internal static class Scenarios
             "iterators" => Iterators.Run(n),
             "plugins" or "plugins-more" => Plugins.Run(name, n),
             "plugins-collected" => Plugins.Collected(),
+            "line-capture" => LineCaptures.Run(argument),
             _ => throw new ArgumentException($"no scenario '{name}'"),
         };
     }

@@ -32,6 +32,16 @@ public static class ProbeRuntime
         t_values?.Clear();
     }
 
+    /// <summary>The start "timestamp" the exit hooks and line captures store: a fixed value the duration slot shows.</summary>
+    public const long FixedTimestamp = 1000;
+
+    public static long Timestamp() => FixedTimestamp;
+
+    public static long TimestampIf(int probeId) => Disabled.ContainsKey(probeId) ? 0 : FixedTimestamp;
+
+    /// <summary>Hands the start back (-1 for 0, as the agent's): the recorded duration shows which start the IL passed.</summary>
+    public static long ElapsedNanos(long start) => start == 0 ? -1 : start;
+
     /// <summary>Takes all hits recorded so far.</summary>
     public static List<string> Drain()
     {
@@ -46,6 +56,7 @@ public static class ProbeRuntime
         var sb = t_values ??= new StringBuilder();
         if (sb.Length > 0)
             sb.Append(',');
-        sb.Append(slot).Append(':').Append(type).Append('=').Append(value?.ToString() ?? "null");
+        string text = value is Exception e ? $"{e.GetType().Name}({e.Message})" : value?.ToString() ?? "null";
+        sb.Append(slot).Append(':').Append(type).Append('=').Append(text);
     }
 }

@@ -154,5 +154,33 @@ catch (Exception e)
 }
 Report("byref-like", setup, spanResult);
 Console.WriteLine($"byref-like-result: {spanResult}");
+
+// line_capture: `Captured = Thrower(Captured);` from its ldsfld to after its stsfld, wrapped in try/filter.
+var captureLine = Method(nameof(Targets.CaptureLine));
+var thrower = Method(nameof(Targets.Thrower));
+var captureIL = Decode(captureLine);
+int callAt = captureIL.FindIndex(i => i.OpCode == 0x28 && captureLine.Module.ResolveMethod((int)i.Operand) == thrower);
+int lineStart = captureIL[callAt - 1].Offset;            // ldsfld Captured
+int lineEnd = captureIL[callAt + 2].Offset;              // after stsfld Captured
+SlotSource[] outcome = [Arg(0), new(SlotKind.Exception, 0), new(SlotKind.Duration, 0)];
+string Captures(int x)
+{
+    try
+    {
+        return Targets.CaptureLine(x).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+    catch (InvalidOperationException e)
+    {
+        return $"threw {e.Message} top={new System.Diagnostics.StackTrace(e).GetFrame(0)?.GetMethod()?.Name}";
+    }
+}
+setup = Probe(captureLine, new ProbeInsertion(40, lineStart, outcome, InsertionKind.LineCapture, lineEnd));
+Report("line-capture", setup, Captures(2) + "," + Captures(9));
+ProbeRuntime.Disabled[40] = true;
+Report("line-capture-disabled", "ok", Captures(2) + "," + Captures(9));
+ProbeRuntime.Disabled.TryRemove(40, out _);
+// Starting at the call itself: the argument is already on the stack there.
+setup = Probe(captureLine, new ProbeInsertion(41, captureIL[callAt].Offset, outcome, InsertionKind.LineCapture, lineEnd));
+Report("line-capture-refused", setup, Captures(2));
 Console.WriteLine("done");
 return 0;

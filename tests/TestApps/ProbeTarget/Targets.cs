@@ -119,4 +119,18 @@ internal static class Targets
         buffer.Fill(1);
         return buffer.Length;
     }
+
+    public static int Captured;
+
+    // line_capture: the middle line is wrapped (a static field keeps the stack empty around it in Debug and Release).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int CaptureLine(int x)
+    {
+        Captured = x + 1;
+        Captured = Thrower(Captured);
+        return Captured * 2;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int Thrower(int v) => v > 5 ? throw new InvalidOperationException("big " + v) : v;
 }

@@ -1,0 +1,198 @@
+namespace Deep.Profiler.Rewriting;
+
+/// <summary>
+/// One line wrapped for <c>line_capture</c> (probe-abi.md §1, "Line capture"): the original instructions in
+/// [<paramref name="StartOffset"/>, <paramref name="EndOffset"/>) become a try block with a filter that runs the
+/// probes on an exception leaving the line and returns false.
+/// </summary>
+/// <param name="StartOffset">The line's first instruction (original offset).</param>
+/// <param name="EndOffset">The after-line offset: where the next sequence point begins.</param>
+/// <param name="Prologue">Runs before the try (after the other insertions at the start): reads the start time.</param>
+/// <param name="FilterCode">The whole filter block: from <c>stloc exc</c> to <c>endfilter</c>.</param>
+/// <param name="CompletionCode">Runs when the line completed (its try left towards the after-line offset).</param>
+/// <param name="StackNeed">Stack the three need at most.</param>
+internal sealed record LineRegion(int StartOffset, int EndOffset, byte[] Prologue, byte[] FilterCode, byte[] CompletionCode, int StackNeed);
+
+/// <summary>The lines to wrap in one method, the local signature with their locals, and the call signatures to follow the stack.</summary>
+internal sealed record LineRegions(IReadOnlyList<LineRegion> Regions, int LocalsToken, ICallSignatures Calls);
+
+/// <summary>Builds the code of a <c>line_capture</c> region and checks that a line can be wrapped.</summary>
+internal static class LineCapture
+{
+    private const byte LocalSig = 0x07;
+
+    /// <summary>
+    /// Appends two locals per region (<c>object exc</c>, <c>int64 start</c>) to <paramref name="signature"/> (null: no locals yet).
+    /// Returns the first new local's index and the new signature.
+    /// </summary>
+    public static (int First, byte[] Signature) AppendLocals(byte[]? signature, int regions)
+    {
+        int count = 0;
+        var rest = new List<byte>();
+        if (signature is { Length: > 0 })
+        {
+            if (signature[0] != LocalSig)
+                throw new InvalidILException($"the local signature starts with 0x{signature[0]:X2}, not LOCAL_SIG");
+            int pos = 1;
+            count = SignatureParser.ReadCompressed(signature, ref pos);
+            rest.AddRange(signature.AsSpan(pos).ToArray());
+        }
+        for (int i = 0; i < regions; i++)
+        {
+            rest.Add(ElementType.Object);
+            rest.Add(ElementType.I8);
+        }
+        int total = count + 2 * regions;
+        if (total > 0xFFFE)
+            throw new InvalidILException($"the method has {count} locals: no room for the line capture's locals");
+        var result = new List<byte>(rest.Count + 5) { LocalSig };
+        result.AddRange(SignatureParser.EncodeCompressed(total));
+        result.AddRange(rest);
+        return (count, result.ToArray());
+    }
+
+    /// <summary>The region for the probes of one line (all with the same start and end offsets).</summary>
+    public static LineRegion Build(int start, int end, IReadOnlyList<ProbeRequest> probes, int exceptionLocal, int startLocal, MethodContext method, IProbeTokens tokens)
+    {
+        if (end <= start)
+            throw new InvalidILException($"line capture from IL_{start:X4} to IL_{end:X4}: the line has no code before its end");
+        var hooks = new HookLocals(-1, exceptionLocal, startLocal, -1);
+        // The start time is read only when it can be used (probe-abi.md §1, as the exit hooks do): a start of 0 makes
+        // ElapsedNanos answer -1 and the runtime skips that hit.
+        var prologue = new List<byte>(16);
+        if (probes.Count == 1)
+        {
+            ProbeCode.EmitOp(prologue, 0x20, probes[0].ProbeId);   // ldc.i4 P
+            ProbeCode.EmitOp(prologue, 0x28, tokens.TimestampIf);  // call TimestampIf(P)
+        }
+        else
+        {
+            ProbeCode.EmitOp(prologue, 0x28, tokens.Timestamp);    // call Timestamp
+        }
+        StoreLocal(prologue, startLocal);
+
+        var filter = new List<byte>(64);
+        StoreLocal(filter, exceptionLocal);                         // the exception the filter was given
+        var completion = new List<byte>(64);
+        completion.Add(0x14);                                       // ldnull: the line completed
+        StoreLocal(completion, exceptionLocal);
+        int stackNeed = 2;
+        foreach (var probe in probes)
+        {
+            var code = ProbeCode.Build(probe with { ILOffset = 0, Kind = ProbeKind.AtOffset }, method, tokens, hooks);
+            filter.AddRange(code.Code);
+            completion.AddRange(code.Code);
+            stackNeed = Math.Max(stackNeed, code.StackNeed);
+        }
+        filter.Add(0x16);                                           // ldc.i4.0: never handle, the exception goes on
+        filter.AddRange([0xFE, 0x11]);                              // endfilter
+        return new LineRegion(start, end, prologue.ToArray(), filter.ToArray(), completion.ToArray(), stackNeed);
+    }
+
+    /// <summary>
+    /// Refuses a line that cannot be one protected region (ECMA-335 II.19, III.1.7.5), saying why. Checked: the range
+    /// is whole instructions; no <c>ret</c>, <c>jmp</c>, <c>tail.</c>, <c>endfinally</c> or <c>endfilter</c> in it; it is not in a
+    /// filter; no exception-handling region overlaps it partly; nothing outside it jumps into its middle; the stack is
+    /// empty at its start, at each jump that leaves it (which becomes a <c>leave</c>) and where it falls through at its end.
+    /// </summary>
+    public static void Check(LineRegion region, IReadOnlyList<Instruction> instructions, IReadOnlyDictionary<int, int> indexOf,
+        IReadOnlyList<ExceptionClause> clauses, ICallSignatures calls, Func<int[]> depths)
+    {
+        int s = region.StartOffset, e = region.EndOffset;
+        string line = $"the line's code (IL_{s:X4} to IL_{e:X4})";
+        if (!indexOf.ContainsKey(s))
+            throw new InvalidILException($"line capture: IL_{s:X4} is not the start of an instruction");
+        if (!indexOf.ContainsKey(e) && e != LastEnd(instructions))
+            throw new InvalidILException($"line capture: IL_{e:X4} is not the start of an instruction");
+        if (e <= s)
+            throw new InvalidILException($"line capture: {line} is empty");
+
+        foreach (var c in clauses)
+        {
+            if (c.Kind == ExceptionClauseKind.Filter && s >= c.ClassTokenOrFilterOffset && e <= c.HandlerOffset)
+                throw new InvalidILException($"{line} is inside an exception filter (a 'when' clause), where no protected region can be opened: use line_end");
+            var regions = new List<(int Start, int End, string What)>
+            {
+                (c.TryOffset, c.TryOffset + c.TryLength, "try block"),
+                (c.HandlerOffset, c.HandlerOffset + c.HandlerLength, "handler"),
+            };
+            if (c.Kind == ExceptionClauseKind.Filter)
+                regions.Add((c.ClassTokenOrFilterOffset, c.HandlerOffset, "filter"));
+            int inside = 0, outside = 0;
+            foreach (var (start, end, what) in regions)
+            {
+                bool disjoint = end <= s || start >= e;
+                bool contains = start <= s && e <= end;
+                bool contained = s <= start && end <= e;
+                if (!disjoint && !contains && !contained)
+                    throw new InvalidILException($"{line} partly overlaps the {what} IL_{start:X4}-IL_{end:X4} of a try statement: a protected region cannot cut across it; use line_end");
+                if (contained && !contains)
+                    inside++;
+                else if (disjoint)
+                    outside++;
+            }
+            if (inside > 0 && outside > 0)
+                throw new InvalidILException($"{line} holds part of a try statement (try IL_{c.TryOffset:X4}, handler IL_{c.HandlerOffset:X4}) whose other part lies outside the line: use line_end");
+        }
+
+        int first = indexOf[s];
+        int last = first;
+        for (int i = first; i < instructions.Count && instructions[i].Offset < e; i++)
+        {
+            last = i;
+            var instr = instructions[i];
+            string? refused = instr.OpCode switch
+            {
+                0x2A => "returns (ret)",
+                0x27 => "uses jmp",
+                0xFE14 => "makes a tail call",
+                0xDC => "ends a finally block (endfinally)",
+                0xFE11 => "ends a filter (endfilter)",
+                _ => null,
+            };
+            if (refused is not null)
+                throw new InvalidILException($"{line} {refused} at IL_{instr.Offset:X4}, which cannot be inside a protected region: use line_start or line_end");
+        }
+
+        // Entered in the middle: a jump from outside the line to an instruction after its first one.
+        foreach (var instr in instructions)
+        {
+            if (instr.Offset >= s && instr.Offset < e)
+                continue;
+            foreach (int target in instr.Targets)
+            {
+                if (target > s && target < e)
+                    throw new InvalidILException($"{line} is entered in the middle from outside it (IL_{instr.Offset:X4} jumps to IL_{target:X4}): " +
+                        "a loop condition, a for header or an await's resume point; a protected region can only be entered at its start: use line_end");
+            }
+        }
+
+        var depth = depths();
+        if (depth[first] > 0)
+            throw new InvalidILException($"the evaluation stack holds {depth[first]} value(s) at the line's first instruction IL_{s:X4}: a protected region must start with an empty stack; use line_end");
+        for (int i = first; i <= last; i++)
+        {
+            var instr = instructions[i];
+            if (depth[i] < 0 || instr.OpCode is 0xDD or 0xDE)
+                continue; // unreachable, or already a leave (it empties the stack)
+            bool leaves = instr.Targets.Any(t => t < s || t >= e);
+            bool fallsOut = i == last && FallsThrough(instr.OpCode);
+            if (!leaves && !fallsOut)
+                continue;
+            var (pops, pushes) = StackDepths.Effect(instr, calls);
+            int after = depth[i] - pops + pushes;
+            if (after != 0)
+                throw new InvalidILException($"IL_{instr.Offset:X4} leaves the line with {after} value(s) on the evaluation stack: leaving a protected region empties the stack; use line_end");
+        }
+    }
+
+    /// <summary>The instruction does not end its block: control can go on to the next one.</summary>
+    public static bool FallsThrough(ushort opcode) =>
+        opcode is not (0x2B or 0x38 or 0xDD or 0xDE or 0x2A or 0x7A or 0xFE1A or 0xDC or 0xFE11 or 0x27);
+
+    private static int LastEnd(IReadOnlyList<Instruction> instructions) =>
+        instructions.Count == 0 ? 0 : instructions[^1].Offset + instructions[^1].Size;
+
+    private static void StoreLocal(List<byte> il, int index) =>
+        il.AddRange([0xFE, 0x0E, (byte)index, (byte)(index >> 8)]); // stloc
+}
