@@ -176,7 +176,16 @@ internal sealed class SnapshotAction : ProbeAction
                 case SlotKind.Duration: durationSlot = i; break;
             }
         }
-        if (exceptionSlot < 0) return;
+        if (exceptionSlot < 0)
+        {
+            // A line_capture whose line could not be wrapped: say why its outcome is missing, where it would be.
+            if (hit.Layout.OutcomeNotCaptured is { } why)
+            {
+                watches.Add(new WatchResult { Expression = "exception", Source = WatchSource.Capture, ErrorResult = "not captured: " + why });
+                watches.Add(new WatchResult { Expression = "duration", Source = WatchSource.Capture, ErrorResult = "not captured: " + why });
+            }
+            return;
+        }
         var exception = hit.Values.GetBoxed(exceptionSlot);
         if (returnSlot >= 0 && exception is null && hit.Values.Has(returnSlot))
         {

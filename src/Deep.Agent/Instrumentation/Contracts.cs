@@ -91,4 +91,10 @@ public sealed record ProbeFrameLayout(
 
     /// <summary>For a method location: the stage's name (<c>method_start</c>...) and the overload's signature.</summary>
     public string? MethodSignature { get; init; }
+
+    /// <summary>
+    /// A <c>line_capture</c> placed after the line like <c>line_end</c> because the line cannot be wrapped: why its
+    /// outcome (<c>exception</c>, <c>duration</c>) is missing. Snapshots show it as those watches' error.
+    /// </summary>
+    public string? OutcomeNotCaptured { get; init; }
 }

@@ -291,43 +291,60 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         // A span around the line (or from the line to the method's end) is stopped by the method's exit hooks.
         var spans = _binder.SpanScopes(probeId);
         bool hooks = spans.Line || spans.Method;
-        var slots = capture.Values.Select(v => v.Slot).ToList();
-        var sources = capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList();
-        var placement = new Placement(line.Method, ilOffset, sources);
-        if (location.Stage == ProbeStage.LineCapture && LineCaptureRefusal(line) is { } refusal)
+
+        string? TryPlace(bool wrapLine, string? outcomeMissing)
         {
-            Fail(location, refusal);
-            return;
-        }
-        if (location.Stage == ProbeStage.LineCapture)
-        {
-            // The line from its first instruction to the after-line offset is wrapped: the probe runs when it completes
-            // and when an exception leaves it (probe-abi.md §1, "Line capture").
-            AddExceptionAndDuration(slots, sources);
-            placement = new Placement(line.Method, line.ILOffset, sources, InsertionKind.LineCapture, EndILOffset: ilOffset);
-        }
-        var layout = new ProbeFrameLayout(slots, line.Method, line.DocumentPath,
-            line.LineUsed, ilOffset, capture.NotCaptured) { HasExitHooks = hooks };
-        var placements = new List<Placement> { placement };
-        if (spans.Line && line.AfterLineILOffset is { } spanEnd && spanEnd > ilOffset)
-        {
-            placements.Add(new Placement(line.Method, spanEnd, [], InsertionKind.SpanEnd));
-        }
-        if (hooks)
-        {
-            placements.Add(new Placement(line.Method, 0, [], InsertionKind.FrameHooks));
+            var slots = capture.Values.Select(v => v.Slot).ToList();
+            var sources = capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList();
+            var placement = new Placement(line.Method, ilOffset, sources);
+            if (wrapLine)
+            {
+                // The line from its first instruction to the after-line offset is wrapped: the probe runs when it
+                // completes and when an exception leaves it (probe-abi.md §1, "Line capture").
+                AddExceptionAndDuration(slots, sources);
+                placement = new Placement(line.Method, line.ILOffset, sources, InsertionKind.LineCapture, EndILOffset: ilOffset);
+            }
+            var layout = new ProbeFrameLayout(slots, line.Method, line.DocumentPath,
+                line.LineUsed, ilOffset, capture.NotCaptured) { HasExitHooks = hooks, OutcomeNotCaptured = outcomeMissing };
+            var placements = new List<Placement> { placement };
+            if (spans.Line && line.AfterLineILOffset is { } spanEnd && spanEnd > ilOffset)
+            {
+                placements.Add(new Placement(line.Method, spanEnd, [], InsertionKind.SpanEnd));
+            }
+            if (hooks)
+            {
+                placements.Add(new Placement(line.Method, 0, [], InsertionKind.FrameHooks));
+            }
+            // The runtime must know the layout before the rewritten code can call it.
+            _binder.Bind(probeId, layout);
+            var error = Place(probeId, placements);
+            if (error is not null)
+            {
+                _binder.Unbind(probeId);
+            }
+            return error;
         }
 
-        // The runtime must know the layout before the rewritten code can call it.
-        _binder.Bind(probeId, layout);
-        if (Place(probeId, placements) is { } error)
+        // line_capture on a line that cannot be wrapped in one protected region (seen in the PDB, or refused by the
+        // profiler from the IL) still fires after the line, like line_end, and says in its status why it has no outcome.
+        bool capturing = location.Stage == ProbeStage.LineCapture;
+        string? outcomeMissing = capturing ? LineCaptureRefusal(line) : null;
+        var error = TryPlace(capturing && outcomeMissing is null, outcomeMissing);
+        if (error is not null && capturing && outcomeMissing is null)
         {
-            _binder.Unbind(probeId);
+            outcomeMissing = error;
+            error = TryPlace(false, outcomeMissing);
+        }
+        if (error is not null)
+        {
             Fail(location, $"{LineResolver.Describe(line.Method)} cannot be instrumented: {error}");
             return;
         }
-        _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, null, LineResolver.Describe(line.Method), ilOffset,
-            line.LineUsed, capture.NotCaptured, DateTimeOffset.UtcNow));
+        // The status detail (shown by the server and the UI) and the log's "not captured" list both say it.
+        string? outcomeNote = outcomeMissing is null ? null : $"exception, duration (placed after the line, like line_end): {outcomeMissing}";
+        var notCaptured = outcomeNote is null ? capture.NotCaptured : [.. capture.NotCaptured, outcomeNote];
+        _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, outcomeNote is null ? null : "not captured: " + outcomeNote,
+            LineResolver.Describe(line.Method), ilOffset, line.LineUsed, notCaptured, DateTimeOffset.UtcNow));
     }
 
     /// <summary>

@@ -141,16 +141,37 @@ public sealed class ProfilerEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task Line_capture_of_a_for_header_is_an_error_that_suggests_line_end_and_rewrites_nothing()
+    public async Task Line_capture_of_a_for_header_is_placed_after_the_line_like_line_end_and_says_why_it_has_no_outcome()
     {
         var status = await InstallAsync(At(Sample, Line("for-header"), ProbeStage.LineCapture));
 
-        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.StartsWith("not captured: exception, duration (placed after the line, like line_end): ", status.Detail, StringComparison.Ordinal);
         Assert.Contains("a for header", status.Detail, StringComparison.Ordinal);
-        Assert.Contains("use line_end", status.Detail, StringComparison.Ordinal);
-        Assert.Empty(_rewriter.Calls);
-        // line_end on the same line is still accepted
-        Assert.Equal(ProbeState.Installed, (await InstallAsync(At(Sample, Line("for-header"), ProbeStage.LineEnd))).State);
+        Assert.Contains(status.Detail!["not captured: ".Length..], status.NotCaptured);
+        // The same insertion as line_end: a plain probe at the after-line offset, no outcome slots.
+        var insertion = Assert.Single(Assert.Single(_rewriter.Calls).Insertions);
+        Assert.Equal(InsertionKind.Probe, insertion.Kind);
+        Assert.DoesNotContain(insertion.Slots, s => s.Kind is SlotKind.Exception or SlotKind.Duration);
+        var lineEnd = await InstallAsync(At(Sample, Line("for-header"), ProbeStage.LineEnd));
+        Assert.Equal(lineEnd.ILOffset, status.ILOffset);
+    }
+
+    [Fact]
+    public async Task Line_capture_the_profiler_cannot_wrap_falls_back_to_after_the_line_with_the_profiler_s_reason()
+    {
+        _rewriter.RefuseNext = "line_capture: the evaluation stack is not empty where the line is left (IL_0012); use line_end";
+
+        var status = await InstallAsync(At(Sample, Line("loop-body"), ProbeStage.LineCapture));
+
+        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Contains("the evaluation stack is not empty", status.Detail, StringComparison.Ordinal);
+        // The refused request is not recorded; the method was put back as it was, then probed after the line.
+        Assert.Equal(2, _rewriter.Calls.Count);
+        Assert.Empty(_rewriter.Calls[0].Insertions);
+        var insertion = Assert.Single(_rewriter.Calls[1].Insertions);
+        Assert.Equal(InsertionKind.Probe, insertion.Kind);
+        Assert.Equal(Resolve(Line("frame-line")).ILOffset, insertion.ILOffset);
     }
 
     [Fact]

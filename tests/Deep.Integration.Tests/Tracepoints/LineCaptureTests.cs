@@ -133,28 +133,53 @@ public sealed class LineCaptureTests
         }
     }
 
+    // A line that cannot be one protected region still gets its snapshots, after the line like line_end; the outcome
+    // watches say why they are missing, and the probe status lists it as not captured.
     [Theory]
     [InlineData("Debug", "capture-for", "a for header")]
     [InlineData("Release", "capture-for", "a for header")]
     [InlineData("Debug", "capture-await", "an await on the line")]
     [InlineData("Release", "capture-await", "an await on the line")]
-    public async Task A_line_that_cannot_be_one_protected_region_is_refused_with_the_reason(string configuration, string marker, string why)
+    public async Task A_line_that_cannot_be_one_protected_region_fires_after_the_line_and_says_why_it_has_no_outcome(string configuration, string marker, string why)
     {
         var session = await AppSession.GetAsync(configuration);
         var id = await session.Api.CreateAsync(File, Line(marker), Capture());
         try
         {
-            await session.WaitForStateAsync(id, "error");
-            var (_, detail) = (await session.StatusAsync(id)).First(s => s.State == "error");
-            Assert.Contains(why, detail, StringComparison.Ordinal);
-            Assert.Contains("use line_end", detail, StringComparison.Ordinal);
-            // Nothing was rewritten: the method still runs as before.
-            Assert.Equal(marker == "capture-for" ? "24" : "15", session.App.Call("line-capture", (marker == "capture-for" ? "for " : "await ") + "4"));
-            Assert.Empty(await session.Api.SnapshotsAsync(id));
+            await session.WaitForStateAsync(id, "installed,fired");
+            var snapshots = await session.DriveUntilAsync(id, () =>
+                // The method's behaviour is unchanged.
+                Assert.Equal(marker == "capture-for" ? "24" : "15", session.App.Call("line-capture", (marker == "capture-for" ? "for " : "await ") + "4")),
+                s => s.Count >= 1);
+
+            Assert.All(snapshots, s =>
+            {
+                Assert.Equal("line_capture", s.Attribute("stage"));
+                foreach (var outcome in new[] { "exception", "duration" })
+                {
+                    string error = s.CaptureError(outcome);
+                    Assert.StartsWith("not captured: ", error, StringComparison.Ordinal);
+                    Assert.Contains(why, error, StringComparison.Ordinal);
+                }
+            });
+            var (_, detail) = (await session.StatusAsync(id)).First(s => s.State is "installed" or "fired");
+            Assert.Contains("not captured: exception, duration (placed after the line, like line_end)", detail, StringComparison.Ordinal);
         }
         finally
         {
             await session.Api.DeleteAsync(id);
         }
+    }
+}
+
+internal static class LineCaptureSnapshotExtensions
+{
+    /// <summary>The error text of a CAPTURE watch that has no value.</summary>
+    public static string CaptureError(this Snapshot snapshot, string name)
+    {
+        var watch = (snapshot.Json["watches"]?.AsArray() ?? [])
+            .FirstOrDefault(w => w!["expression"]?.GetValue<string>() == name && w["source"]?.ToString() is "CAPTURE" or "3")
+            ?? throw new Xunit.Sdk.XunitException($"no CAPTURE watch '{name}' in {snapshot}");
+        return watch["errorResult"]?.GetValue<string>() ?? throw new Xunit.Sdk.XunitException($"CAPTURE watch '{name}' has no error in {snapshot}");
     }
 }
