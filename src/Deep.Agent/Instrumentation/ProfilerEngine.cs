@@ -340,11 +340,12 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
             Fail(location, $"{LineResolver.Describe(line.Method)} cannot be instrumented: {error}");
             return;
         }
-        // The status detail (shown by the server and the UI) and the log's "not captured" list both say it.
-        string? outcomeNote = outcomeMissing is null ? null : $"exception, duration (placed after the line, like line_end): {outcomeMissing}";
-        var notCaptured = outcomeNote is null ? capture.NotCaptured : [.. capture.NotCaptured, outcomeNote];
-        _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, outcomeNote is null ? null : "not captured: " + outcomeNote,
-            LineResolver.Describe(line.Method), ilOffset, line.LineUsed, notCaptured, DateTimeOffset.UtcNow));
+        // The "not captured" list reaches the log and the status the server and the UI show.
+        var notCaptured = outcomeMissing is null
+            ? capture.NotCaptured
+            : [$"exception, duration (placed after the line, like line_end): {outcomeMissing}", .. capture.NotCaptured];
+        _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, null, LineResolver.Describe(line.Method), ilOffset,
+            line.LineUsed, notCaptured, DateTimeOffset.UtcNow));
     }
 
     /// <summary>

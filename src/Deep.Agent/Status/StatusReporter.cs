@@ -170,6 +170,9 @@ internal sealed class StatusReporter : IDisposable
         switch (probe.State)
         {
             case ProbeState.Installed:
+                // What the probe cannot show (a ref struct local, a line_capture's missing outcome), with why.
+                if (probe.NotCaptured.Count > 0)
+                    status.Detail = "not captured: " + string.Join("; ", probe.NotCaptured);
                 status.Method = probe.Method ?? "";
                 status.IlOffset = (uint)Math.Max(0, probe.ILOffset ?? 0);
                 status.LineUsed = (uint)Math.Max(0, probe.LineUsed ?? 0);

@@ -146,9 +146,9 @@ public sealed class ProfilerEngineTests : IDisposable
         var status = await InstallAsync(At(Sample, Line("for-header"), ProbeStage.LineCapture));
 
         Assert.Equal(ProbeState.Installed, status.State);
-        Assert.StartsWith("not captured: exception, duration (placed after the line, like line_end): ", status.Detail, StringComparison.Ordinal);
-        Assert.Contains("a for header", status.Detail, StringComparison.Ordinal);
-        Assert.Contains(status.Detail!["not captured: ".Length..], status.NotCaptured);
+        var note = status.NotCaptured[0];
+        Assert.StartsWith("exception, duration (placed after the line, like line_end): ", note, StringComparison.Ordinal);
+        Assert.Contains("a for header", note, StringComparison.Ordinal);
         // The same insertion as line_end: a plain probe at the after-line offset, no outcome slots.
         var insertion = Assert.Single(Assert.Single(_rewriter.Calls).Insertions);
         Assert.Equal(InsertionKind.Probe, insertion.Kind);
@@ -165,7 +165,7 @@ public sealed class ProfilerEngineTests : IDisposable
         var status = await InstallAsync(At(Sample, Line("loop-body"), ProbeStage.LineCapture));
 
         Assert.Equal(ProbeState.Installed, status.State);
-        Assert.Contains("the evaluation stack is not empty", status.Detail, StringComparison.Ordinal);
+        Assert.Contains("the evaluation stack is not empty", status.NotCaptured[0], StringComparison.Ordinal);
         // The refused request is not recorded; the method was put back as it was, then probed after the line.
         Assert.Equal(2, _rewriter.Calls.Count);
         Assert.Empty(_rewriter.Calls[0].Insertions);

@@ -36,8 +36,12 @@ internal sealed class StatusEngine(ProbeStatusRegistry registry) : IInstrumentat
             return;
         }
         _binding.Install(location);
+        // A file named Spans*: the probed frame has a local the engine cannot capture, as for a Span<T> local.
+        IReadOnlyList<string> notCaptured = location.Path.StartsWith("Spans", StringComparison.Ordinal)
+            ? ["buffer: Span<byte> is a ref struct and cannot be captured"]
+            : [];
         registry.Set(new InstrumentationStatus(location.ProbeId, location, ProbeState.Installed, null,
-            "Shop.OrderService.Place", 0x1C, location.Line + 1, [], DateTimeOffset.UtcNow));
+            "Shop.OrderService.Place", 0x1C, location.Line + 1, notCaptured, DateTimeOffset.UtcNow));
     }
 
     public void Remove(int probeId)
@@ -139,6 +143,28 @@ public sealed class StatusReporterTests : IAsyncLifetime
             reporter.Nudge(); // a fire changes no probe state; the periodic report would carry it
             var fired = await WaitForStateAsync("tp-installed", "fired");
             Assert.Equal(2, fired.GetProperty("tp").GetProperty("fireCount").GetInt64());
+        }
+        finally
+        {
+            triggers.Clear();
+        }
+    }
+
+    [Fact]
+    public async Task An_installed_probe_with_values_it_cannot_capture_says_which_and_why_in_its_detail()
+    {
+        var settings = Settings(_server.GrpcAddress);
+        var context = Collected.Context(_collected, settings);
+        var triggers = new TriggerHandler(context, new StatusEngine(_registry));
+        using var transport = new GrpcDeepTransport(settings);
+        using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
+        reporter.Start();
+        try
+        {
+            triggers.Apply([Tp("tp-spans", "SpansService.cs")]);
+            var installed = await WaitForStateAsync("tp-spans", "installed");
+            Assert.Equal("not captured: buffer: Span<byte> is a ref struct and cannot be captured",
+                installed.GetProperty("tp").GetProperty("detail").GetString());
         }
         finally
         {
