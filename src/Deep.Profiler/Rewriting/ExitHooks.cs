@@ -66,20 +66,7 @@ internal static class ExitHooks
         }
         else
         {
-            // One timed probe: TimestampIf(P). Several: the first non-zero TimestampIf(P1), TimestampIf(P2), ... so
-            // that a call reads the clock once, and only when one of them may fire.
-            const int link = 17; // ldc.i4 P (5) call TimestampIf (5) dup (1) brtrue END (5) pop (1)
-            int end = (timed.Count - 1) * link + 10;
-            for (int k = 0; k < timed.Count; k++)
-            {
-                ProbeCode.EmitOp(prologue, 0x20, timed[k].ProbeId);   // ldc.i4 Pk
-                ProbeCode.EmitOp(prologue, 0x28, tokens.TimestampIf); // call TimestampIf(Pk): 0 when Pk cannot fire
-                if (k == timed.Count - 1)
-                    break;
-                prologue.Add(0x25);                                   // dup
-                ProbeCode.EmitOp(prologue, 0x3A, end - (k * link + 16)); // brtrue END (relative to the next instruction)
-                prologue.Add(0x26);                                   // pop
-            }
+            ProbeCode.EmitTimestampIfAny(prologue, timed.Select(p => p.ProbeId).ToList(), tokens);
         }
         StoreLocal(prologue, locals.Start);
         prologue.Add(0x14);                                     // ldnull

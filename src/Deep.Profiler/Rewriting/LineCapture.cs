@@ -60,15 +60,7 @@ internal static class LineCapture
         // The start time is read only when it can be used (probe-abi.md §1, as the exit hooks do): a start of 0 makes
         // ElapsedNanos answer -1 and the runtime skips that hit.
         var prologue = new List<byte>(16);
-        if (probes.Count == 1)
-        {
-            ProbeCode.EmitOp(prologue, 0x20, probes[0].ProbeId);   // ldc.i4 P
-            ProbeCode.EmitOp(prologue, 0x28, tokens.TimestampIf);  // call TimestampIf(P)
-        }
-        else
-        {
-            ProbeCode.EmitOp(prologue, 0x28, tokens.Timestamp);    // call Timestamp
-        }
+        ProbeCode.EmitTimestampIfAny(prologue, probes.Select(p => p.ProbeId).ToList(), tokens);
         StoreLocal(prologue, startLocal);
 
         var filter = new List<byte>(64);

@@ -272,6 +272,27 @@ internal static class ProbeCode
     /// <summary>Writes <c>opcode</c> with a 32-bit operand.</summary>
     internal static void EmitOp(List<byte> il, byte opcode, int operand) => Emit(il, opcode, operand);
 
+    /// <summary>
+    /// Pushes a start timestamp for timed probes <paramref name="probeIds"/> (at least one): <c>TimestampIf(P)</c> for
+    /// one; for several the first non-zero <c>TimestampIf(P1)</c>, <c>TimestampIf(P2)</c>, ..., so the clock is read at
+    /// most once, and only when one of them may fire. Self-contained (relative branches only), stack need 2.
+    /// </summary>
+    internal static void EmitTimestampIfAny(List<byte> il, IReadOnlyList<int> probeIds, IProbeTokens tokens)
+    {
+        const int link = 17; // ldc.i4 P (5) call TimestampIf (5) dup (1) brtrue END (5) pop (1)
+        int end = (probeIds.Count - 1) * link + 10;
+        for (int k = 0; k < probeIds.Count; k++)
+        {
+            EmitOp(il, 0x20, probeIds[k]);              // ldc.i4 Pk
+            EmitOp(il, 0x28, tokens.TimestampIf);       // call TimestampIf(Pk): 0 when Pk cannot fire
+            if (k == probeIds.Count - 1)
+                break;
+            il.Add(0x25);                               // dup
+            EmitOp(il, 0x3A, end - (k * link + 16));    // brtrue END (relative to the next instruction)
+            il.Add(0x26);                               // pop
+        }
+    }
+
     private static SigType ThisType(MethodContext method)
     {
         if (!method.DeclaringTypeIsValueType)

@@ -74,9 +74,12 @@ public class LineCaptureTests
         // completion: ldnull; stloc 3 (no exception), then the same probe code
         Assert.Equal([0x14, 0xFE, 0x0E, 3, 0], region.CompletionCode[..5]);
         Assert.Equal(region.FilterCode[4..^3], region.CompletionCode[5..]);
-        // Two probes on one line read the clock unconditionally (the exit hooks' rule).
+        // Two probes on one line: the first non-zero TimestampIf (the exit hooks' chain), so still no clock read unless
+        // one of them may fire: ldc.i4 7; call TimestampIf; dup; brtrue END; pop; ldc.i4 8; call TimestampIf; END: stloc 4
         var two = LineCapture.Build(0, 6, [probe, probe with { ProbeId = 8 }], 3, 4, Context, tokens);
-        Assert.Equal([0x28, 0x14, 0, 0, 0x0A, 0xFE, 0x0E, 4, 0], two.Prologue);
+        Assert.Equal(
+            [0x20, 7, 0, 0, 0, 0x28, 0x16, 0, 0, 0x0A, 0x25, 0x3A, 11, 0, 0, 0, 0x26, 0x20, 8, 0, 0, 0, 0x28, 0x16, 0, 0, 0x0A, 0xFE, 0x0E, 4, 0],
+            two.Prologue);
     }
 
     [Fact]
