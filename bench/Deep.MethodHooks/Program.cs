@@ -29,13 +29,17 @@ string Measure() => session.Call("bench", Calls);
     return (first, best);
 }
 var rows = new List<(string What, (string First, string Best) Result)> { ("no tracepoint", Steady()) };
+var notes = new List<string>();
 
-async Task MeasureWithAsync(string what, Dictionary<string, string> args)
+async Task MeasureWithAsync(string what, Dictionary<string, string> args, int line = 0)
 {
-    args["method_name"] = "Probed";
-    args["class_name"] = "Bench";
+    if (line == 0)
+    {
+        args["method_name"] = "Probed";
+        args["class_name"] = "Bench";
+    }
     args["fire_count"] = "1"; // used up by the first hit: every later call runs the hooks and a refused Enter
-    var id = await api.CreateAsync("Scenarios.cs", 0, args);
+    var id = await api.CreateAsync("Scenarios.cs", line, args);
     var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
     while ((await api.SnapshotsAsync(id)).Count == 0 && DateTime.UtcNow < deadline)
     {
@@ -47,12 +51,20 @@ async Task MeasureWithAsync(string what, Dictionary<string, string> args)
     // agent's polling does at first). Measure the code a hot method ends up running: the best of several
     // measurements spread over a few seconds.
     rows.Add((what, Steady()));
+    // What the agent reported (a line_capture that fell back to line_end says why here).
+    using (var http = new HttpClient())
+        notes.Add($"{what}: {await http.GetStringAsync(new Uri(server.HttpAddress, "/api/status?tracepoint=" + id))}");
     await api.DeleteAsync(id);
     await Task.Delay(1500);
 }
 await MeasureWithAsync("method_start, fire_count exhausted (entry probe + exit hooks)", new() { ["stage"] = "method_start" });
 await MeasureWithAsync("method_capture, fire_count exhausted (exit probe + exit hooks)", new() { ["stage"] = "method_capture" });
 await MeasureWithAsync("method_start + span=method, exhausted", new() { ["stage"] = "method_start", ["span"] = "method" });
+// A line tracepoint on Probed's first line, for comparison, and line_capture, which wraps that line in a try/filter
+// and reads the clock at its start while it may fire (docs/line-tracepoints.md, "line_capture").
+int probedLine = Repo.Line("tests/TestApps/Deep.TestApp/Scenarios.cs", "bench-probed");
+await MeasureWithAsync("line_start, fire_count exhausted (line probe)", new() { ["stage"] = "line_start" }, probedLine);
+await MeasureWithAsync("line_capture, fire_count exhausted (line wrapped, TimestampIf)", new() { ["stage"] = "line_capture" }, probedLine);
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 Console.WriteLine("| what | probed ns/call | same method unprobed ns/call | added ns | added ns, first measurement after install | bytes allocated per call |");
@@ -65,3 +77,5 @@ foreach (var (what, (first, best)) in rows)
     double firstAdded = double.Parse(early[0], inv) - double.Parse(early[1], inv);
     Console.WriteLine($"| {what} | {probed:0.0} | {plain:0.0} | {probed - plain:0.0} | {firstAdded:0.0} | {double.Parse(parts[2], inv) / Calls:0.##} |");
 }
+Console.WriteLine();
+foreach (var note in notes) Console.WriteLine("status " + note);

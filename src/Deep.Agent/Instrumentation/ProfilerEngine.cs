@@ -328,11 +328,11 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         // line_capture on a line that cannot be wrapped in one protected region (seen in the PDB, or refused by the
         // profiler from the IL) still fires after the line, like line_end, and says in its status why it has no outcome.
         bool capturing = location.Stage == ProbeStage.LineCapture;
-        string? outcomeMissing = capturing ? LineCaptureRefusal(line) : null;
+        string? outcomeMissing = capturing && LineCaptureRefusal(line) is { } refused ? WhyNotWrapped(refused) : null;
         var error = TryPlace(capturing && outcomeMissing is null, outcomeMissing);
         if (error is not null && capturing && outcomeMissing is null)
         {
-            outcomeMissing = error;
+            outcomeMissing = WhyNotWrapped(error);
             error = TryPlace(false, outcomeMissing);
         }
         if (error is not null)
@@ -346,6 +346,16 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
             : [$"exception, duration (placed after the line, like line_end): {outcomeMissing}", .. capture.NotCaptured];
         _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, null, LineResolver.Describe(line.Method), ilOffset,
             line.LineUsed, notCaptured, DateTimeOffset.UtcNow));
+    }
+
+    // A refusal read as the reason for a fallback: the probe is placed after the line, so the advice to use line_end
+    // and the profiler's "cannot be instrumented" no longer apply.
+    private static string WhyNotWrapped(string refusal)
+    {
+        const string prefix = "the method cannot be instrumented: ";
+        var why = refusal.StartsWith(prefix, StringComparison.Ordinal) ? refusal[prefix.Length..] : refusal;
+        int advice = why.IndexOf("use line_end", StringComparison.Ordinal); // after "; " or ": "
+        return advice > 2 ? why[..(advice - 2)] : why;
     }
 
     /// <summary>

@@ -160,6 +160,7 @@ public sealed class LineCaptureTests
                     string error = s.CaptureError(outcome);
                     Assert.StartsWith("not captured: ", error, StringComparison.Ordinal);
                     Assert.Contains(why, error, StringComparison.Ordinal);
+                    Assert.DoesNotContain("use line_end", error, StringComparison.Ordinal);
                 }
             });
             var (_, detail) = (await session.StatusAsync(id)).First(s => s.State is "installed" or "fired");

@@ -219,13 +219,16 @@ internal readonly struct Point(int x, int y)
     }
 }
 
-// Used by the end-to-end benchmark (bench/Deep.EndToEnd): the same body twice, one of them probed.
+// Used by the benchmarks (bench/Deep.EndToEnd, bench/Deep.MethodHooks): the same body twice, one of them probed.
+// `y` may be assigned again on the next line, so Release builds keep it in a local: the first line then ends with an
+// empty evaluation stack and line_capture can wrap it (a value left on the stack into the next line cannot be).
 internal static class Bench
 {
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int Probed(int x)
     {
         int y = x * 3; // @bench-probed
+        if (y < 0) y = -y;
         return y + 1;
     }
 
@@ -233,6 +236,7 @@ internal static class Bench
     public static int Plain(int x)
     {
         int y = x * 3;
+        if (y < 0) y = -y;
         return y + 1;
     }
 
@@ -241,6 +245,7 @@ internal static class Bench
     public static int Inlinable(int x)
     {
         int y = x * 3;
+        if (y < 0) y = -y;
         return y + 1;
     }
 
