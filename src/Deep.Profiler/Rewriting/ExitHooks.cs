@@ -83,6 +83,8 @@ internal static class ExitHooks
         }
 
         var finallyCode = new List<byte>(64);
+        if (timed.Count > 0)
+            ProbeCode.EmitElapsedInPlace(finallyCode, locals.Start, tokens); // the duration, before any value is captured
         int stackNeed = 2;
         foreach (var probe in exitProbes)
         {

@@ -65,9 +65,11 @@ internal static class LineCapture
 
         var filter = new List<byte>(64);
         StoreLocal(filter, exceptionLocal);                         // the exception the filter was given
+        ProbeCode.EmitElapsedInPlace(filter, startLocal, tokens);   // the duration, before any value is captured
         var completion = new List<byte>(64);
         completion.Add(0x14);                                       // ldnull: the line completed
         StoreLocal(completion, exceptionLocal);
+        ProbeCode.EmitElapsedInPlace(completion, startLocal, tokens);
         int stackNeed = 2;
         foreach (var probe in probes)
         {

@@ -155,8 +155,7 @@ internal static class ProbeCode
                     int valueOfLong = tokens.ValueOf(s_int64Blob);
                     if (valueOfLong == 0)
                         throw new InvalidILException($"slot {slot}: no Value<int64> instantiation could be made");
-                    EmitLocalLoad(il, hooks.Start);
-                    Emit(il, 0x28, tokens.ElapsedNanos);
+                    EmitLocalLoad(il, hooks.Start);     // already the elapsed nanoseconds (EmitElapsedInPlace)
                     Emit(il, 0x20, slot);
                     Emit(il, 0x28, valueOfLong);
                     return;
@@ -268,6 +267,26 @@ internal static class ProbeCode
 
     /// <summary>Loads a local variable (the shortest form).</summary>
     internal static void LoadLocal(List<byte> il, int index) => EmitLocalLoad(il, index);
+
+    /// <summary>
+    /// At an exit (the exit hooks' finally, a line capture's filter or completion), before any probe runs: turns the
+    /// start timestamp in <paramref name="startLocal"/> into the elapsed nanoseconds (<c>ElapsedNanos</c>), or -1 when
+    /// it is 0 (no probe could fire at the start; no call then). Taken first, so a duration never includes the
+    /// capture of the probes' values (nor, on a first hit, the compilation of the agent's code that stores them).
+    /// <c>ldloc s; brfalse.s Z; ldloc s; call ElapsedNanos; br.s W; Z: ldc.i4.m1; conv.i8; W: stloc s</c>.
+    /// </summary>
+    internal static void EmitElapsedInPlace(List<byte> il, int startLocal, IProbeTokens tokens)
+    {
+        var call = new List<byte>(16);
+        EmitLocalLoad(call, startLocal);
+        Emit(call, 0x28, tokens.ElapsedNanos);
+        EmitLocalLoad(il, startLocal);
+        il.AddRange([0x2C, (byte)(call.Count + 2)]);    // brfalse.s Z (over the call and the br.s)
+        il.AddRange(call);
+        il.AddRange([0x2B, 2]);                         // br.s W (over ldc.i4.m1; conv.i8)
+        il.AddRange([0x15, 0x6A]);                      // Z: ldc.i4.m1; conv.i8
+        il.AddRange([0xFE, 0x0E, (byte)startLocal, (byte)(startLocal >> 8)]); // W: stloc
+    }
 
     /// <summary>Writes <c>opcode</c> with a 32-bit operand.</summary>
     internal static void EmitOp(List<byte> il, byte opcode, int operand) => Emit(il, opcode, operand);

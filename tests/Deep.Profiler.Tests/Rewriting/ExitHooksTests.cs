@@ -199,21 +199,27 @@ public class ExitHooksTests
         var il = ILDecoder.Decode(body.Code).Where(i => i.Offset >= @finally.HandlerOffset && i.Offset < @finally.HandlerOffset + @finally.HandlerLength).ToList();
         Assert.Equal<ushort>(
             [
+                // The duration first, before any value is captured: start = start == 0 ? -1 : ElapsedNanos(start)
+                0x08, 0x2C, 0x08, 0x28, 0x2B,     // ldloc.2 (start); brfalse.s Z; ldloc.2; call ElapsedNanos; br.s W
+                0x15, 0x6A, 0xFE0E,               // Z: ldc.i4.m1; conv.i8; W: stloc start
                 0x20, 0x28, 0x39,                 // ldc.i4 9; call Enter; brfalse SKIP
                 0x02, 0x20, 0x28,                 // ldarg.0; ldc.i4 0; call Value<int32>
                 0x06, 0x20, 0x28,                 // ldloc.0 (ret); ldc.i4 1; call Value<int32>
                 0x07, 0x20, 0x28,                 // ldloc.1 (exc); ldc.i4 2; call ValueObject
-                0x08, 0x28, 0x20, 0x28,           // ldloc.2 (start); call ElapsedNanos; ldc.i4 3; call Value<int64>
+                0x08, 0x20, 0x28,                 // ldloc.2 (the duration); ldc.i4 3; call Value<int64>
                 0x20, 0x28,                       // ldc.i4 9; call Fire
                 0x09, 0x28, 0xDC,                 // SKIP: ldloc.3 (mark); call FrameExit; endfinally
             ],
             il.Select(i => i.OpCode).ToArray());
         Assert.Equal(new HookLocals(0, 1, 2, 3), locals);
-        Assert.Equal(Tokens.ValueObjectToken, (int)il[11].Operand);
-        Assert.Equal(Tokens.ElapsedToken, (int)il[13].Operand);
+        Assert.Equal(Tokens.ElapsedToken, (int)il[3].Operand);
+        Assert.Equal(il[5].Offset, il[1].Targets[0]);  // brfalse.s to ldc.i4.m1
+        Assert.Equal(il[7].Offset, il[4].Targets[0]);  // br.s to the store
+        Assert.Equal(locals.Start, (int)il[7].Operand);
+        Assert.Equal(Tokens.ValueObjectToken, (int)il[19].Operand);
         Assert.Equal([ElementType.I8], tokens.ValueBlobs[^1]);
-        Assert.Equal(il[18].Offset, il[2].Targets[0]); // the skip lands on the frame exit
-        Assert.Equal(Tokens.FrameExitToken, (int)il[19].Operand);
+        Assert.Equal(il[25].Offset, il[10].Targets[0]); // the skip lands on the frame exit
+        Assert.Equal(Tokens.FrameExitToken, (int)il[26].Operand);
 
         // prologue: call FrameEnter; stloc mark; ldc.i4 9; call TimestampIf; stloc start (the one timed exit probe)
         var prologue = ILDecoder.Decode(body.Code).Take(5).ToList();

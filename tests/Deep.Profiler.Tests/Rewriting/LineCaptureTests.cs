@@ -68,8 +68,10 @@ public class LineCaptureTests
         var region = LineCapture.Build(0, 6, [probe], 3, 4, Context, tokens);
         // ldc.i4 7; call TimestampIf; stloc 4
         Assert.Equal([0x20, 7, 0, 0, 0, 0x28, 0x16, 0, 0, 0x0A, 0xFE, 0x0E, 4, 0], region.Prologue);
-        // filter: stloc 3 (the exception) ... ldc.i4.0; endfilter
+        // filter: stloc 3 (the exception); the duration before any value: ldloc.s 4; brfalse.s Z; ldloc.s 4;
+        // call ElapsedNanos; br.s W; Z: ldc.i4.m1; conv.i8; W: stloc 4 ... ldc.i4.0; endfilter
         Assert.Equal([0xFE, 0x0E, 3, 0], region.FilterCode[..4]);
+        Assert.Equal([0x11, 4, 0x2C, 9, 0x11, 4, 0x28, 0x15, 0, 0, 0x0A, 0x2B, 2, 0x15, 0x6A, 0xFE, 0x0E, 4, 0], region.FilterCode[4..23]);
         Assert.Equal([0x16, 0xFE, 0x11], region.FilterCode[^3..]);
         // completion: ldnull; stloc 3 (no exception), then the same probe code
         Assert.Equal([0x14, 0xFE, 0x0E, 3, 0], region.CompletionCode[..5]);
