@@ -138,9 +138,13 @@ public sealed class SweepTests(ITestOutputHelper output)
         }
     }
 
+    // Measured on 331 tracepoints (about 50 of them on lines outside method bodies): line_start fired 248-250,
+    // line_end 212 (Release) - 243 (Debug), line_capture 203 (Release) - 227 (Debug). The bounds leave some room for a
+    // fired state not yet reported.
     private static int MinimumFired(string stage) => stage switch
     {
-        _ => 1,
+        "line_start" => 230,
+        _ => 190,
     };
 
     private static bool IsExpected(string stage, string detail) =>
