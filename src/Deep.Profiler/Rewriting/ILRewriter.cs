@@ -368,20 +368,28 @@ internal static class ILRewriter
                         stubs.Add(target);
                 }
             }
+            // The after-line offset ends a try or handler block that holds the line (a catch's last line: `leave` to the
+            // instruction after the handler): only a leave reaches it from the line, and the completion probes, inside
+            // that block, must leave it too instead of falling out of its end.
+            bool endsBlock = original.Clauses.Any(c =>
+                (c.TryOffset <= line.StartOffset && c.TryOffset + c.TryLength == line.EndOffset)
+                || (c.HandlerOffset <= line.StartOffset && c.HandlerOffset + c.HandlerLength == line.EndOffset));
             if (!byOffset.TryGetValue(line.StartOffset, out var list))
                 byOffset[line.StartOffset] = list = [];
             list.Add(new ILInsertion(line.StartOffset, line.Prologue, line.StackNeed));
             stackNeed = Math.Max(stackNeed, line.StackNeed);
-            result.Add(new WrappedLine(result.Count, line, first, last, fallsThrough, completes, stubs));
+            result.Add(new WrappedLine(result.Count, line, first, last, fallsThrough, completes, stubs, endsBlock));
         }
         return result;
     }
 
     /// <summary>
     /// A wrapped line as laid out: <c>prologue; .try { line; [leave COMPLETION]; (leave target)* } filter { ... }
-    /// { pop; rethrow } COMPLETION: [probes]</c>, then the after-line instruction with its own insertions.
+    /// { pop; rethrow } COMPLETION: [probes [leave AFTER]]</c>, then the after-line instruction with its own insertions.
+    /// The completion probes end with <c>leave AFTER</c> when the after-line offset ends a block holding the line
+    /// (<paramref name="endsBlock"/>): control may not fall out of a try or handler block.
     /// </summary>
-    private sealed class WrappedLine(int index, LineRegion region, int first, int last, bool fallsThrough, bool completes, List<int> stubs)
+    private sealed class WrappedLine(int index, LineRegion region, int first, int last, bool fallsThrough, bool completes, List<int> stubs, bool endsBlock)
     {
         public int Index => index;
         public LineRegion Line => region;
@@ -405,7 +413,7 @@ internal static class ILRewriter
             pos += 3;                                   // pop; rethrow
             _completionAt = pos;
             if (completes)
-                pos += region.CompletionCode.Length;
+                pos += region.CompletionCode.Length + (endsBlock ? 5 : 0);
             return pos;
         }
 
@@ -422,7 +430,12 @@ internal static class ILRewriter
             code[at++] = 0xFE;
             code[at++] = 0x1A;                          // rethrow
             if (completes)
+            {
                 region.CompletionCode.CopyTo(code[at..]);
+                at += region.CompletionCode.Length;
+                if (endsBlock)
+                    WriteLeave(code, at, map(region.EndOffset));
+            }
         }
 
         /// <summary>Where a jump out of the line goes: the completion probes for the after-line offset, else the target.</summary>

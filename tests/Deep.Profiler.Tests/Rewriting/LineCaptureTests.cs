@@ -179,6 +179,36 @@ public class LineCaptureTests
         Assert.Equal(holding.Body.Clauses[1].TryOffset + holding.Body.Clauses[1].TryLength, catchEnd); // no stubs, no fall-through
     }
 
+    // Found by the sweep (SweepTests, a catch's last line `return ...;`): the line leaves the catch to the instruction
+    // right after the handler, its after-line offset. The completion probes lie inside the handler and used to fall out
+    // of its end: InvalidProgramException. They must leave the handler as the line did.
+    [Fact]
+    public void A_line_that_leaves_its_enclosing_handler_to_the_after_line_offset_leaves_it_after_the_completion_probes()
+    {
+        // try { ldarg.0; call M; leave.s END } catch object { S: pop; ldarg.0; call M; leave.s E }  E=END: ldc.i4.0; ret
+        var il = new ILBuilder().Op(0x02).OpInt(0x28, CallVoidInt).BranchShort(0xDE, "END")
+            .Label("H").Label("S").Op(0x26).Op(0x02).OpInt(0x28, CallVoidInt).BranchShort(0xDE, "END").Label("END").Op(0x16, 0x2A);
+        var outer = new ExceptionClause(ExceptionClauseKind.Catch, 0, il["H"], il["H"], il["END"] - il["H"], 0x01000001);
+        // The line starts at the handler with the exception on the stack: wrap from the instruction after the pop.
+        int start = il["S"] + 1;
+        var (result, region) = Capture(il, start, il["END"], [outer]);
+        var code = result.Body.Code;
+        var theirs = result.Body.Clauses[1];
+        int handlerEnd = theirs.HandlerOffset + theirs.HandlerLength;
+        Assert.Equal(result.NewOffsets[il["END"]], handlerEnd);
+        // The line's leave goes to the completion probes, which end with a leave to the after-line offset, at the
+        // handler's very end: nothing falls out of the handler.
+        int completionAt = handlerEnd - 5 - region.CompletionCode.Length;
+        Assert.Equal(region.CompletionCode, code[completionAt..(handlerEnd - 5)]);
+        Assert.Equal(result.NewOffsets[il["END"]], Leave(code, handlerEnd - 5));
+        var decoded = ILDecoder.Decode(code);
+        var lineLeave = decoded.Single(i => i.OpCode == 0xDE && i.Offset > theirs.HandlerOffset);
+        Assert.Equal(completionAt, lineLeave.Targets[0]);
+        var ours = result.Body.Clauses[0];
+        Assert.Equal(ExceptionClauseKind.Filter, ours.Kind);
+        Assert.True(ours.TryOffset >= theirs.HandlerOffset && ours.HandlerOffset + ours.HandlerLength <= completionAt);
+    }
+
     [Fact]
     public void A_line_start_probe_at_the_same_offset_runs_before_the_prologue_outside_the_try()
     {

@@ -34,6 +34,7 @@ internal static class Scenarios
             "plugins" or "plugins-more" => Plugins.Run(name, n),
             "plugins-collected" => Plugins.Collected(),
             "line-capture" => LineCaptures.Run(argument),
+            "corpus" => Corpus.Run(n),
             _ => throw new ArgumentException($"no scenario '{name}'"),
         };
     }
