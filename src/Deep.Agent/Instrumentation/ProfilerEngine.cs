@@ -374,9 +374,8 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         {
             return null;
         }
-        string what = typeof(System.Runtime.CompilerServices.IAsyncStateMachine).IsAssignableFrom(line.Method.DeclaringType)
-            ? "an await on the line: the async method resumes in the middle of the line"
-            : "a for header, or a loop condition evaluated after the loop's body";
+        const string what = "for example a for header, a loop condition evaluated after the loop's body, an if and its else " +
+                            "on one line, or an await the method resumes from in the middle of the line";
         return $"line {line.LineUsed} of {line.DocumentPath} is code in several places of {LineResolver.Describe(line.Method)} " +
                $"(IL_{line.ILOffset:X4} and IL_{elsewhere:X4}; {what}): line_capture wraps one contiguous piece of code " +
                "in a try/filter and cannot capture its outcome; use line_end (after the line) or line_start";
