@@ -121,10 +121,11 @@ public sealed class SweepTests(ITestOutputHelper output)
             Assert.DoesNotContain("InvalidProgramException", log, StringComparison.Ordinal);
             Assert.DoesNotContain("fatal", log, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("[deep] error:", log, StringComparison.Ordinal);
+            // Probe and engine failures only: a loaded machine may also log a slow send or poll, which is not the
+            // rewriting's doing, and every hit of every line sends a snapshot, so the bounded send queue drops some.
             var failures = log.Split('\n')
-                .Where(l => l.Contains("[deep] warning:", StringComparison.Ordinal))
-                // Every hit of every line sends a snapshot: the bounded send queue drops some, by design, and counts them.
-                .Where(l => !l.Contains("snapshot dropped: the send queue is full", StringComparison.Ordinal))
+                .Where(l => new[] { "[deep] warning: probe ", "[deep] warning: engine:", "[deep] warning: action of tracepoint", "[deep] warning: tracepoint " }
+                    .Any(kind => l.Contains(kind, StringComparison.Ordinal)))
                 .Where(l => !(l.Contains(" failed: ", StringComparison.Ordinal) && l.Contains("Corpus.cs", StringComparison.Ordinal) && IsExpected(stage, l)))
                 .ToList();
             Assert.True(failures.Count == 0, "the agent reported failures:\n" + string.Join("\n", failures));
