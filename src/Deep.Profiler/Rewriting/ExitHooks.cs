@@ -7,21 +7,10 @@ namespace Deep.Profiler.Rewriting;
 /// </summary>
 internal static class ExitHooks
 {
-    private const byte LocalSig = 0x07;
-
     /// <summary>The wrapper's locals and the new local signature blob (the original locals first, unchanged).</summary>
     public static (HookLocals Locals, byte[] Signature) PlanLocals(MethodContext method, byte[]? originalSignature)
     {
-        int count = 0;
-        var rest = new List<byte>();
-        if (originalSignature is { Length: > 0 })
-        {
-            if (originalSignature[0] != LocalSig)
-                throw new InvalidILException($"the local signature starts with 0x{originalSignature[0]:X2}, not LOCAL_SIG");
-            int pos = 1;
-            count = SignatureParser.ReadCompressed(originalSignature, ref pos);
-            rest.AddRange(originalSignature.AsSpan(pos).ToArray());
-        }
+        var (count, rest) = SignatureParser.SplitLocals(originalSignature);
         var ret = method.Signature.ReturnType;
         if (ret.Element == ElementType.TypedByRef)
             throw new InvalidILException("the method returns a TypedReference, which cannot be held in a local: exit hooks cannot wrap it");
@@ -40,13 +29,7 @@ internal static class ExitHooks
         rest.Add(ElementType.I8);
         int mark = next++;
         rest.Add(ElementType.I4);
-        if (next > 0xFFFE)
-            throw new InvalidILException($"the method has {count} locals: no room for the exit hooks' locals");
-
-        var signature = new List<byte>(rest.Count + 5) { LocalSig };
-        signature.AddRange(SignatureParser.EncodeCompressed(next));
-        signature.AddRange(rest);
-        return (new HookLocals(returnLocal, exception, start, mark), signature.ToArray());
+        return (new HookLocals(returnLocal, exception, start, mark), SignatureParser.JoinLocals(next, rest, "the exit hooks' locals"));
     }
 
     /// <summary>The wrapper: prologue (locals initialised, frame entered) and finally (exit probes, frame exit).</summary>

@@ -19,36 +19,19 @@ internal sealed record LineRegions(IReadOnlyList<LineRegion> Regions, int Locals
 /// <summary>Builds the code of a <c>line_capture</c> region and checks that a line can be wrapped.</summary>
 internal static class LineCapture
 {
-    private const byte LocalSig = 0x07;
-
     /// <summary>
     /// Appends two locals per region (<c>object exc</c>, <c>int64 start</c>) to <paramref name="signature"/> (null: no locals yet).
     /// Returns the first new local's index and the new signature.
     /// </summary>
     public static (int First, byte[] Signature) AppendLocals(byte[]? signature, int regions)
     {
-        int count = 0;
-        var rest = new List<byte>();
-        if (signature is { Length: > 0 })
-        {
-            if (signature[0] != LocalSig)
-                throw new InvalidILException($"the local signature starts with 0x{signature[0]:X2}, not LOCAL_SIG");
-            int pos = 1;
-            count = SignatureParser.ReadCompressed(signature, ref pos);
-            rest.AddRange(signature.AsSpan(pos).ToArray());
-        }
+        var (count, types) = SignatureParser.SplitLocals(signature);
         for (int i = 0; i < regions; i++)
         {
-            rest.Add(ElementType.Object);
-            rest.Add(ElementType.I8);
+            types.Add(ElementType.Object);
+            types.Add(ElementType.I8);
         }
-        int total = count + 2 * regions;
-        if (total > 0xFFFE)
-            throw new InvalidILException($"the method has {count} locals: no room for the line capture's locals");
-        var result = new List<byte>(rest.Count + 5) { LocalSig };
-        result.AddRange(SignatureParser.EncodeCompressed(total));
-        result.AddRange(rest);
-        return (count, result.ToArray());
+        return (count, SignatureParser.JoinLocals(count + 2 * regions, types, "the line capture's locals"));
     }
 
     /// <summary>The region for the probes of one line (all with the same start and end offsets).</summary>

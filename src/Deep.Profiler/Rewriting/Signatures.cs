@@ -34,6 +34,34 @@ internal sealed record MethodSig(bool HasThis, bool ExplicitThis, int GenericPar
 /// <summary>Parses method and local-variable signature blobs (ECMA-335 II.23.2).</summary>
 internal static class SignatureParser
 {
+    /// <summary>
+    /// A local signature blob (LOCAL_SIG, count, types) split into its count and its type bytes, to append locals to;
+    /// null or empty (no locals) is 0 and none.
+    /// </summary>
+    public static (int Count, List<byte> Types) SplitLocals(byte[]? signature)
+    {
+        var types = new List<byte>();
+        if (signature is not { Length: > 0 })
+            return (0, types);
+        if (signature[0] != LocalSigKind)
+            throw new InvalidILException($"the local signature starts with 0x{signature[0]:X2}, not LOCAL_SIG");
+        int pos = 1;
+        int count = ReadCompressed(signature, ref pos);
+        types.AddRange(signature.AsSpan(pos).ToArray());
+        return (count, types);
+    }
+
+    /// <summary>The local signature blob of <paramref name="count"/> locals whose types are <paramref name="types"/>.</summary>
+    public static byte[] JoinLocals(int count, List<byte> types, string appending)
+    {
+        if (count > 0xFFFE)
+            throw new InvalidILException($"no room for {appending}: the method would have {count} locals");
+        var signature = new List<byte>(types.Count + 5) { LocalSigKind };
+        signature.AddRange(EncodeCompressed(count));
+        signature.AddRange(types);
+        return signature.ToArray();
+    }
+
     private const byte HasThisFlag = 0x20;
     private const byte ExplicitThisFlag = 0x40;
     private const byte GenericFlag = 0x10;
