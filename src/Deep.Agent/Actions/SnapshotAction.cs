@@ -148,6 +148,7 @@ internal sealed class SnapshotAction : ProbeAction
             var skip = 0;
             while (skip < frames.Count && IsAgentFrame(frames[skip])) skip++;
             frames.RemoveRange(0, skip);
+            SkipExceptionDispatch(frames);
         }
         catch (Exception e)
         {
@@ -231,6 +232,30 @@ internal sealed class SnapshotAction : ProbeAction
         var root = appRoot?.Replace('\\', '/').TrimEnd('/');
         return !string.IsNullOrEmpty(root) && f.StartsWith(root + "/", StringComparison.Ordinal) ? f[(root.Length + 1)..] : file;
     }
+
+    /// <summary>
+    /// A probe that runs in an exception filter (a line_capture's exception path) is called by the runtime's exception
+    /// dispatch, from the filter's own frame, before anything unwinds: the walk reads the probed method (the filter),
+    /// the dispatch (System.Runtime.EH), the methods the exception came up through, the probed method again (the frame
+    /// the exception is leaving), its callers. The snapshot shows the frame once, then its callers, as for any other
+    /// hit. (Should the line have called the probed method recursively, its deeper activation is taken for the frame.)
+    /// </summary>
+    internal static void SkipExceptionDispatch(List<StackFrame> frames)
+    {
+        if (frames.Count < 2 || !IsExceptionDispatch(frames[1])) return;
+        int next = 1;
+        while (next < frames.Count && !(frames[next].ClassName == frames[0].ClassName && frames[next].MethodName == frames[0].MethodName)) next++;
+        if (next == frames.Count)
+        {
+            // The frame itself was not found: leave out the dispatch only.
+            frames.RemoveAll(IsExceptionDispatch);
+            return;
+        }
+        frames.RemoveRange(1, next);
+    }
+
+    private static bool IsExceptionDispatch(StackFrame frame) =>
+        frame.ClassName is { } c && (c == "System.Runtime.EH" || c.StartsWith("System.Runtime.EH.", StringComparison.Ordinal));
 
     private static bool IsAgentFrame(StackFrame frame) =>
         frame.ClassName is { } c && (c.StartsWith("Deep.Agent.Probes.", StringComparison.Ordinal)

@@ -13,8 +13,8 @@ namespace Deep.Cli.Demo;
 /// <summary>
 /// <c>deep demo</c>: builds what it needs, starts the embedded server on free ports, runs <c>samples/Shop</c> under the
 /// agent and profiler, creates tracepoints that show the range (snapshot with watches, conditional snapshot, log
-/// point, metric, method capture with a span, the exception leaving a method), prints what arrives, and stops
-/// everything it started.
+/// point, metric, method capture with a span, the exception leaving a method, a line capture of a throw), prints what
+/// arrives, and stops everything it started.
 /// </summary>
 internal static class DemoCommand
 {
@@ -54,6 +54,9 @@ internal static class DemoCommand
         ("method capture of PlaceOrder when an exception leaves it (exception != null)",
             """{"path":"OrderService.cs","args":{"method_name":"PlaceOrder","stage":"method_capture","condition":"exception != null","fire_count":"1"}}""",
             "exceptions leaving PlaceOrder"),
+        ("line capture at OrderService.cs:20: the exception thrown on that line, with the variables of its frame",
+            """{"path":"OrderService.cs","lineNumber":20,"args":{"stage":"line_capture","fire_count":"1"}}""",
+            "exceptions thrown at OrderService.cs:20"),
     ];
 
     private static async Task<int> RunAsync(ICliConsole console, bool keepRunning, TimeSpan timeout, CancellationToken cancellation)

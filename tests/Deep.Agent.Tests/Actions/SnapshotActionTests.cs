@@ -296,4 +296,33 @@ public sealed class SnapshotActionTests : IDisposable
 
         public override string ToString() => $"{_count}/{Total}";
     }
+
+    // A line_capture's exception path runs in a filter, called by the runtime's exception dispatch: the walk sees the
+    // probed method twice with the dispatch between; the snapshot shows it once, then its callers.
+    [Fact]
+    public void The_exception_dispatch_between_a_filter_and_its_frame_is_left_out_of_the_stack()
+    {
+        static StackFrame Frame(string type, string method) => new() { ClassName = type, MethodName = method };
+        var frames = new List<StackFrame>
+        {
+            Frame("Shop.OrderService", "PlaceOrder"),
+            Frame("System.Runtime.EH", "FindFirstPassHandler"),
+            Frame("System.Runtime.EH", "DispatchEx"),
+            Frame("Shop.Payments", "Charge"),              // where the exception came from, not unwound yet
+            Frame("Shop.OrderService", "PlaceOrder"),
+            Frame("Program", "Main"),
+        };
+        Deep.Agent.Actions.SnapshotAction.SkipExceptionDispatch(frames);
+        Assert.Equal(["Shop.OrderService.PlaceOrder", "Program.Main"], frames.Select(f => f.ClassName + "." + f.MethodName));
+
+        // Without the frame itself further down, only the dispatch goes.
+        var unmatched = new List<StackFrame> { Frame("A", "F"), Frame("System.Runtime.EH", "DispatchEx"), Frame("B", "G") };
+        Deep.Agent.Actions.SnapshotAction.SkipExceptionDispatch(unmatched);
+        Assert.Equal(["A.F", "B.G"], unmatched.Select(f => f.ClassName + "." + f.MethodName));
+
+        // Any other stack is left as it is, including a recursive call right below the probed frame.
+        var recursive = new List<StackFrame> { Frame("A", "F"), Frame("A", "F"), Frame("Program", "Main") };
+        Deep.Agent.Actions.SnapshotAction.SkipExceptionDispatch(recursive);
+        Assert.Equal(3, recursive.Count);
+    }
 }

@@ -22,6 +22,8 @@ public sealed partial class DemoCommandTests
         Assert.Contains("ok      method captures of PlaceOrder", output, StringComparison.Ordinal);
         Assert.Contains("ok      exceptions leaving PlaceOrder", output, StringComparison.Ordinal);
         Assert.Contains("ok      spans around PlaceOrder", output, StringComparison.Ordinal);
+        Assert.Contains("ok      exceptions thrown at OrderService.cs:20", output, StringComparison.Ordinal);
+        Assert.Contains("stage = line_capture", output, StringComparison.Ordinal);
         // Method captures print the return value, the exception that left the method (type and message) and the duration.
         Assert.Contains(" at OrderService.cs method PlaceOrder", output, StringComparison.Ordinal);
         Assert.Matches(@"return: decimal = \d", output);

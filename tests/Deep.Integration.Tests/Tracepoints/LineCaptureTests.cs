@@ -73,6 +73,9 @@ public sealed class LineCaptureTests
             // The filter runs before the frame unwinds: the line's variables are there.
             Assert.Equal("3", snapshot.Value("n"));
             Assert.Equal("6", snapshot.Value("limit"));
+            // The stack is the probed frame, then its callers (not the runtime's exception dispatch that ran the filter).
+            var methods = snapshot.Json["frames"]!.AsArray().Select(f => f!["methodName"]?.GetValue<string>()).Take(2).ToList();
+            Assert.Equal(["Checked", "Throws"], methods);
         }
         finally
         {
