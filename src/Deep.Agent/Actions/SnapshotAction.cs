@@ -75,7 +75,7 @@ internal sealed class SnapshotAction : ProbeAction
             TsNanos = (ulong)hit.TimestampNanos,
         };
         // An awaited outcome runs on the thread that completed the task: its stack is not the caller's.
-        snapshot.Frames.AddRange(hit.Awaited ? [ProbedFrame(hit.Layout, _context.FrameOptions(false))] : CollectFrames(hit.Layout));
+        snapshot.Frames.AddRange(hit.Awaited ? [ProbedFrame(hit.Layout, _context.FrameOptions(false))] : CollectFrames(hit.Layout, InFilter(hit)));
 
         // One collector per snapshot: a second snapshot on the same hit gets its own, complete variables. Created after
         // the stack walk, so the capture time budget is spent on variables, not on reading PDBs for the frames.
@@ -132,7 +132,7 @@ internal sealed class SnapshotAction : ProbeAction
     private const int AgentFrames = 4;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private List<StackFrame> CollectFrames(ProbeFrameLayout layout)
+    private List<StackFrame> CollectFrames(ProbeFrameLayout layout, bool inFilter)
     {
         var options = _context.FrameOptions(_includeStack);
         // The probed frame is described by the layout the engine resolved (the file and the line actually probed,
@@ -148,7 +148,7 @@ internal sealed class SnapshotAction : ProbeAction
             var skip = 0;
             while (skip < frames.Count && IsAgentFrame(frames[skip])) skip++;
             frames.RemoveRange(0, skip);
-            SkipExceptionDispatch(frames);
+            if (inFilter) SkipExceptionDispatch(frames);
         }
         catch (Exception e)
         {
@@ -234,15 +234,30 @@ internal sealed class SnapshotAction : ProbeAction
     }
 
     /// <summary>
-    /// A probe that runs in an exception filter (a line_capture's exception path) is called by the runtime's exception
-    /// dispatch, from the filter's own frame, before anything unwinds: the walk reads the probed method (the filter),
-    /// the dispatch (System.Runtime.EH), the methods the exception came up through, the probed method again (the frame
-    /// the exception is leaving), its callers. The snapshot shows the frame once, then its callers, as for any other
-    /// hit. (Should the line have called the probed method recursively, its deeper activation is taken for the frame.)
+    /// A line_capture hit with an exception ran in the line's exception filter (a method's exit probes run in a
+    /// finally, after unwinding, and line probes in the code itself).
+    /// </summary>
+    private static bool InFilter(Hit hit)
+    {
+        var layout = hit.Layout;
+        if (layout.MethodSignature is not null) return false;
+        for (var i = 0; i < layout.Slots.Count; i++)
+        {
+            if (layout.Slots[i].Kind == SlotKind.Exception) return hit.Values.Has(i) && hit.Values.GetBoxed(i) is not null;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// A probe that runs in an exception filter is called by the runtime's exception dispatch, from the filter's own
+    /// frame, before anything unwinds: the walk reads the probed method (the filter), the dispatch (System.Runtime.EH,
+    /// its interop stubs), the methods the exception came up through, the probed method again (the frame the
+    /// exception is leaving), its callers. The snapshot shows the frame once, then its callers, as for any other hit.
+    /// (Should the line have called the probed method recursively, its deeper activation is taken for the frame.)
     /// </summary>
     internal static void SkipExceptionDispatch(List<StackFrame> frames)
     {
-        if (frames.Count < 2 || !IsExceptionDispatch(frames[1])) return;
+        if (frames.Count < 2) return;
         int next = 1;
         while (next < frames.Count && !(frames[next].ClassName == frames[0].ClassName && frames[next].MethodName == frames[0].MethodName)) next++;
         if (next == frames.Count)
@@ -255,7 +270,8 @@ internal sealed class SnapshotAction : ProbeAction
     }
 
     private static bool IsExceptionDispatch(StackFrame frame) =>
-        frame.ClassName is { } c && (c == "System.Runtime.EH" || c.StartsWith("System.Runtime.EH.", StringComparison.Ordinal));
+        frame.ClassName is { } c && (c == "System.Runtime.EH" || c.StartsWith("System.Runtime.EH.", StringComparison.Ordinal))
+        || frame.MethodName?.StartsWith("Rhp", StringComparison.Ordinal) == true;
 
     private static bool IsAgentFrame(StackFrame frame) =>
         frame.ClassName is { } c && (c.StartsWith("Deep.Agent.Probes.", StringComparison.Ordinal)
