@@ -11,7 +11,8 @@ namespace Deep.Agent.Instrumentation;
 /// under way at that moment (a first call, or a tier-1 recompilation); the cause is not proven.
 /// A generic method has one compiled copy per value-type instantiation and one shared by reference types; the runtime
 /// asks for the body once, so one copy can take it while another keeps the old code: the profiler reports the method
-/// "requested" until every compiled copy has code for the newest version.
+/// as <see cref="MethodState.Partial"/> while a compiled copy has no code for the newest version, and the engine asks
+/// again for it at most <see cref="MaxPartialRequests"/> times.
 /// The engine therefore checks, with growing delays, whether the runtime took the body, and asks again while it has
 /// not. A method that is simply not called yet also stays "requested": the checks stop after about eight minutes so
 /// such a method costs a bounded number of requests (each one is a short runtime suspension).
