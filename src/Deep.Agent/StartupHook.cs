@@ -13,6 +13,12 @@ public static class StartupHook
     {
         try
         {
+            // One agent build (net8.0) for .NET 8 to 10; on any other runtime it stays out and says so in one line.
+            if (Deep.Agent.Native.RuntimeSupport.WhyUnsupported() is { } unsupported)
+            {
+                Console.Error.WriteLine(unsupported);
+                return;
+            }
             // The agent's own dependencies (Deep.Protocol) are resolved from next to Deep.Agent.dll by
             // Deep.Agent.Native.AgentDependencyResolver, a module initializer that runs before this method.
             StartAgent();

@@ -89,7 +89,7 @@ internal sealed class MetricAction : ProbeAction
         s_instruments.GetOrAdd((InstrumentName(metric), metric.Type == MetricType.Summary ? MetricType.Histogram : metric.Type), key => key.Type switch
         {
             MetricType.Counter => Meter.CreateCounter<double>(key.Name, metric.Unit, metric.Help),
-            MetricType.Gauge => Meter.CreateGauge<double>(key.Name, metric.Unit, metric.Help),
+            MetricType.Gauge => new SettableGauge(Meter, key.Name, metric.Unit, metric.Help),
             _ => Meter.CreateHistogram<double>(key.Name, metric.Unit, metric.Help),
         });
 
@@ -127,7 +127,7 @@ internal sealed class MetricAction : ProbeAction
                 case Counter<double> counter:
                     counter.Add(value, tags);
                     break;
-                case Gauge<double> gauge:
+                case SettableGauge gauge:
                     gauge.Record(value, tags);
                     break;
                 case Histogram<double> histogram:

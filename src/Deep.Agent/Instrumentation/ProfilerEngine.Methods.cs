@@ -100,7 +100,7 @@ internal sealed partial class ProfilerEngine
             var type = info.ReturnType;
             var element = type.IsByRef ? type.GetElementType()! : type;
             string? why = FrameLayoutBuilder.WhyNotCapturable(element);
-            if (why is null && element.IsGenericParameter && (element.GenericParameterAttributes & GenericParameterAttributes.AllowByRefLike) != 0)
+            if (why is null && element.IsGenericParameter && (element.GenericParameterAttributes & Native.RuntimeSupport.AllowByRefLike) != 0)
             {
                 why = "may be a ref struct (allows ref struct) and cannot be captured";
             }

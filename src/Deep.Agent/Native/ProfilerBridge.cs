@@ -15,7 +15,7 @@ internal static unsafe class ProfilerBridge
     internal const int AbiVersion = 4;
 
     /// <summary>The CLSID the profiler answers to (what <c>CORECLR_PROFILER</c> must be set to).</summary>
-    internal const string ProfilerClsid = "{8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}";
+    internal const string ProfilerClsid = OtherProfiler.DeepClsid;
 
     // How long one call may wait for the profiler's worker thread (it serialises all profiling-API calls).
     private const int CallTimeoutMs = 30_000;
@@ -29,6 +29,24 @@ internal static unsafe class ProfilerBridge
     /// <see cref="IsLoaded"/>); null when the profiler came with the process's CORECLR_* variables, or not at all.
     /// </summary>
     internal static string? AttachedProfilerPath { get; set; }
+
+    /// <summary>Why <see cref="SelfAttach"/> could not attach the profiler, when it tried and failed.</summary>
+    internal static string? SelfAttachFailure { get; set; }
+
+    // DEEP_E_UNSUPPORTED_RUNTIME: the profiler's Initialize refused this runtime's version.
+    private const int UnsupportedRuntime = unchecked((int)0xA0DE0001);
+
+    /// <summary>
+    /// When the process was started with another CLR profiler (only one loads per process), the reason line and
+    /// method tracepoints cannot be installed, naming it; null otherwise.
+    /// </summary>
+    internal static string? OtherProfilerReason()
+    {
+        var other = OtherProfiler.In(Environment.GetEnvironmentVariable);
+        return other is null ? null
+            : $"another CLR profiler is loaded in this process ({other.Name}) and a process has only one: line and method "
+              + "tracepoints cannot be installed; start the process without that profiler's CORECLR_* variables to use them";
+    }
 
     /// <summary>Our profiler is loaded in this process and was initialised by the runtime.</summary>
     public static bool IsLoaded => s_native.Value is not null;
@@ -194,7 +212,7 @@ internal static unsafe class ProfilerBridge
                 if (type.IsByRef || type.IsPointer)
                     type = type.GetElementType()!;
                 bool byRefLike = type.IsByRefLike
-                    || (type.IsGenericParameter && (type.GenericParameterAttributes & GenericParameterAttributes.AllowByRefLike) != 0);
+                    || (type.IsGenericParameter && (type.GenericParameterAttributes & RuntimeSupport.AllowByRefLike) != 0);
                 if (byRefLike || type == typeof(TypedReference))
                     return $"probe {probe.ProbeId}, slot {i} ({slot.Kind} {slot.Index}) is of the byref-like type {type.Name}, which cannot be captured";
             }
@@ -210,15 +228,19 @@ internal static unsafe class ProfilerBridge
             string? attached = AttachedProfilerPath;
             if (attached is not null)
                 return Connect(attached);
+            if (SelfAttachFailure is { } failure)
+            {
+                s_notLoadedReason = failure;
+                return null;
+            }
             if (Environment.GetEnvironmentVariable("CORECLR_ENABLE_PROFILING") != "1")
             {
                 s_notLoadedReason = "CORECLR_ENABLE_PROFILING is not 1: the process was not started with the profiler (use `deep run`)";
                 return null;
             }
-            string? clsid = Environment.GetEnvironmentVariable("CORECLR_PROFILER");
-            if (!string.Equals(clsid, ProfilerClsid, StringComparison.OrdinalIgnoreCase))
+            if (OtherProfilerReason() is { } other)
             {
-                s_notLoadedReason = $"CORECLR_PROFILER is '{clsid}', not the deep profiler's {ProfilerClsid}";
+                s_notLoadedReason = other;
                 return null;
             }
             string? path = Environment.GetEnvironmentVariable("CORECLR_PROFILER_PATH")
@@ -256,7 +278,9 @@ internal static unsafe class ProfilerBridge
             }
             if (initialized == 0)
             {
-                s_notLoadedReason = hr != 0
+                s_notLoadedReason = hr == UnsupportedRuntime
+                    ? $"the profiler does not support .NET {Environment.Version} (.NET {RuntimeSupport.OldestMajor} to {RuntimeSupport.NewestMajor}): line and method tracepoints cannot be installed"
+                    : hr != 0
                     ? $"the profiler failed to initialise (0x{hr:X8}); set DEEP_PROFILER_LOG=<file> for details"
                     : "the runtime did not initialise the profiler (check CORECLR_PROFILER and the runtime's profiler log)";
                 return null;

@@ -23,6 +23,17 @@ internal static class SelfAttach
             if (Environment.GetEnvironmentVariable("CORECLR_ENABLE_PROFILING") == "1"
                 && string.Equals(Environment.GetEnvironmentVariable("CORECLR_PROFILER"), ProfilerBridge.ProfilerClsid, StringComparison.OrdinalIgnoreCase))
                 return; // deep run: the runtime loaded the profiler at startup
+            if (ProfilerBridge.OtherProfilerReason() is { } other)
+            {
+                // The runtime would refuse a second profiler: do not try, say why tracepoints cannot be installed.
+                Fail(other);
+                return;
+            }
+            if (RuntimeSupport.WhyUnsupported() is { } unsupported)
+            {
+                Fail(unsupported);
+                return;
+            }
             if (string.Equals(Environment.GetEnvironmentVariable("DEEP_ATTACH_PROFILER"), "false", StringComparison.OrdinalIgnoreCase))
             {
                 SelfLog.Info("DEEP_ATTACH_PROFILER=false: the profiler is not attached; tracepoints cannot be installed");
@@ -36,20 +47,20 @@ internal static class SelfAttach
             }
             if (path is null || !File.Exists(path))
             {
-                SelfLog.Warning($"no profiler library at '{path}' (set DEEP_PROFILER_PATH): the profiler is not attached and tracepoints cannot be installed");
+                Fail($"no profiler library at '{path}' (set DEEP_PROFILER_PATH): the profiler is not attached and tracepoints cannot be installed");
                 return;
             }
             path = Path.GetFullPath(path);
             var socket = DiagnosticsIpc.FindSocket(Environment.ProcessId, Path.GetTempPath());
             if (socket is null)
             {
-                SelfLog.Warning($"this process has no diagnostics socket in {Path.GetTempPath()} (DOTNET_EnableDiagnostics=0?): the profiler cannot be attached");
+                Fail($"this process has no diagnostics socket in {Path.GetTempPath()} (DOTNET_EnableDiagnostics=0?): the profiler cannot be attached");
                 return;
             }
             var result = DiagnosticsIpc.AttachProfiler(socket, Guid.Parse(ProfilerBridge.ProfilerClsid), path, [], AttachTimeout);
             if (result.Outcome != AttachOutcome.Attached)
             {
-                SelfLog.Warning("attaching the profiler to this process failed: " + result.Message);
+                Fail("attaching the profiler to this process failed: " + result.Message);
                 return;
             }
             ProfilerBridge.AttachedProfilerPath = path;
@@ -57,7 +68,13 @@ internal static class SelfAttach
         }
         catch (Exception e)
         {
-            SelfLog.Warning("attaching the profiler to this process failed: " + e.Message);
+            Fail("attaching the profiler to this process failed: " + e.Message);
         }
+    }
+
+    private static void Fail(string reason)
+    {
+        ProfilerBridge.SelfAttachFailure = reason;
+        SelfLog.Warning(reason);
     }
 }

@@ -47,7 +47,19 @@ internal sealed class Hit
     {
         Span<byte> bytes = stackalloc byte[16];
         Random.Shared.NextBytes(bytes);
-        return Convert.ToHexStringLower(bytes);
+        return LowerHex(bytes);
+    }
+
+    // Convert.ToHexStringLower is .NET 9+; the agent runs on .NET 8 too.
+    private static string LowerHex(ReadOnlySpan<byte> bytes)
+    {
+        Span<char> chars = stackalloc char[bytes.Length * 2];
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            chars[2 * i] = "0123456789abcdef"[bytes[i] >> 4];
+            chars[2 * i + 1] = "0123456789abcdef"[bytes[i] & 0xF];
+        }
+        return new string(chars);
     }
 
     /// <summary>16 random bytes for a snapshot id (see <see cref="NewId"/> for why not a CSPRNG).</summary>

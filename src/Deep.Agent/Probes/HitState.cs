@@ -15,7 +15,7 @@ public sealed class HitState
     // of an unmanaged value of 8 bytes or less, together with the value's exact type for boxing later.
     private object?[] _objects = new object?[8];
     private ulong[] _raw = new ulong[8];
-    private Type?[] _rawTypes = new Type?[8];
+    private RawType?[] _rawTypes = new RawType?[8];
     private byte[] _state = new byte[8];
     private int _used;
 
@@ -46,7 +46,7 @@ public sealed class HitState
         var size = Math.Max(count, _state.Length * 2);
         _objects = new object?[size];
         _raw = new ulong[size];
-        _rawTypes = new Type?[size];
+        _rawTypes = new RawType?[size];
         _state = new byte[size];
     }
 
@@ -79,7 +79,7 @@ public sealed class HitState
             ulong bits = 0;
             Unsafe.As<ulong, T>(ref bits) = value;
             _raw[slot] = bits;
-            _rawTypes[slot] = typeof(T);
+            _rawTypes[slot] = RawType<T>.Instance;
             _state[slot] = HeldRaw;
         }
         else
@@ -132,7 +132,7 @@ public sealed class HitState
     {
         if ((uint)slot >= (uint)_used) throw new InvalidOperationException($"slot {slot} is not captured");
         if (typeof(T).IsValueType && !RuntimeHelpers.IsReferenceOrContainsReferences<T>() && Unsafe.SizeOf<T>() <= sizeof(ulong)
-            && _state[slot] == HeldRaw && _rawTypes[slot] == typeof(T))
+            && _state[slot] == HeldRaw && ReferenceEquals(_rawTypes[slot], RawType<T>.Instance))
         {
             return Unsafe.As<ulong, T>(ref _raw[slot]);
         }
@@ -159,8 +159,7 @@ public sealed class HitState
             case HeldAsObject:
                 return _objects[slot];
             case HeldRaw:
-                var type = _rawTypes[slot]!;
-                return RuntimeHelpers.Box(ref Unsafe.As<ulong, byte>(ref _raw[slot]), type.TypeHandle);
+                return _rawTypes[slot]!.Box(_raw[slot]);
             default:
                 return null;
         }
@@ -172,9 +171,30 @@ public sealed class HitState
         if ((uint)slot >= (uint)_used) return null;
         return _state[slot] switch
         {
-            HeldRaw => _rawTypes[slot],
+            HeldRaw => _rawTypes[slot]!.Type,
             HeldAsObject => _objects[slot]?.GetType() ?? Layout?.Slots[slot].DeclaredType,
             _ => Layout?.Slots[slot].DeclaredType,
         };
     }
+}
+
+/// <summary>
+/// The exact type of a value held as raw bits in a <see cref="HitState"/> slot, and how to box it later. One instance
+/// per type, so storing it costs a static read; boxing goes through the generic type (not <c>RuntimeHelpers.Box</c>,
+/// which is .NET 9+), so a <see cref="Nullable{T}"/> boxes to its value or null as C# would.
+/// </summary>
+internal abstract class RawType
+{
+    public abstract Type Type { get; }
+
+    public abstract object? Box(ulong bits);
+}
+
+internal sealed class RawType<T> : RawType
+{
+    public static readonly RawType<T> Instance = new();
+
+    public override Type Type => typeof(T);
+
+    public override object? Box(ulong bits) => Unsafe.As<ulong, T>(ref bits);
 }

@@ -27,8 +27,8 @@ public static class AttachCommand
         public const int AgentFailed = 9;
     }
 
-    /// <summary>The oldest runtime the agent runs on (it is built for net10.0).</summary>
-    internal const int MinimumRuntimeMajor = 10;
+    /// <summary>The oldest runtime the agent runs on (it is built for net8.0).</summary>
+    internal const int MinimumRuntimeMajor = RuntimeSupport.OldestMajor;
 
     /// <summary>The <c>attach</c> verb.</summary>
     public static Command Create()
@@ -128,6 +128,18 @@ public static class AttachCommand
         {
             throw new AttachException(Codes.RuntimeTooOld,
                 $"process {pid} runs .NET {version}; the agent needs .NET {MinimumRuntimeMajor} or later");
+        }
+        if (target.RuntimeVersion is { } newer && newer.Major > RuntimeSupport.NewestMajor)
+        {
+            throw new AttachException(Codes.RuntimeTooOld,
+                $"process {pid} runs .NET {newer}; deep supports .NET {MinimumRuntimeMajor} to {RuntimeSupport.NewestMajor}");
+        }
+        if (target.OtherProfiler is { } other)
+        {
+            // A process has one profiler; the runtime would answer "already active" after we asked.
+            throw new AttachException(Codes.AlreadyAttached,
+                $"process {pid} was started with another CLR profiler ({other.Name}) and a process loads only one: "
+                + "deep cannot attach; restart it without that profiler's CORECLR_* variables to use deep");
         }
         // Deep.Profiler.so mapped is not proof of an active profiler: after a refused attach the library stays
         // (it is pinned, see ImagePin). The runtime's answer decides; the mapping only words the message.

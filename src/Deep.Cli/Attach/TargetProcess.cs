@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Deep.Agent.Native;
+using Deep.Cli.Run;
 
 namespace Deep.Cli.Attach;
 
@@ -9,7 +11,7 @@ namespace Deep.Cli.Attach;
 /// its diagnostics socket is).
 /// </summary>
 internal sealed partial record TargetProcess(int Pid, string Name, bool MapsReadable, string? CoreClrPath, Version? RuntimeVersion,
-    bool ProfilerLoaded, string TempDirectory)
+    bool ProfilerLoaded, string TempDirectory, OtherProfiler? OtherProfiler = null)
 {
     public bool IsDotNet => CoreClrPath is not null;
 
@@ -49,7 +51,55 @@ internal sealed partial record TargetProcess(int Pid, string Name, bool MapsRead
         {
             readable = false; // another user's process: the socket's permissions decide, and say so
         }
-        return new TargetProcess(pid, name, readable, coreclr, coreclr is null ? null : VersionOf(coreclr), profiler, TempDirectoryOf(dir));
+        var environment = EnvironmentOf(dir);
+        return new TargetProcess(pid, name, readable, coreclr, coreclr is null ? null : VersionOf(coreclr) ?? SelfContainedVersionOf(coreclr), profiler,
+            TempDirectoryOf(environment), OtherProfiler.In(environment));
+    }
+
+    /// <summary>
+    /// A self-contained app's runtime lives in its own folder, whose path has no version: its runtimeconfig.json
+    /// names the runtime it includes.
+    /// </summary>
+    private static Version? SelfContainedVersionOf(string coreclrPath)
+    {
+        try
+        {
+            var folder = Path.GetDirectoryName(coreclrPath);
+            if (folder is null || !Directory.Exists(folder))
+            {
+                return null;
+            }
+            foreach (var config in Directory.EnumerateFiles(folder, "*.runtimeconfig.json"))
+            {
+                if (TargetRuntime.Read(config, _ => null) is { } runtime)
+                {
+                    return runtime.Version;
+                }
+            }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException or System.Text.Json.JsonException)
+        {
+        }
+        return null;
+    }
+
+    /// <summary>The process's environment as it started (/proc/&lt;pid&gt;/environ); empty when unreadable.</summary>
+    private static Func<string, string?> EnvironmentOf(string dir)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        var environ = TryRead(Path.Combine(dir, "environ"));
+        if (environ is not null)
+        {
+            foreach (var entry in environ.Split('\0'))
+            {
+                int equals = entry.IndexOf('=', StringComparison.Ordinal);
+                if (equals > 0)
+                {
+                    variables.TryAdd(entry[..equals], entry[(equals + 1)..]);
+                }
+            }
+        }
+        return name => variables.GetValueOrDefault(name);
     }
 
     /// <summary>The runtime version from a shared-framework path, e.g. <c>.../Microsoft.NETCore.App/10.0.1/libcoreclr.so</c>.</summary>
@@ -59,22 +109,9 @@ internal sealed partial record TargetProcess(int Pid, string Name, bool MapsRead
         return match.Success && Version.TryParse(match.Groups[1].Value, out var version) ? version : null;
     }
 
-    private static string TempDirectoryOf(string dir)
-    {
-        // The runtime puts its socket in the TMPDIR it started with, else /tmp.
-        var environ = TryRead(Path.Combine(dir, "environ"));
-        if (environ is not null)
-        {
-            foreach (var entry in environ.Split('\0'))
-            {
-                if (entry.StartsWith("TMPDIR=", StringComparison.Ordinal) && entry.Length > 7)
-                {
-                    return entry[7..];
-                }
-            }
-        }
-        return "/tmp";
-    }
+    // The runtime puts its socket in the TMPDIR it started with, else /tmp.
+    private static string TempDirectoryOf(Func<string, string?> environment) =>
+        environment("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp";
 
     private static string? TryRead(string path)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Deep.Agent.Native;
 
 namespace Deep.Cli.Run;
 
@@ -11,7 +12,7 @@ namespace Deep.Cli.Run;
 public static class RunCommand
 {
     /// <summary>The deep profiler's CLSID (the value of <c>ProfilerBridge.ProfilerClsid</c> in the agent).</summary>
-    internal const string ProfilerClsid = "{8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}";
+    internal const string ProfilerClsid = OtherProfiler.DeepClsid;
 
     /// <summary>The <c>run</c> verb.</summary>
     public static Command Create()
@@ -50,6 +51,7 @@ public static class RunCommand
             {
                 throw new RunException(2, "nothing to run: give the command after --, e.g. deep run -- dotnet MyApp.dll");
             }
+            Check(options, Environment.GetEnvironmentVariable);
             var root = RepositoryRoot.Find();
             var artifacts = await Artifacts.EnsureBuiltAsync(root, messages, cancellation).ConfigureAwait(false);
             return await ChildProcess.RunAsync(options, artifacts, cancellation).ConfigureAwait(false);
@@ -58,6 +60,26 @@ public static class RunCommand
         {
             await messages.WriteLineAsync($"deep run: {e.Message}").ConfigureAwait(false);
             return e.ExitCode;
+        }
+    }
+
+    /// <summary>
+    /// What stops a run before anything is built or started: another CLR profiler configured in the environment
+    /// (a process loads one only, and deep run will neither replace it silently nor run without its own), or a
+    /// program whose runtimeconfig.json names a runtime deep does not support.
+    /// </summary>
+    internal static void Check(RunOptions options, Func<string, string?> environment)
+    {
+        if (OtherProfiler.In(environment) is { } other)
+        {
+            throw new RunException(2, $"another CLR profiler is configured in this environment: {other.Name}. "
+                + "A .NET process loads only one profiler, so deep run does not replace it. To run with deep, unset its "
+                + "variables for this run (env -u CORECLR_ENABLE_PROFILING -u CORECLR_PROFILER -u CORECLR_PROFILER_PATH ./deep run ...); "
+                + "to keep it, run the program without deep run (DeepAgent.Start() then works without line and method tracepoints)");
+        }
+        if (TargetRuntime.Of(options.Command, environment)?.WhyUnsupported() is { } unsupported)
+        {
+            throw new RunException(2, unsupported);
         }
     }
 }

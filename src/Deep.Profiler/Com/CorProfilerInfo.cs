@@ -17,6 +17,19 @@ internal sealed unsafe class CorProfilerInfo(nint info)
     public int SetEventMask(uint mask) =>
         ((delegate* unmanaged<nint, uint, int>)ComPtr.Slot(Pointer, 16))(Pointer, mask);
 
+    /// <summary>ICorProfilerInfo3::GetRuntimeInformation (slot 67): the runtime's major and minor version.</summary>
+    public int GetRuntimeVersion(out int major, out int minor)
+    {
+        ushort instance = 0, maj = 0, min = 0, build = 0, qfe = 0;
+        int runtimeType = 0;
+        uint length = 0;
+        int hr = ((delegate* unmanaged<nint, ushort*, int*, ushort*, ushort*, ushort*, ushort*, uint, uint*, char*, int>)ComPtr.Slot(Pointer, 67))(
+            Pointer, &instance, &runtimeType, &maj, &min, &build, &qfe, 0, &length, null);
+        major = maj;
+        minor = min;
+        return hr;
+    }
+
     public int GetModuleInfo(nint moduleId, out string path, out nint assemblyId)
     {
         const int capacity = 1024;

@@ -52,6 +52,8 @@ internal static class HResults
     public const int CLASS_E_CLASSNOTAVAILABLE = unchecked((int)0x80040111);
     public const int CLASS_E_NOAGGREGATION = unchecked((int)0x80040110);
     public const int CORPROF_E_UNSUPPORTED_CALL_SEQUENCE = unchecked((int)0x80131363);
+    /// <summary>Ours (customer bit set): the runtime's version is outside what the profiler supports.</summary>
+    public const int DEEP_E_UNSUPPORTED_RUNTIME = unchecked((int)0xA0DE0001);
 
     public static bool Failed(int hr) => hr < 0;
 

@@ -64,6 +64,14 @@ internal static unsafe class ProbeEngine
             return hr;
         }
         var info = new CorProfilerInfo(info10);
+        if (WhyUnsupported(info) is { } why)
+        {
+            // One line where the user sees it, then stay out: the runtime unloads a profiler that fails Initialize.
+            Log.Write(why);
+            TryWriteStderr(why);
+            InitResult = HResults.DEEP_E_UNSUPPORTED_RUNTIME;
+            return InitResult;
+        }
         hr = info.SetEventMask(CorProfilerInfo.MonitorModuleLoads | CorProfilerInfo.EnableReJit);
         if (HResults.Failed(hr))
         {
@@ -79,6 +87,36 @@ internal static unsafe class ProbeEngine
         Initialized = true;
         Log.Write($"profiler initialised ({(attached ? "attach" : "startup")})");
         return HResults.S_OK;
+    }
+
+    /// <summary>The runtime majors the profiler supports (the agent's Native/RuntimeSupport says the same).</summary>
+    public const int OldestMajor = 8, NewestMajor = 10;
+
+    /// <summary>Null on a supported runtime, else the one line saying why the profiler stays out.</summary>
+    internal static string? WhyUnsupported(int major, int minor) =>
+        major is >= OldestMajor and <= NewestMajor
+            ? null
+            : $"deep profiler: .NET {major}.{minor} is not supported (.NET {OldestMajor} to {NewestMajor}): the profiler stays out of this process";
+
+    private static string? WhyUnsupported(CorProfilerInfo info)
+    {
+        int hr = info.GetRuntimeVersion(out int major, out int minor);
+        if (HResults.Failed(hr))
+            return $"deep profiler: the runtime's version is unknown (GetRuntimeInformation 0x{hr:X8}): the profiler stays out of this process";
+        Log.Write($"runtime {major}.{minor}");
+        return WhyUnsupported(major, minor);
+    }
+
+    private static void TryWriteStderr(string line)
+    {
+        try
+        {
+            Console.Error.WriteLine(line);
+        }
+        catch
+        {
+            // No stderr: the log (when on) has it.
+        }
     }
 
     /// <summary>Records modules already loaded (after attach, or when a path is not known yet). Worker only.</summary>

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Deep.Agent.Native;
+
+namespace Deep.Cli.Run;
+
+/// <summary>
+/// The .NET runtime a command will run on, as far as its <c>runtimeconfig.json</c> says before it starts:
+/// <c>dotnet App.dll</c> and an app's own executable (framework-dependent or self-contained) are recognised;
+/// anything else (a script, <c>dotnet run</c>) is not known, and <c>deep run</c> lets the agent check for itself.
+/// </summary>
+/// <param name="Version">The runtime version the app names (the one it includes when self-contained).</param>
+/// <param name="MayRollToNewerMajor">Framework-dependent with a roll-forward policy that may pick a newer major.</param>
+/// <param name="ConfigPath">The runtimeconfig.json read.</param>
+internal sealed record TargetRuntime(Version Version, bool MayRollToNewerMajor, string ConfigPath)
+{
+    /// <summary>The runtime of <paramref name="command"/>, or null when it cannot be told.</summary>
+    public static TargetRuntime? Of(IReadOnlyList<string> command, Func<string, string?> environment)
+    {
+        try
+        {
+            var config = ConfigOf(command);
+            return config is null || !File.Exists(config) ? null : Read(config, environment);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or ArgumentException)
+        {
+            return null; // unreadable: the agent and the profiler still check the runtime they are in
+        }
+    }
+
+    /// <summary>Null when the runtime is supported (or may be), else the message that stops <c>deep run</c>.</summary>
+    public string? WhyUnsupported()
+    {
+        if (Version.Major >= RuntimeSupport.OldestMajor && Version.Major <= RuntimeSupport.NewestMajor)
+            return null;
+        if (Version.Major < RuntimeSupport.OldestMajor && MayRollToNewerMajor)
+            return null; // it may roll forward onto a supported runtime: the agent and the profiler check there
+        return $"the program runs on .NET {Version.Major}.{Version.Minor} ({ConfigPath}); deep supports .NET "
+            + $"{RuntimeSupport.OldestMajor} to {RuntimeSupport.NewestMajor}. Build it for one of those, or run it without deep";
+    }
+
+    private static string? ConfigOf(IReadOnlyList<string> command)
+    {
+        if (command.Count == 0)
+            return null;
+        var program = command[0];
+        if (Path.GetFileNameWithoutExtension(program) == "dotnet")
+        {
+            // dotnet [host options] App.dll: the first argument ending in .dll is the app.
+            var app = command.Skip(1).FirstOrDefault(a => !a.StartsWith('-'));
+            return app is not null && app.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+                ? Path.ChangeExtension(Path.GetFullPath(app), ".runtimeconfig.json")
+                : null;
+        }
+        if (!program.Contains('/', StringComparison.Ordinal))
+            return null; // found on PATH: not an app folder we can read with confidence
+        return Path.GetFullPath(program) + ".runtimeconfig.json";
+    }
+
+    internal static TargetRuntime? Read(string configPath, Func<string, string?> environment)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(configPath));
+        if (!json.RootElement.TryGetProperty("runtimeOptions", out var options))
+            return null;
+        // Self-contained: "includedFrameworks"; framework-dependent: "framework" or "frameworks".
+        bool selfContained = options.TryGetProperty("includedFrameworks", out var included);
+        var version = selfContained ? NetCoreVersion(included) : options.TryGetProperty("framework", out var one) ? NetCoreVersion(one)
+            : options.TryGetProperty("frameworks", out var many) ? NetCoreVersion(many) : null;
+        if (version is null)
+            return null;
+        string? rollForward = environment("DOTNET_ROLL_FORWARD");
+        if (string.IsNullOrEmpty(rollForward) && options.TryGetProperty("rollForward", out var roll) && roll.ValueKind == JsonValueKind.String)
+            rollForward = roll.GetString();
+        bool mayRoll = !selfContained && (string.Equals(rollForward, "Major", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(rollForward, "LatestMajor", StringComparison.OrdinalIgnoreCase));
+        return new TargetRuntime(version, mayRoll, configPath);
+    }
+
+    // The Microsoft.NETCore.App entry of one framework object or an array of them (ASP.NET Core apps list both).
+    private static Version? NetCoreVersion(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                if (NetCoreVersion(item) is { } found)
+                    return found;
+            }
+            return null;
+        }
+        if (element.ValueKind != JsonValueKind.Object
+            || !element.TryGetProperty("name", out var name) || name.GetString() is not { } frameworkName
+            || !element.TryGetProperty("version", out var version))
+            return null;
+        // Microsoft.AspNetCore.App and the like share the runtime's major version.
+        if (!frameworkName.StartsWith("Microsoft.", StringComparison.Ordinal))
+            return null;
+        var text = version.GetString() ?? "";
+        int dash = text.IndexOf('-', StringComparison.Ordinal);
+        return Version.TryParse(dash >= 0 ? text[..dash] : text, out var parsed) ? parsed : null;
+    }
+}
