@@ -71,7 +71,10 @@ internal sealed class AppSession : IAsyncDisposable
 
     private static async Task<AppSession> StartAsync(string configuration)
     {
-        var app = await Builds.TestAppAsync(configuration);
+        // "Debug" and "Release" are the .NET 10 builds; "net8.0" and "net9.0" the self-contained Release builds.
+        var app = configuration.StartsWith("net", StringComparison.Ordinal)
+            ? await Builds.SelfContainedTestAppAsync(configuration)
+            : await Builds.TestAppAsync(configuration);
         var data = Path.Combine(Path.GetTempPath(), "deep-it-" + Guid.NewGuid().ToString("N"));
         var server = await DeepServer.StartAsync(new DeepServerOptions { GrpcPort = 0, HttpPort = 0, DataDirectory = data });
         var process = await DeepRunProcess.StartAsync(app, ["--server", server.GrpcAddress.ToString(), "--service-name", "testapp-" + configuration.ToLowerInvariant()],

@@ -10,7 +10,8 @@ internal sealed class DeepApi(Uri httpAddress) : IDisposable
     private readonly HttpClient _http = new() { BaseAddress = httpAddress, Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>Creates a tracepoint and returns its id.</summary>
-    public async Task<string> CreateAsync(string path, int line, IDictionary<string, string>? args = null, IEnumerable<string>? watches = null)
+    public async Task<string> CreateAsync(string path, int line, IDictionary<string, string>? args = null, IEnumerable<string>? watches = null,
+        JsonArray? metrics = null)
     {
         var tracepoint = new JsonObject
         {
@@ -19,6 +20,10 @@ internal sealed class DeepApi(Uri httpAddress) : IDisposable
             ["args"] = new JsonObject((args ?? new Dictionary<string, string>()).Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value))),
             ["watches"] = new JsonArray((watches ?? []).Select(w => (JsonNode?)w).ToArray()),
         };
+        if (metrics is not null)
+        {
+            tracepoint["metrics"] = metrics; // the DEEP JSON of Metric messages: name, type, expression...
+        }
         using var response = await _http.PostAsJsonAsync("/api/tracepoints", new JsonObject { ["tracepoint"] = tracepoint });
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)

@@ -75,7 +75,7 @@ internal sealed class DeepRunProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>deep run [runArguments] -- dotnet &lt;app&gt;</c>.</summary>
+    /// <summary>Starts <c>deep run [runArguments] -- dotnet &lt;app.dll&gt;</c>, or <c>-- &lt;app&gt;</c> for a self-contained executable.</summary>
     public static async Task<DeepRunProcess> StartAsync(string appDll, IEnumerable<string> runArguments, IDictionary<string, string?>? environment = null)
     {
         var deep = await Builds.DeepAsync();
@@ -93,8 +93,11 @@ internal sealed class DeepRunProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
         info.ArgumentList.Add("--");
-        info.ArgumentList.Add("dotnet");
-        info.ArgumentList.Add(appDll);
+        if (appDll.EndsWith(".dll", StringComparison.Ordinal))
+        {
+            info.ArgumentList.Add("dotnet");
+        }
+        info.ArgumentList.Add(appDll); // else a self-contained app's own executable
         info.Environment["DEEP_ROOT"] = Repo.Root;
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {

@@ -13,6 +13,8 @@ internal static class Scenarios
         return name switch
         {
             "env" => Environment.GetEnvironmentVariable(argument) ?? "<unset>",
+            "runtime" => Environment.Version.ToString(),
+            "metrics" => MetricsScenario.Run(n),
             "stdin-echo" => argument,
             "orders" => new OrderBook("book-" + n).Total(n).ToString(CultureInfo.InvariantCulture),
             "scale" => Calculator.Scale(n, 1.5).ToString(CultureInfo.InvariantCulture),
