@@ -277,7 +277,7 @@ public sealed class AttachTests
         Assert.Equal("hello bob", snapshot.Value("greeting"));
     }
 
-    private static async Task<string> SelfAttachAppAsync(string configuration)
+    internal static async Task<string> SelfAttachAppAsync(string configuration)
     {
         await BuildGate.WaitAsync();
         try

@@ -20,6 +20,8 @@ internal sealed class TestServer : IAsyncDisposable
 
     public Uri GrpcAddress => _server.GrpcAddress;
 
+    public Uri HttpAddress => _server.HttpAddress;
+
     public static async Task<TestServer> StartAsync()
     {
         var data = Path.Combine(Path.GetTempPath(), "deep-attach-it-" + Guid.NewGuid().ToString("N"));
