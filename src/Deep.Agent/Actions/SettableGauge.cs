@@ -55,12 +55,14 @@ internal sealed class SettableGauge
     {
         try
         {
-            var create = typeof(Meter).GetMethod("CreateGauge", 1, [typeof(string), typeof(string), typeof(string)]);
+            // CreateGauge<T>(string name, string? unit, string? description, IEnumerable<KeyValuePair<string, object?>>? tags)
+            var create = typeof(Meter).GetMethod("CreateGauge", 1,
+                [typeof(string), typeof(string), typeof(string), typeof(IEnumerable<KeyValuePair<string, object?>>)]);
             if (create is null)
             {
                 return null;
             }
-            var gauge = create.MakeGenericMethod(typeof(double)).Invoke(meter, [name, unit, description]);
+            var gauge = create.MakeGenericMethod(typeof(double)).Invoke(meter, [name, unit, description, null]);
             var record = gauge?.GetType().GetMethod("Record", BindingFlags.Public | BindingFlags.Instance, [typeof(double), typeof(TagList).MakeByRefType()]);
             return record is null ? null : (RecordGauge)Delegate.CreateDelegate(typeof(RecordGauge), gauge, record);
         }

@@ -51,12 +51,14 @@ internal static class MetricsScenario
             };
             listener.SetMeasurementEventCallback<double>((instrument, value, tags, state) =>
             {
-                // Gauge<T> (.NET 9+) and the agent's ObservableGauge (.NET 8) are both a "gauge" here.
+                // The agent records a gauge with Gauge<T> on .NET 9+ and with an ObservableGauge on .NET 8.
                 string kind = instrument.GetType().Name switch
                 {
                     "Counter`1" => "counter",
                     "Histogram`1" => "histogram",
-                    _ => "gauge",
+                    "Gauge`1" => "gauge",
+                    "ObservableGauge`1" => "observable-gauge",
+                    var other => other,
                 };
                 string key = $"{instrument.Name}[{kind}]";
                 if (kind == "counter")
