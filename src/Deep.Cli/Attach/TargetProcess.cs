@@ -77,7 +77,7 @@ internal sealed partial record TargetProcess(int Pid, string Name, bool MapsRead
                 }
             }
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException or System.Text.Json.JsonException or InvalidOperationException)
         {
         }
         return null;

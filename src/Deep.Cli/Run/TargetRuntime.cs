@@ -18,10 +18,12 @@ internal sealed record TargetRuntime(Version Version, bool MayRollToNewerMajor, 
     {
         try
         {
-            var config = ConfigOf(command);
-            return config is null || !File.Exists(config) ? null : Read(config, environment);
+            var config = ConfigOf(command, out var rollForward);
+            if (config is null || !File.Exists(config))
+                return null;
+            return Read(config, rollForward is null ? environment : name => name == "DOTNET_ROLL_FORWARD" ? rollForward : environment(name));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or ArgumentException or InvalidOperationException)
         {
             return null; // unreadable: the agent and the profiler still check the runtime they are in
         }
@@ -38,18 +40,39 @@ internal sealed record TargetRuntime(Version Version, bool MayRollToNewerMajor, 
             + $"{RuntimeSupport.OldestMajor} to {RuntimeSupport.NewestMajor}. Build it for one of those, or run it without deep";
     }
 
-    private static string? ConfigOf(IReadOnlyList<string> command)
+    private static string? ConfigOf(IReadOnlyList<string> command, out string? rollForward)
     {
+        rollForward = null;
         if (command.Count == 0)
             return null;
         var program = command[0];
         if (Path.GetFileNameWithoutExtension(program) == "dotnet")
         {
-            // dotnet [host options] App.dll: the first argument ending in .dll is the app.
-            var app = command.Skip(1).FirstOrDefault(a => !a.StartsWith('-'));
-            return app is not null && app.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-                ? Path.ChangeExtension(Path.GetFullPath(app), ".runtimeconfig.json")
-                : null;
+            // dotnet [exec] [host options, each with a value] App.dll [app arguments]
+            string? explicitConfig = null;
+            for (int i = 1; i < command.Count; i++)
+            {
+                var argument = command[i];
+                if (i == 1 && argument == "exec")
+                    continue;
+                if (argument.StartsWith("--", StringComparison.Ordinal))
+                {
+                    if (i + 1 >= command.Count)
+                        return null;
+                    if (argument == "--runtimeconfig")
+                        explicitConfig = command[i + 1];
+                    else if (argument == "--roll-forward")
+                        rollForward = command[i + 1];
+                    else if (argument == "--fx-version")
+                        return null; // a runtime chosen on the command line: the agent checks it there
+                    i++;
+                    continue;
+                }
+                if (!argument.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+                    return null; // dotnet run, dotnet test...: not an app we can read
+                return Path.GetFullPath(explicitConfig ?? Path.ChangeExtension(argument, ".runtimeconfig.json"));
+            }
+            return null;
         }
         if (!program.Contains('/', StringComparison.Ordinal))
             return null; // found on PATH: not an app folder we can read with confidence
@@ -59,7 +82,8 @@ internal sealed record TargetRuntime(Version Version, bool MayRollToNewerMajor, 
     internal static TargetRuntime? Read(string configPath, Func<string, string?> environment)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(configPath));
-        if (!json.RootElement.TryGetProperty("runtimeOptions", out var options))
+        if (json.RootElement.ValueKind != JsonValueKind.Object || !json.RootElement.TryGetProperty("runtimeOptions", out var options)
+            || options.ValueKind != JsonValueKind.Object)
             return null;
         // Self-contained: "includedFrameworks"; framework-dependent: "framework" or "frameworks".
         bool selfContained = options.TryGetProperty("includedFrameworks", out var included);

@@ -11,12 +11,15 @@ public sealed class AttachCheckTests : IDisposable
 
     public void Dispose() => Directory.Delete(_proc, recursive: true);
 
-    private void FakeProcess(int pid, string name, params string[] mappedFiles)
+    private void FakeProcess(int pid, string name, params string[] mappedFiles) =>
+        FakeProcessWithEnvironment(pid, name, "HOME=/root\0TMPDIR=/var/tmp/x\0", mappedFiles);
+
+    private void FakeProcessWithEnvironment(int pid, string name, string environ, params string[] mappedFiles)
     {
         var dir = Directory.CreateDirectory(Path.Combine(_proc, pid.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
         File.WriteAllText(Path.Combine(dir, "comm"), name + "\n");
         File.WriteAllLines(Path.Combine(dir, "maps"), mappedFiles.Select((f, i) => $"7f00000{i}000-7f00000{i}fff r-xp 00000000 08:01 {i} {f}"));
-        File.WriteAllText(Path.Combine(dir, "environ"), "HOME=/root\0TMPDIR=/var/tmp/x\0");
+        File.WriteAllText(Path.Combine(dir, "environ"), environ);
     }
 
     [Fact]
@@ -39,15 +42,66 @@ public sealed class AttachCheckTests : IDisposable
         Assert.Equal("process 10 (nginx) is not a .NET process (no libcoreclr.so loaded)", e.Message);
     }
 
-    [Fact]
-    public void A_runtime_older_than_dotnet_10_is_too_old()
+    [Theory]
+    [InlineData("7.0.20", "process 11 runs .NET 7.0.20; the agent needs .NET 8 or later")]
+    [InlineData("6.0.36", "process 11 runs .NET 6.0.36; the agent needs .NET 8 or later")]
+    [InlineData("11.0.0", "process 11 runs .NET 11.0.0; deep supports .NET 8 to 10")]
+    public void A_runtime_outside_dotnet_8_to_10_is_refused(string version, string message)
     {
-        FakeProcess(11, "dotnet", "/usr/share/dotnet/shared/Microsoft.NETCore.App/8.0.11/libcoreclr.so");
+        FakeProcess(11, "dotnet", $"/usr/share/dotnet/shared/Microsoft.NETCore.App/{version}/libcoreclr.so");
 
         var e = Assert.Throws<AttachException>(() => AttachCommand.Check(11, _proc));
 
         Assert.Equal(5, e.ExitCode);
-        Assert.Equal("process 11 runs .NET 8.0.11; the agent needs .NET 10 or later", e.Message);
+        Assert.Equal(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("8.0.11")]
+    [InlineData("9.0.20")]
+    public void Dotnet_8_and_9_processes_pass(string version)
+    {
+        FakeProcess(14, "dotnet", $"/usr/share/dotnet/shared/Microsoft.NETCore.App/{version}/libcoreclr.so");
+
+        Assert.Equal(Version.Parse(version), AttachCommand.Check(14, _proc).RuntimeVersion);
+    }
+
+    [Fact]
+    public void A_self_contained_app_s_runtime_version_comes_from_its_runtimeconfig()
+    {
+        var app = Directory.CreateDirectory(Path.Combine(_proc, "app")).FullName;
+        File.WriteAllText(Path.Combine(app, "Shop.runtimeconfig.json"),
+            "{\"runtimeOptions\":{\"tfm\":\"net7.0\",\"includedFrameworks\":[{\"name\":\"Microsoft.NETCore.App\",\"version\":\"7.0.20\"}]}}");
+        FakeProcess(15, "Shop", Path.Combine(app, "libcoreclr.so"));
+
+        var e = Assert.Throws<AttachException>(() => AttachCommand.Check(15, _proc));
+
+        Assert.Equal(5, e.ExitCode);
+        Assert.Equal("process 15 runs .NET 7.0.20; the agent needs .NET 8 or later", e.Message);
+    }
+
+    [Fact]
+    public void A_process_started_with_another_clr_profiler_is_refused_naming_it()
+    {
+        FakeProcessWithEnvironment(16, "Shop",
+            "HOME=/root\0CORECLR_ENABLE_PROFILING=1\0CORECLR_PROFILER={B4C89B0F-9908-4F73-9F59-0D77C5A06874}\0CORECLR_PROFILER_PATH=/opt/apm/libapm.so\0",
+            "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12/libcoreclr.so");
+
+        var e = Assert.Throws<AttachException>(() => AttachCommand.Check(16, _proc));
+
+        Assert.Equal(6, e.ExitCode);
+        Assert.Equal("process 16 was started with another CLR profiler (CORECLR_PROFILER={B4C89B0F-9908-4F73-9F59-0D77C5A06874} (/opt/apm/libapm.so)) "
+            + "and a process loads only one: deep cannot attach; restart it without that profiler's CORECLR_* variables to use deep", e.Message);
+    }
+
+    [Fact]
+    public void A_process_whose_profiling_variables_name_the_deep_profiler_is_not_another_profiler()
+    {
+        FakeProcessWithEnvironment(17, "Shop",
+            "CORECLR_ENABLE_PROFILING=1\0CORECLR_PROFILER={8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}\0",
+            "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12/libcoreclr.so");
+
+        Assert.Null(AttachCommand.Check(17, _proc).OtherProfiler);
     }
 
     [Fact]
