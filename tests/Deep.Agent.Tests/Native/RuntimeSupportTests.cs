@@ -26,7 +26,7 @@ public sealed class RuntimeSupportTests
         else
         {
             Assert.Equal($"deep agent: .NET {major}.{minor}.5 is not supported (.NET 8 to 10): the agent stays out of this process", why);
-            Assert.DoesNotContain('\n', why);
+            Assert.DoesNotContain('\n', why!);
         }
     }
 
