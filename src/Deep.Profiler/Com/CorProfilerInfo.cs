@@ -23,8 +23,12 @@ internal sealed unsafe class CorProfilerInfo(nint info)
         ushort instance = 0, maj = 0, min = 0, build = 0, qfe = 0;
         int runtimeType = 0;
         uint length = 0;
+        // A buffer for the version string although only the numbers are used: .NET Core 3.1 answers
+        // ERROR_INSUFFICIENT_BUFFER to an empty one.
+        const int capacity = 128;
+        char* version = stackalloc char[capacity];
         int hr = ((delegate* unmanaged<nint, ushort*, int*, ushort*, ushort*, ushort*, ushort*, uint, uint*, char*, int>)ComPtr.Slot(Pointer, 67))(
-            Pointer, &instance, &runtimeType, &maj, &min, &build, &qfe, 0, &length, null);
+            Pointer, &instance, &runtimeType, &maj, &min, &build, &qfe, capacity, &length, version);
         major = maj;
         minor = min;
         return hr;

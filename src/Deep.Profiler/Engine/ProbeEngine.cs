@@ -96,7 +96,11 @@ internal static unsafe class ProbeEngine
     internal static string? WhyUnsupported(int major, int minor) =>
         major is >= OldestMajor and <= NewestMajor
             ? null
-            : $"deep profiler: .NET {major}.{minor} is not supported (.NET {OldestMajor} to {NewestMajor}): the profiler stays out of this process";
+            : $"deep profiler: {RuntimeName(major, minor)} is not supported (.NET {OldestMajor} to {NewestMajor}): the profiler stays out of this process";
+
+    // .NET Core 3.x and older report the CLR's 4.0 (seen: 3.1.32 reports 4.0); .NET 5 and later their own version.
+    private static string RuntimeName(int major, int minor) =>
+        major < 5 ? $".NET Core 3.1 or older (it reports {major}.{minor})" : $".NET {major}.{minor}";
 
     private static string? WhyUnsupported(CorProfilerInfo info)
     {
