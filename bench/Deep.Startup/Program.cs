@@ -8,8 +8,11 @@ using Deep.Server;
 // Start-up cost of the agent, for docs/benchmarks.md ("Start-up"). A short program (App/) is started plain and with
 // the variables `deep run` gives it, interleaved, and reports when Main began (CLOCK_MONOTONIC through Stopwatch, the
 // same clock this harness read just before starting it) and its peak resident set; this harness times the whole
-// process and, with GNU time when present, its peak resident set over its whole life (wait4's ru_maxrss).
-// Options: --runs N (per mode, default 20), --probe-runs N (time to the first tracepoint hit, default 10; 0 skips).
+// process and, with GNU time when present, its CPU time and peak resident set over its whole life (wait4's rusage;
+// GNU time prints CPU seconds with two decimals, so CPU times are in steps of 10 ms). On a loaded machine the CPU time
+// is the steadier number: wall times there are mostly waiting for a core.
+// Options: --runs N (per mode, default 20), --probe-runs N (time to the first tracepoint hit, default 10; 0 skips),
+// --compare-agent PATH (another build of Deep.Agent.dll, e.g. of the previous commit, measured in the same rounds).
 var inv = CultureInfo.InvariantCulture;
 int runs = Option("--runs", 20);
 int probeRuns = Option("--probe-runs", 10);
@@ -25,8 +28,10 @@ string hook = deepEnv["DOTNET_STARTUP_HOOKS"];
 string closedUrl = $"http://127.0.0.1:{ClosedPort()}";
 var profilerVars = deepEnv.Where(kv => kv.Key.StartsWith("CORECLR_", StringComparison.Ordinal)).ToDictionary();
 var timeTool = File.Exists("/usr/bin/time") ? "/usr/bin/time" : null;
+int compareAt = Array.IndexOf(args, "--compare-agent");
+string? compareHook = compareAt >= 0 && compareAt + 1 < args.Length ? Path.GetFullPath(args[compareAt + 1]) : null;
 
-var modes = new (string Name, Dictionary<string, string> Env)[]
+var modes = new List<(string Name, Dictionary<string, string> Env)>
 {
     ("plain", []),
     ("agent, server up (deep run)", With(profilerVars, ("DOTNET_STARTUP_HOOKS", hook), ("DEEP_SERVICE_URL", server.GrpcAddress.ToString()))),
@@ -34,8 +39,11 @@ var modes = new (string Name, Dictionary<string, string> Env)[]
     ("startup hook only, server up", With([], ("DOTNET_STARTUP_HOOKS", hook), ("DEEP_SERVICE_URL", server.GrpcAddress.ToString()))),
     ("profiler only", With(profilerVars)),
 };
+if (compareHook is not null)
+    modes.Add(("compared agent, server up", With(profilerVars, ("DOTNET_STARTUP_HOOKS", compareHook), ("DEEP_SERVICE_URL", server.GrpcAddress.ToString()))));
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}; load before: {LoadAverage()}");
+if (compareHook is not null) Console.WriteLine($"compared agent: {compareHook}");
 Console.WriteLine($"agent: {hook}; profiler: {profilerVars.GetValueOrDefault("CORECLR_PROFILER_PATH")}");
 
 // 2. Interleaved runs: one of each mode per round, after two rounds that warm the disk cache.
@@ -52,16 +60,18 @@ for (int round = -2; round < runs; round++)
 var plain = results["plain"];
 double plainMain = Median(plain.Select(r => r.MainMs)), plainWall = Median(plain.Select(r => r.WallMs));
 double plainHwm = Median(plain.Select(r => r.HwmMb)), plainRss = Median(plain.Select(r => r.MaxRssMb));
+double plainCpu = Median(plain.Select(r => r.CpuMs));
 Console.WriteLine();
 Console.WriteLine($"{runs} runs per mode; medians (interquartile range), deltas are medians over plain's medians");
 Console.WriteLine();
-Console.WriteLine("| mode | Main starts | Δ | whole process | Δ | VmHWM at Main's end | Δ | peak RSS (whole life) | Δ |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| mode | Main starts | Δ | whole process | Δ | CPU time | Δ | VmHWM at Main's end | Δ | peak RSS (whole life) | Δ |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var (name, _) in modes)
 {
     var r = results[name];
     Console.WriteLine($"| {name} | {Cell(r.Select(x => x.MainMs), "ms")} | {Delta(r.Select(x => x.MainMs), plainMain, "ms")} " +
         $"| {Cell(r.Select(x => x.WallMs), "ms")} | {Delta(r.Select(x => x.WallMs), plainWall, "ms")} " +
+        $"| {Cell(r.Select(x => x.CpuMs), "ms")} | {Delta(r.Select(x => x.CpuMs), plainCpu, "ms")} " +
         $"| {Cell(r.Select(x => x.HwmMb), "MB")} | {Delta(r.Select(x => x.HwmMb), plainHwm, "MB")} " +
         $"| {Cell(r.Select(x => x.MaxRssMb), "MB")} | {Delta(r.Select(x => x.MaxRssMb), plainRss, "MB")} |");
 }
@@ -73,23 +83,30 @@ if (probeRuns > 0)
     using var api = new DeepApi(server.HttpAddress);
     int line = Repo.Line("bench/Deep.Startup/App/StartupWork.cs", "startup-probe");
     var id = await api.CreateAsync("StartupWork.cs", line, new Dictionary<string, string> { ["log_msg"] = "hit {i}", ["fire_count"] = "1" });
-    var firstHits = new List<(double FromSpawn, double FromMain)>();
+    var probed = modes.Where(m => m.Name.Contains("server up", StringComparison.Ordinal) && m.Env.ContainsKey("CORECLR_PROFILER_PATH")).ToList();
+    var firstHits = probed.ToDictionary(m => m.Name, _ => new List<(double FromSpawn, double FromMain)>());
     for (int i = -1; i < probeRuns; i++)
     {
-        var hit = await FirstHitAsync(modes[1].Env);
-        if (i >= 0) firstHits.Add(hit);
+        foreach (var (name, env) in probed)
+        {
+            var hit = await FirstHitAsync(env);
+            if (i >= 0) firstHits[name].Add(hit);
+        }
     }
     await api.DeleteAsync(id);
     Console.WriteLine();
-    Console.WriteLine($"first tracepoint hit, agent with server up, {probeRuns} runs: from spawn {Cell(firstHits.Select(h => h.FromSpawn), "ms")}, " +
-        $"from Main {Cell(firstHits.Select(h => h.FromMain), "ms")}");
+    foreach (var (name, hits) in firstHits)
+    {
+        Console.WriteLine($"first tracepoint hit, {name}, {probeRuns} runs: from spawn {Cell(hits.Select(h => h.FromSpawn), "ms")}, " +
+            $"from Main {Cell(hits.Select(h => h.FromMain), "ms")}");
+    }
 }
 Console.WriteLine($"load after: {LoadAverage()}");
 return 0;
 
 async Task<Run> RunOnceAsync(Dictionary<string, string> env)
 {
-    var info = Start(env, timeTool is null ? ["dotnet", app] : [timeTool, "-f", "maxrss %M", "dotnet", app]);
+    var info = Start(env, timeTool is null ? ["dotnet", app] : [timeTool, "-f", "maxrss %M\ncpu %U %S", "dotnet", app]);
     long spawned = Stopwatch.GetTimestamp();
     using var process = Process.Start(info)!;
     var stdout = process.StandardOutput.ReadToEndAsync();
@@ -102,7 +119,7 @@ async Task<Run> RunOnceAsync(Dictionary<string, string> env)
     long main = Field(output, "main") ?? throw new InvalidOperationException("no main line: " + output + errors);
     long hwm = Field(output, "hwm") ?? -1;
     long rss = Field(errors, "maxrss") ?? -1;
-    return new Run(Ms(main - spawned), Ms(exited - spawned), hwm / 1024.0, rss / 1024.0);
+    return new Run(Ms(main - spawned), Ms(exited - spawned), CpuMs(errors), hwm / 1024.0, rss / 1024.0);
 }
 
 async Task<(double FromSpawn, double FromMain)> FirstHitAsync(Dictionary<string, string> env)
@@ -182,6 +199,18 @@ static long? Field(string text, string name)
     return null;
 }
 
+// "cpu <user s> <system s>" from GNU time; -1 without it.
+static double CpuMs(string text)
+{
+    foreach (var line in text.Split('\n'))
+    {
+        if (line.StartsWith("cpu ", StringComparison.Ordinal) && line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var user, var system]
+            && double.TryParse(user, NumberStyles.Float, CultureInfo.InvariantCulture, out var u) && double.TryParse(system, NumberStyles.Float, CultureInfo.InvariantCulture, out var s))
+            return (u + s) * 1000;
+    }
+    return -1;
+}
+
 static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
 static double Median(IEnumerable<double> values) => Quantile(values, 0.5);
@@ -229,4 +258,4 @@ int Option(string name, int fallback)
     return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], NumberStyles.Integer, inv, out var v) ? v : fallback;
 }
 
-internal sealed record Run(double MainMs, double WallMs, double HwmMb, double MaxRssMb);
+internal sealed record Run(double MainMs, double WallMs, double CpuMs, double HwmMb, double MaxRssMb);
