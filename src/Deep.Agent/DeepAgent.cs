@@ -61,9 +61,9 @@ public static class DeepAgent
     }
 
     /// <summary>
-    /// The startup hook's start: reads the settings on the application's thread (so they are the environment the
-    /// process started with), then does everything else on an agent thread, so that Main is not kept waiting for
-    /// the transport, the engine, the symbol index or the first poll.
+    /// The startup hook's start: takes the <c>DEEP_*</c> variables on the application's thread (so they are the
+    /// environment the process started with), then parses them and does everything else on an agent thread, so that
+    /// Main is not kept waiting for the settings, transport, engine, symbol index or first poll.
     /// </summary>
     internal static void StartInBackground()
     {
@@ -72,11 +72,10 @@ public static class DeepAgent
             lock (s_lock)
             {
                 if (s_running is not null || s_starting is not null) return;
-                var settings = ReadSettings(null);
-                if (settings is null) return;
+                var environment = AgentSettings.ReadProcessEnvironment();
                 s_startCancelled = false;
                 s_startDone.Reset();
-                var thread = new Thread(() => FinishStart(settings)) { IsBackground = true, Name = "deep-start" };
+                var thread = new Thread(() => FinishStart(environment)) { IsBackground = true, Name = "deep-start" };
                 s_starting = thread;
                 thread.Start();
             }
@@ -89,14 +88,17 @@ public static class DeepAgent
         }
     }
 
-    private static void FinishStart(AgentSettings settings)
+    private static void FinishStart(Dictionary<string, string?> environment)
     {
         RunningAgent? started = null;
         try
         {
             ProbeRuntime.MarkAgentThread();
-            SelfAttach.EnsureProfiler();
-            started = RunningAgent.Create(settings, null, null);
+            if (ReadSettings(null, environment) is { } settings)
+            {
+                SelfAttach.EnsureProfiler();
+                started = RunningAgent.Create(settings, null, null);
+            }
         }
         catch (Exception e)
         {
@@ -129,9 +131,9 @@ public static class DeepAgent
     }
 
     /// <summary>The settings from the environment and <paramref name="options"/>; null when the agent is disabled.</summary>
-    private static AgentSettings? ReadSettings(DeepAgentOptions? options)
+    private static AgentSettings? ReadSettings(DeepAgentOptions? options, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var settings = Merge(AgentSettings.FromEnvironment(), options);
+        var settings = Merge(AgentSettings.FromEnvironment(environment), options);
         if (settings.Debug) SelfLog.DebugToStderr = true;
         foreach (var warning in settings.Warnings) SelfLog.Warning(warning);
         if (!settings.Enabled)
