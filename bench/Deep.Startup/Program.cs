@@ -84,7 +84,7 @@ if (probeRuns > 0)
     int line = Repo.Line("bench/Deep.Startup/App/StartupWork.cs", "startup-probe");
     var id = await api.CreateAsync("StartupWork.cs", line, new Dictionary<string, string> { ["log_msg"] = "hit {i}", ["fire_count"] = "1" });
     var probed = modes.Where(m => m.Name.Contains("server up", StringComparison.Ordinal) && m.Env.ContainsKey("CORECLR_PROFILER_PATH")).ToList();
-    var firstHits = probed.ToDictionary(m => m.Name, _ => new List<(double FromSpawn, double FromMain)>());
+    var firstHits = probed.ToDictionary(m => m.Name, _ => new List<(double FromSpawn, double FromMain, double Exit)>());
     for (int i = -1; i < probeRuns; i++)
     {
         foreach (var (name, env) in probed)
@@ -98,7 +98,7 @@ if (probeRuns > 0)
     foreach (var (name, hits) in firstHits)
     {
         Console.WriteLine($"first tracepoint hit, {name}, {probeRuns} runs: from spawn {Cell(hits.Select(h => h.FromSpawn), "ms")}, " +
-            $"from Main {Cell(hits.Select(h => h.FromMain), "ms")}");
+            $"from Main {Cell(hits.Select(h => h.FromMain), "ms")}; exit after the hit (its snapshot may still be queued) {Cell(hits.Select(h => h.Exit), "ms")}");
     }
 }
 Console.WriteLine($"load after: {LoadAverage()}");
@@ -122,7 +122,9 @@ async Task<Run> RunOnceAsync(Dictionary<string, string> env)
     return new Run(Ms(main - spawned), Ms(exited - spawned), CpuMs(errors), hwm / 1024.0, rss / 1024.0);
 }
 
-async Task<(double FromSpawn, double FromMain)> FirstHitAsync(Dictionary<string, string> env)
+// Also times the exit that follows the hit: from closing the program's stdin to its end, while the hit's snapshot
+// may still be on its way to the server (the agent's ProcessExit flush).
+async Task<(double FromSpawn, double FromMain, double Exit)> FirstHitAsync(Dictionary<string, string> env)
 {
     var info = Start(env, ["dotnet", app, "--probe"]);
     info.RedirectStandardInput = true;
@@ -149,9 +151,10 @@ async Task<(double FromSpawn, double FromMain)> FirstHitAsync(Dictionary<string,
         process.Kill();
         throw new TimeoutException("the tracepoint did not fire within 60 s");
     }
+    long closing = Stopwatch.GetTimestamp();
     process.StandardInput.Close();
     await process.WaitForExitAsync();
-    return (Ms(hit - spawned), Ms(hit - main));
+    return (Ms(hit - spawned), Ms(hit - main), Ms(Stopwatch.GetTimestamp() - closing));
 }
 
 ProcessStartInfo Start(Dictionary<string, string> env, string[] command)
