@@ -21,11 +21,17 @@ namespace Deep.Agent;
 /// </summary>
 public static class DeepAgent
 {
+    // How long RegisterTracepoint and Shutdown wait for a start the startup hook left running on the agent thread.
+    private static readonly TimeSpan PendingStartWait = TimeSpan.FromSeconds(10);
+
     private static readonly object s_lock = new();
     private static RunningAgent? s_running;
+    private static Thread? s_starting; // the startup hook's start, still running on its agent thread
+    private static bool s_startCancelled; // Shutdown during that start: stop the agent as soon as it exists
+    private static readonly ManualResetEventSlim s_startDone = new(true);
 
-    /// <summary>Whether the agent is running.</summary>
-    public static bool IsRunning => Volatile.Read(ref s_running) is not null;
+    /// <summary>Whether the agent is running (or starting on its own thread, after the startup hook).</summary>
+    public static bool IsRunning => Volatile.Read(ref s_running) is not null || Volatile.Read(ref s_starting) is not null;
 
     /// <summary>
     /// Starts the agent (once; later calls return false). Reads <c>DEEP_*</c> settings, overridden by
@@ -38,15 +44,9 @@ public static class DeepAgent
         {
             lock (s_lock)
             {
-                if (s_running is not null) return false;
-                var settings = Merge(AgentSettings.FromEnvironment(), options);
-                if (settings.Debug) SelfLog.DebugToStderr = true;
-                foreach (var warning in settings.Warnings) SelfLog.Warning(warning);
-                if (!settings.Enabled)
-                {
-                    SelfLog.Info("DEEP_ENABLED=false: the agent does not start");
-                    return false;
-                }
+                if (s_running is not null || s_starting is not null) return false;
+                var settings = ReadSettings(options);
+                if (settings is null) return false;
                 // Started in code without `deep run`: bring the profiler in before the engine looks for it.
                 if (options?.Engine is null) SelfAttach.EnsureProfiler();
                 s_running = RunningAgent.Create(settings, options, null);
@@ -60,12 +60,105 @@ public static class DeepAgent
         }
     }
 
+    /// <summary>
+    /// The startup hook's start: takes the <c>DEEP_*</c> variables on the application's thread (so they are the
+    /// environment the process started with), then parses them and does everything else on an agent thread, so that
+    /// Main is not kept waiting for the settings, transport, engine, symbol index or first poll.
+    /// </summary>
+    internal static void StartInBackground()
+    {
+        try
+        {
+            lock (s_lock)
+            {
+                if (s_running is not null || s_starting is not null) return;
+                var environment = AgentSettings.ReadProcessEnvironment();
+                s_startCancelled = false;
+                s_startDone.Reset();
+                var thread = new Thread(() => FinishStart(environment)) { IsBackground = true, Name = "deep-start" };
+                s_starting = thread;
+                thread.Start();
+            }
+        }
+        catch (Exception e)
+        {
+            lock (s_lock) s_starting = null;
+            s_startDone.Set();
+            SelfLog.Error($"the agent could not start: {e.Message}");
+        }
+    }
+
+    private static void FinishStart(Dictionary<string, string?> environment)
+    {
+        RunningAgent? started = null;
+        try
+        {
+            ProbeRuntime.MarkAgentThread();
+            if (ReadSettings(null, environment) is { } settings)
+            {
+                SelfAttach.EnsureProfiler();
+                started = RunningAgent.Create(settings, null, null);
+            }
+        }
+        catch (Exception e)
+        {
+            SelfLog.Error($"the agent could not start: {e.Message}");
+        }
+        bool cancelled;
+        lock (s_lock)
+        {
+            cancelled = s_startCancelled;
+            if (!cancelled)
+            {
+                s_running = started;
+                s_starting = null;
+            }
+        }
+        if (cancelled)
+        {
+            // Shutdown came first: stop what was built before anyone can start another agent.
+            try
+            {
+                started?.Stop();
+            }
+            catch (Exception e)
+            {
+                SelfLog.Error($"shutdown failed: {e.Message}");
+            }
+            lock (s_lock) s_starting = null;
+        }
+        s_startDone.Set();
+    }
+
+    /// <summary>The settings from the environment and <paramref name="options"/>; null when the agent is disabled.</summary>
+    private static AgentSettings? ReadSettings(DeepAgentOptions? options, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var settings = Merge(AgentSettings.FromEnvironment(environment), options);
+        if (settings.Debug) SelfLog.DebugToStderr = true;
+        foreach (var warning in settings.Warnings) SelfLog.Warning(warning);
+        if (!settings.Enabled)
+        {
+            SelfLog.Info("DEEP_ENABLED=false: the agent does not start");
+            return null;
+        }
+        return settings;
+    }
+
+    /// <summary>The running agent; waits (bounded) for a start still under way on the agent thread.</summary>
+    private static RunningAgent? RunningOrStarting()
+    {
+        var running = Volatile.Read(ref s_running);
+        if (running is null && Volatile.Read(ref s_starting) is not null && s_startDone.Wait(PendingStartWait))
+            running = Volatile.Read(ref s_running);
+        return running;
+    }
+
     /// <summary>Test seam: start with a given transport.</summary>
     internal static RunningAgent? StartWith(AgentSettings settings, DeepAgentOptions? options, IDeepTransport transport)
     {
         lock (s_lock)
         {
-            if (s_running is not null) return null;
+            if (s_running is not null || s_starting is not null) return null;
             s_running = RunningAgent.Create(settings, options, transport);
             return s_running;
         }
@@ -75,7 +168,8 @@ public static class DeepAgent
 
     /// <summary>
     /// Registers a tracepoint in code; it survives server updates until the returned handle is disposed. Returns a
-    /// handle that does nothing when the agent is not running.
+    /// handle that does nothing when the agent is not running. While the startup hook's start is still under way on
+    /// the agent thread, waits for it (at most 10 s).
     /// </summary>
     /// <param name="path">The source file (bare name, relative or absolute path).</param>
     /// <param name="line">The line.</param>
@@ -87,7 +181,7 @@ public static class DeepAgent
     {
         try
         {
-            var running = Volatile.Read(ref s_running);
+            var running = RunningOrStarting();
             if (running is null)
             {
                 SelfLog.Warning($"RegisterTracepoint({path}:{line}) ignored: the agent is not running");
@@ -106,18 +200,25 @@ public static class DeepAgent
         }
     }
 
-    /// <summary>Stops polling, removes every probe, and sends what is queued within the flush time limit.</summary>
+    /// <summary>
+    /// Stops polling, removes every probe, and sends what is queued within the flush time limit. A start the startup
+    /// hook left running on the agent thread is stopped as soon as it is done (waited for, at most 10 s).
+    /// </summary>
     public static void Shutdown()
     {
         try
         {
             RunningAgent? running;
+            bool pending;
             lock (s_lock)
             {
                 running = s_running;
                 s_running = null;
+                pending = s_starting is not null;
+                if (pending) s_startCancelled = true;
             }
             running?.Stop();
+            if (pending) s_startDone.Wait(PendingStartWait);
         }
         catch (Exception e)
         {
@@ -233,11 +334,16 @@ internal sealed class RunningAgent
         return agent;
     }
 
+    // At process exit the agent's threads (all background threads) end with the process: joining them, removing
+    // probes or closing connections would only delay the exit. What is worth waiting for is a snapshot still queued,
+    // for at most DEEP_FLUSH_TIMEOUT_MS; with nothing queued the exit is not delayed at all.
     private void OnProcessExit(object? sender, EventArgs e)
     {
         try
         {
-            Stop();
+            if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+            if (Push.Pending > 0) Push.Shutdown(Settings.FlushTimeout);
+            SelfLog.Info($"deep agent stopped at process exit: {Push.Sent} snapshot(s) sent, {Push.Dropped} dropped, {Push.Rejected} refused");
         }
         catch
         {

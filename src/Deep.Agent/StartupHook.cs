@@ -8,7 +8,10 @@ using System.Runtime.CompilerServices;
 public static class StartupHook
 #pragma warning restore CA1050
 {
-    /// <summary>Called by the runtime before the application's Main; never throws.</summary>
+    /// <summary>
+    /// Called by the runtime before the application's Main; never throws. Reads the settings and hands the rest of
+    /// the start to an agent thread, so Main is not kept waiting (docs/agent.md, "Start-up").
+    /// </summary>
     public static void Initialize()
     {
         try
@@ -31,5 +34,5 @@ public static class StartupHook
 
     // Separate and not inlined, so that the agent's types (and their dependencies) load after the resolver is in place.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StartAgent() => Deep.Agent.DeepAgent.Start();
+    private static void StartAgent() => Deep.Agent.DeepAgent.StartInBackground();
 }

@@ -88,8 +88,33 @@ public sealed class DeepAgentTests : IDisposable
         var initialize = type.GetMethod("Initialize", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static, Type.EmptyTypes)!;
         Assert.Equal(typeof(void), initialize.ReturnType);
         initialize.Invoke(null, null);
-        Assert.True(DeepAgent.IsRunning);
+        Assert.True(DeepAgent.IsRunning); // starting on the agent thread counts as running
         initialize.Invoke(null, null); // a second call never throws
+        Poll.Until(() => DeepAgent.Running is not null, "the agent thread finished the start");
+        Assert.False(DeepAgent.Start(), "a second start while the hook's agent runs");
+    }
+
+    [Fact]
+    public void A_tracepoint_registered_right_after_the_startup_hook_waits_for_the_start_and_is_kept()
+    {
+        DeepAgent.Shutdown();
+        DeepAgent.StartInBackground();
+        // Main may register at once, before the agent thread is done: the registration must not be lost.
+        using var handle = DeepAgent.RegisterTracepoint("OrderService.cs", 42);
+        var running = DeepAgent.Running;
+        Assert.NotNull(running);
+        Assert.Contains(running.Config.Current, tp => tp.Path == "OrderService.cs" && tp.LineNumber == 42);
+    }
+
+    [Fact]
+    public void Shutdown_right_after_the_startup_hook_stops_the_agent_it_was_starting_and_a_new_start_works()
+    {
+        DeepAgent.Shutdown();
+        DeepAgent.StartInBackground();
+        DeepAgent.Shutdown();
+        Assert.False(DeepAgent.IsRunning);
+        Assert.Null(DeepAgent.Running);
+        Assert.True(DeepAgent.Start(new DeepAgentOptions { ServiceUrl = $"http://127.0.0.1:{UnusedPort()}", Engine = new BindingEngine() }));
     }
 
     [Fact]
@@ -101,6 +126,7 @@ public sealed class DeepAgentTests : IDisposable
         var hostApp = HostAppPath();
         var psi = new ProcessStartInfo("dotnet")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -110,15 +136,24 @@ public sealed class DeepAgentTests : IDisposable
         psi.Environment["DEEP_POLL_TIMER"] = "0.05";
         psi.Environment["DEEP_DEBUG"] = "true";
         using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // The agent starts on its own thread: let it finish starting (and fail a poll or more), then end the app.
+        var log = new System.Text.StringBuilder();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (log) log.AppendLine(e.Data);
+            if (e.Data.Contains("deep agent started", StringComparison.Ordinal)) started.TrySetResult();
+        };
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await started.Task.WaitAsync(timeout.Token);
+        process.StandardInput.Close();
         await process.WaitForExitAsync(timeout.Token);
         Assert.Equal(0, process.ExitCode);
         Assert.Contains("host app ran", await stdout, StringComparison.Ordinal);
-        var log = await stderr;
-        Assert.Contains("deep agent started", log, StringComparison.Ordinal);
-        Assert.Contains("deep agent stopped", log, StringComparison.Ordinal);
+        lock (log) Assert.Contains("deep agent stopped", log.ToString(), StringComparison.Ordinal);
     }
 
     private static string HostAppPath()

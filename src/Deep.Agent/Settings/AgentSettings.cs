@@ -85,7 +85,8 @@ internal sealed record AgentSettings
         };
     }
 
-    private static Dictionary<string, string?> ReadProcessEnvironment()
+    /// <summary>The process's <c>DEEP_*</c> and <c>OTEL_*</c> variables, unparsed (cheap: the startup hook's part).</summary>
+    internal static Dictionary<string, string?> ReadProcessEnvironment()
     {
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())

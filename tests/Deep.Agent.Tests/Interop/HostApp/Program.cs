@@ -1,4 +1,4 @@
-// Runs briefly and exits; with the agent loaded, the process must still exit on its own.
+// Runs until its standard input closes (at once when there is none); with the agent loaded, it must still exit on its own.
 Console.WriteLine("host app ran");
-Thread.Sleep(300);
+Console.In.ReadToEnd();
 return 0;
