@@ -44,7 +44,8 @@ public static class DeepAgent
                 foreach (var warning in settings.Warnings) SelfLog.Warning(warning);
                 if (!settings.Enabled)
                 {
-                    SelfLog.Info("DEEP_ENABLED=false: the agent does not start");
+                    if (settings.DisabledReason is { } reason) SelfLog.Error(reason);
+                    else SelfLog.Info("DEEP_ENABLED=false: the agent does not start");
                     return false;
                 }
                 // Started in code without `deep run`: bring the profiler in before the engine looks for it.

@@ -150,10 +150,15 @@ internal sealed class GrpcEndpoint(
         var report = Decode(ProbeStatusReport.Parser, body, "ProbeStatusReport");
         if (string.IsNullOrEmpty(report.AgentId))
             throw new GrpcCallException(GrpcStatusCode.InvalidArgument, "the status report has no agent_id: each agent process sends a random id of its own");
-        if (report.Statuses.Count > ProbeStatusStore.MaxStatusesPerReport)
-            throw new GrpcCallException(GrpcStatusCode.InvalidArgument, $"the status report lists {report.Statuses.Count} tracepoints; the limit is {ProbeStatusStore.MaxStatusesPerReport}");
         // SQLite work is synchronous and short (one transaction); the request thread may do it.
-        statuses.Replace(tenant, report, Clock.NowNanos());
+        try
+        {
+            statuses.Replace(tenant, report, Clock.NowNanos());
+        }
+        catch (StatusLimitException ex)
+        {
+            throw new GrpcCallException(GrpcStatusCode.ResourceExhausted, ex.Message);
+        }
         return new ProbeStatusAck();
     }
 

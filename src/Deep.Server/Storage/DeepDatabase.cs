@@ -91,12 +91,16 @@ internal sealed class DeepDatabase
 
     public string ConnectionString { get; }
 
+    /// <summary>When set, every connection caps the file at this many pages: writes past it fail as on a full disk.</summary>
+    public long? MaxPageCount { get; init; }
+
     /// <summary>Opens a connection with the pragmas every connection needs.</summary>
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(ConnectionString);
         connection.Open();
         Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+        if (MaxPageCount is { } pages) Execute(connection, $"PRAGMA max_page_count = {pages}");
         return connection;
     }
 
