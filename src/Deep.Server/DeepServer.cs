@@ -34,9 +34,10 @@ public sealed class DeepServer : IAsyncDisposable
     private int _disposed;
 
     private DeepServer(WebApplication app, SnapshotWriter writer, RetentionService retention, CancellationTokenSource stopping,
-        DeepDatabase database, SnapshotStore snapshots, ProbeStatusStore statuses, Uri grpc, Uri http)
+        DeepDatabase database, SnapshotStore snapshots, ProbeStatusStore statuses, TracepointRegistry registry, Uri grpc, Uri http)
     {
         Statuses = statuses;
+        Registry = registry;
         _app = app;
         _writer = writer;
         _retention = retention;
@@ -61,6 +62,8 @@ public sealed class DeepServer : IAsyncDisposable
     internal SnapshotStore Snapshots { get; }
 
     internal ProbeStatusStore Statuses { get; }
+
+    internal TracepointRegistry Registry { get; }
 
     internal RetentionService Retention => _retention;
 
@@ -181,7 +184,7 @@ public sealed class DeepServer : IAsyncDisposable
         // Kestrel lists the endpoints in the order they were added: gRPC first.
         var grpcUri = new Uri($"{scheme}://{host}:{addresses[0].Port}");
         var httpUri = new Uri($"{scheme}://{host}:{addresses[1].Port}");
-        return new DeepServer(app, writer, retention, stopping, database, snapshots, statuses, grpcUri, httpUri);
+        return new DeepServer(app, writer, retention, stopping, database, snapshots, statuses, registry, grpcUri, httpUri);
     }
 
     private static IPAddress ParseListen(string listen) => listen switch

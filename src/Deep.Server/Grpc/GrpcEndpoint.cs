@@ -81,6 +81,15 @@ internal sealed class GrpcEndpoint(
         {
             WriteTrailersOnly(context, ex.StatusCode, ex.Detail);
         }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 13)
+        {
+            WriteTrailersOnly(context, GrpcStatusCode.ResourceExhausted, "the server's storage is full (the disk, or the database size limit): " + ex.Message);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            logger.LogError(ex, "gRPC call {Path} failed in the database", request.Path.Value);
+            WriteTrailersOnly(context, GrpcStatusCode.Unavailable, "the server's database failed: " + ex.Message);
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nobody is left to answer.
