@@ -75,7 +75,7 @@ internal static class TracepointValidator
     }
 
     /// <summary>An expression as an error message shows it: a long one is cut, so the answer stays small.</summary>
-    private static string Quote(string text) => text.Length <= 200 ? text : text[..200] + "…";
+    internal static string Quote(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }
 
 /// <summary>
@@ -207,7 +207,7 @@ internal static class ExpressionSyntax
                 }
                 if (depth > 0) return $"the '{{' at position {i + 1} is not closed";
                 var inner = template[(i + 1)..(j - 1)];
-                if (Check(inner) is { } error) return $"the expression '{{{inner}}}' at position {i + 1}: {error}";
+                if (Check(inner) is { } error) return $"the expression '{{{TracepointValidator.Quote(inner)}}}' at position {i + 1}: {error}";
                 i = j - 1;
             }
             else if (c == '}')

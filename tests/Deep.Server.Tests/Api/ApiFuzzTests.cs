@@ -12,7 +12,7 @@ public sealed class ApiFuzzTests
     private const int Seed = 20261207;
 
     /// <summary>Enough to reach the odd corners; the count (not a clock) bounds the run, each request has a timeout.</summary>
-    private const int Requests = 1500;
+    private const int Requests = 2000;
 
     private static readonly string[] ValidBodies =
     [
@@ -55,7 +55,10 @@ public sealed class ApiFuzzTests
             var text = await response.Content.ReadAsStringAsync();
             var shown = $"{method} {path} {(body is null ? "" : Encoding.UTF8.GetString(body[..Math.Min(body.Length, 300)]))} -> {status} {text[..Math.Min(text.Length, 300)]}";
             Assert.True(status is >= 200 and < 300 or >= 400 and < 500, shown);
-            Assert.StartsWith("application/json", response.Content.Headers.ContentType?.MediaType ?? "", StringComparison.Ordinal);
+            // Kestrel refuses a request target holding an encoded NUL before any application code runs, with an
+            // empty 400; that is the HTTP server's own answer to malformed HTTP, not one of the API's.
+            if (status == 400 && text.Length == 0 && path.Contains("%00", StringComparison.Ordinal)) continue;
+            Assert.True(response.Content.Headers.ContentType?.MediaType == "application/json", shown);
             using var doc = JsonDocument.Parse(text);
             if (status >= 400)
                 Assert.False(string.IsNullOrWhiteSpace(doc.RootElement.GetProperty("error").GetString()), shown);
@@ -146,7 +149,7 @@ public sealed class ApiFuzzTests
     private static string NextText(Random random) => random.Next(6) switch
     {
         0 => random.NextInt64().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        1 => Convert.ToHexString(NextBytes(random)[..Math.Min(16, random.Next(40))]),
+        1 => Convert.ToHexString(Enumerable.Range(0, random.Next(14, 19)).Select(_ => (byte)random.Next(256)).ToArray()),
         2 => "-" + random.Next(),
         3 => new string((char)random.Next(32, 0x2FFF), random.Next(0, 40)),
         4 => Pick(random, ["", " ", "service.name=\"shop\" env=prod", "a=\"unclosed", "=x", "9223372036854775807", "99999999999999999999", "NaN"]),

@@ -94,7 +94,7 @@ public sealed class LimitTests
             string.Concat(Enumerable.Repeat("a ? b : ", n)) + "c",
             string.Concat(Enumerable.Repeat("a ?? ", n)) + "c",
             string.Concat(Enumerable.Repeat("!(", 60)) + "x" + new string(')', 60),
-            new string('(', 3000) + "x" + new string(')', 3000),
+            new string('(', 2000) + "x" + new string(')', 2000),
         };
     }
 
@@ -117,7 +117,7 @@ public sealed class LimitTests
             // Long but flat: each prefix applies to its own operand, each argument starts afresh.
             string.Join(" && ", Enumerable.Range(0, 300).Select(i => "!a" + i)),
             string.Join(" + ", Enumerable.Range(0, 300).Select(i => "-(x)")),
-            "f(" + string.Join(", ", Enumerable.Range(0, 300).Select(i => "!(a ? b : c)")) + ")",
+            "f(" + string.Join(", ", Enumerable.Range(0, 200).Select(i => "!(a ? b : c)")) + ")",
             "a?.b?.c?[0] ?? d",
             "x++ + y-- - -z",
         };
