@@ -189,7 +189,7 @@ internal sealed class ProbeStatusStore
 
     /// <summary>
     /// Up to <paramref name="limit"/> statuses of agents heard from within <see cref="StaleAfter"/> of
-    /// <paramref name="nowNanos"/>, by agent and tracepoint id, after <paramref name="after"/>; and where the next page
+    /// <paramref name="nowNanos"/>, by service, agent and tracepoint id, after <paramref name="after"/>; and where the next page
     /// starts, or null when this is the last.
     /// </summary>
     public (IReadOnlyList<ProbeStatusRow> Rows, StatusCursor? Next) Page(string tenant, string? tracepointId, long nowNanos, StatusCursor? after, int limit)
@@ -200,13 +200,14 @@ internal sealed class ProbeStatusStore
             SELECT agent_id, service_name, tracepoint_id, state, detail, method, il_offset, line_used, fire_count, since_ns, updated_ns
             FROM probe_status
             WHERE tenant = $tenant AND updated_ns >= $fresh AND ($tp IS NULL OR tracepoint_id = $tp)
-              AND ($agent IS NULL OR agent_id > $agent OR (agent_id = $agent AND tracepoint_id > $after_tp))
-            ORDER BY agent_id, tracepoint_id
+              AND ($agent IS NULL OR (service_name, agent_id, tracepoint_id) > ($service, $agent, $after_tp))
+            ORDER BY service_name, agent_id, tracepoint_id
             LIMIT $limit
             """;
         command.Parameters.AddWithValue("$tenant", tenant);
         command.Parameters.AddWithValue("$fresh", nowNanos - StaleAfter.Ticks * 100);
         command.Parameters.AddWithValue("$tp", (object?)tracepointId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$service", (object?)after?.Service ?? DBNull.Value);
         command.Parameters.AddWithValue("$agent", (object?)after?.AgentId ?? DBNull.Value);
         command.Parameters.AddWithValue("$after_tp", (object?)after?.TracepointId ?? DBNull.Value);
         command.Parameters.AddWithValue("$limit", limit + 1);
@@ -220,7 +221,7 @@ internal sealed class ProbeStatusStore
         }
         if (rows.Count <= limit) return (rows, null);
         rows.RemoveAt(limit);
-        return (rows, new StatusCursor(rows[^1].AgentId, rows[^1].TracepointId));
+        return (rows, new StatusCursor(rows[^1].Service, rows[^1].AgentId, rows[^1].TracepointId));
     }
 
     /// <summary>Text cut to <paramref name="max"/> characters (an ellipsis marks the cut).</summary>
@@ -237,29 +238,37 @@ internal sealed class ProbeStatusStore
     };
 }
 
-/// <summary>Where a page of <c>/api/status</c> continues: after this agent's status of this tracepoint.</summary>
-internal sealed record StatusCursor(string AgentId, string TracepointId)
+/// <summary>Where a page of <c>/api/status</c> continues: after this status, in the order service, agent, tracepoint id.</summary>
+internal sealed record StatusCursor(string Service, string AgentId, string TracepointId)
 {
-    /// <summary>The cursor as an opaque URL-safe token.</summary>
+    /// <summary>The cursor as an opaque URL-safe token: each part prefixed by its length.</summary>
     public string Encode() => Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder.Encode(System.Text.Encoding.UTF8.GetBytes(
-        AgentId.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + AgentId + TracepointId));
+        string.Concat(new[] { Service, AgentId, TracepointId }.Select(p => p.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + p))));
 
     /// <summary>The cursor <paramref name="token"/> stands for, or null when it is not one this server gave out.</summary>
     public static StatusCursor? Decode(string token)
     {
+        string text;
         try
         {
-            var text = System.Text.Encoding.UTF8.GetString(Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder.Decode(token));
-            var colon = text.IndexOf(':', StringComparison.Ordinal);
-            if (colon < 0 || !int.TryParse(text.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
-                || length > text.Length - colon - 1)
-                return null;
-            return new StatusCursor(text.Substring(colon + 1, length), text[(colon + 1 + length)..]);
+            text = System.Text.Encoding.UTF8.GetString(Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder.Decode(token));
         }
         catch (FormatException)
         {
             return null;
         }
+        var parts = new string[3];
+        var at = 0;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var colon = text.IndexOf(':', at);
+            if (colon < 0 || !int.TryParse(text.AsSpan(at, colon - at), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+                || length > text.Length - colon - 1)
+                return null;
+            parts[i] = text.Substring(colon + 1, length);
+            at = colon + 1 + length;
+        }
+        return at == text.Length ? new StatusCursor(parts[0], parts[1], parts[2]) : null;
     }
 }
 

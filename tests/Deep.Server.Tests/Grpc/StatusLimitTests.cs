@@ -190,6 +190,28 @@ public sealed class StatusLimitTests
     }
 
     [Fact]
+    public async Task Pages_keep_the_order_by_service_then_agent_then_tracepoint()
+    {
+        await using var s = await RunningServer.StartAsync();
+        string[] services = ["zeta", "alpha", "mid:dle", ""];
+        for (var i = 0; i < 12; i++)
+            await s.Grpc.CallAsync(DeepDotnetMethods.ReportStatus, StatusReportTests.Report($"agent-{11 - i:D2}", services[i % services.Length], Statuses(4, 5)));
+        var (all, _, pages) = await ReadAllAsync(s, "?limit=5");
+        Assert.Equal(10, pages);
+        Assert.Equal(48, all.Count);
+        var service = await ServicesByAgentAsync(s);
+        var keys = all.Select(a => (Service: service[a.Agent], a.Agent, a.Id)).ToList();
+        Assert.Equal(keys.OrderBy(k => k.Service, StringComparer.Ordinal).ThenBy(k => k.Agent, StringComparer.Ordinal).ThenBy(k => k.Id, StringComparer.Ordinal), keys);
+        Assert.Equal(48, keys.Distinct().Count());
+    }
+
+    private static async Task<Dictionary<string, string>> ServicesByAgentAsync(RunningServer s)
+    {
+        var doc = await StatusReportTests.StatusAsync(s, "?limit=5000");
+        return doc.GetProperty("agents").EnumerateArray().ToDictionary(a => a.GetProperty("agent").GetString()!, a => a.GetProperty("service").GetString()!);
+    }
+
+    [Fact]
     public async Task Paging_with_a_tracepoint_filter_visits_each_agent_once()
     {
         await using var s = await RunningServer.StartAsync();
