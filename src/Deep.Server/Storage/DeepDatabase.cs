@@ -12,7 +12,7 @@ namespace Deep.Server.Storage;
 internal sealed class DeepDatabase
 {
     /// <summary>The schema this build writes. Older files are migrated forward; newer ones are refused.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     private static readonly string[] Migrations =
     [
@@ -68,6 +68,10 @@ internal sealed class DeepDatabase
         ALTER TABLE probe_status ADD COLUMN fire_count   INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE probe_status ADD COLUMN since_ns     INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX ix_probe_status_received ON probe_status (updated_ns);
+        """,
+        // 4: /api/status pages in the order service, agent, tracepoint; without this index every page sorted every row.
+        """
+        CREATE INDEX ix_probe_status_page ON probe_status (tenant, service_name, agent_id, tracepoint_id);
         """,
     ];
 
