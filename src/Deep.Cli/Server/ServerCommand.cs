@@ -69,7 +69,7 @@ internal static class ServerCommand
             var httpUrls = string.Join(", ", ReachableAt(server.HttpAddress, options.Listen).Select(u => u + "api/"));
             await o.WriteLineAsync($"deep server: agents (gRPC{(options.TlsCertPath is null ? "" : ", TLS")}) at {grpcUrls}").ConfigureAwait(false);
             await o.WriteLineAsync($"deep server: HTTP API at {httpUrls}").ConfigureAwait(false);
-            if (!IsLoopback(options.Listen))
+            if (!Deep.Server.Security.BrowserDefenses.IsLoopback(options.Listen))
             {
                 await o.WriteLineAsync($"deep server: listening on {options.Listen}: reachable from other machines").ConfigureAwait(false);
                 if (options.ApiKey is null)
@@ -101,9 +101,6 @@ internal static class ServerCommand
         await console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return ExitCodes.Ok;
     }
-
-    private static bool IsLoopback(string listen) =>
-        listen == "localhost" || (IPAddress.TryParse(listen, out var address) && IPAddress.IsLoopback(address));
 
     /// <summary>
     /// The URLs the server can be reached at: <paramref name="address"/> itself, or for a wildcard listen (0.0.0.0,
