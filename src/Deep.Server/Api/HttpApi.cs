@@ -90,7 +90,7 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
     private static (int Status, string Message) Failure(Exception ex) => ex switch
     {
         BadHttpRequestException bad => (bad.StatusCode, "the request could not be read: " + bad.Message),
-        SqliteException { SqliteErrorCode: 13 } => (507, "the server's storage is full (the disk, or the database size limit): the tracepoint was not stored; free space and try again"),
+        SqliteException { SqliteErrorCode: 13 } => (507, "the server's storage is full (the disk, or the database size limit): nothing was stored; free space and try again"),
         SqliteException { SqliteErrorCode: 5 or 6 } sql => (503, "the server's database is busy; try again: " + sql.Message),
         SqliteException sql => (503, "the server's database failed: " + sql.Message),
         IOException io => (503, "the server could not write its data: " + io.Message),
