@@ -138,7 +138,8 @@ public static class DeepAgent
         foreach (var warning in settings.Warnings) SelfLog.Warning(warning);
         if (!settings.Enabled)
         {
-            SelfLog.Info("DEEP_ENABLED=false: the agent does not start");
+            if (settings.DisabledReason is { } reason) SelfLog.Error(reason);
+            else SelfLog.Info("DEEP_ENABLED=false: the agent does not start");
             return null;
         }
         return settings;

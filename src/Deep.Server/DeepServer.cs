@@ -34,8 +34,10 @@ public sealed class DeepServer : IAsyncDisposable
     private int _disposed;
 
     private DeepServer(WebApplication app, SnapshotWriter writer, RetentionService retention, CancellationTokenSource stopping,
-        DeepDatabase database, SnapshotStore snapshots, Uri grpc, Uri http)
+        DeepDatabase database, SnapshotStore snapshots, ProbeStatusStore statuses, TracepointRegistry registry, Uri grpc, Uri http)
     {
+        Statuses = statuses;
+        Registry = registry;
         _app = app;
         _writer = writer;
         _retention = retention;
@@ -58,6 +60,10 @@ public sealed class DeepServer : IAsyncDisposable
     internal DeepDatabase Database { get; }
 
     internal SnapshotStore Snapshots { get; }
+
+    internal ProbeStatusStore Statuses { get; }
+
+    internal TracepointRegistry Registry { get; }
 
     internal RetentionService Retention => _retention;
 
@@ -82,7 +88,7 @@ public sealed class DeepServer : IAsyncDisposable
             }
         }
 
-        var database = new DeepDatabase(options.DataDirectory);
+        var database = new DeepDatabase(options.DataDirectory) { MaxPageCount = options.MaxDatabasePages };
         database.Migrate();
         var tracepoints = new TracepointStore(database);
         var snapshots = new SnapshotStore(database);
@@ -135,6 +141,20 @@ public sealed class DeepServer : IAsyncDisposable
                 ? grpc.HandleAsync(context)
                 : next(context));
 
+        // Every answer of the HTTP port (the UI and the API) carries the security headers; a server on loopback
+        // answers only requests addressed to a loopback name.
+        var browser = new BrowserDefenses(BrowserDefenses.IsLoopback(options.Listen));
+        app.Use(async (context, next) =>
+        {
+            BrowserDefenses.AddSecurityHeaders(context.Response);
+            if (browser.CheckHost(context.Request) is { } hostError)
+            {
+                await HttpApi.Error(context, StatusCodes.Status403Forbidden, hostError).ConfigureAwait(false);
+                return;
+            }
+            await next(context).ConfigureAwait(false);
+        });
+
         var webRoot = options.WebRoot ?? Path.Combine(AppContext.BaseDirectory, "Ui", "wwwroot");
         if (Directory.Exists(webRoot) && Directory.EnumerateFileSystemEntries(webRoot).Any())
         {
@@ -143,7 +163,7 @@ public sealed class DeepServer : IAsyncDisposable
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         }
         app.UseRouting();
-        new HttpApi(registry, polls, snapshots, gate, statuses).Map(app);
+        new HttpApi(registry, polls, snapshots, gate, statuses, logger).Map(app);
 
         try
         {
@@ -160,11 +180,11 @@ public sealed class DeepServer : IAsyncDisposable
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a.Replace("[::]", "localhost", StringComparison.Ordinal))).ToList();
         var scheme = certificate is null ? "http" : "https";
-        var host = options.Listen is "0.0.0.0" or "*" ? "127.0.0.1" : options.Listen.Contains(':', StringComparison.Ordinal) ? $"[{options.Listen}]" : options.Listen;
+        var host = options.Listen is "0.0.0.0" or "*" ? "127.0.0.1" : options.Listen == "::" ? "[::1]" : options.Listen.Contains(':', StringComparison.Ordinal) ? $"[{options.Listen}]" : options.Listen;
         // Kestrel lists the endpoints in the order they were added: gRPC first.
         var grpcUri = new Uri($"{scheme}://{host}:{addresses[0].Port}");
         var httpUri = new Uri($"{scheme}://{host}:{addresses[1].Port}");
-        return new DeepServer(app, writer, retention, stopping, database, snapshots, grpcUri, httpUri);
+        return new DeepServer(app, writer, retention, stopping, database, snapshots, statuses, registry, grpcUri, httpUri);
     }
 
     private static IPAddress ParseListen(string listen) => listen switch

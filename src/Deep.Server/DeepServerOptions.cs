@@ -54,6 +54,9 @@ public sealed class DeepServerOptions
     /// <summary>Where static web files are served from at <c>/</c>; null: <c>Ui/wwwroot</c> next to the server assembly.</summary>
     public string? WebRoot { get; set; }
 
+    /// <summary>Test seam: caps the database at this many pages (<c>PRAGMA max_page_count</c>), so a full disk can be met for real.</summary>
+    internal long? MaxDatabasePages { get; set; }
+
     /// <summary><c>~/.deep</c>.</summary>
     public static string DefaultDataDirectory()
         => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".deep");

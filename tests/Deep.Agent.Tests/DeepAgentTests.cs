@@ -156,6 +156,36 @@ public sealed class DeepAgentTests : IDisposable
         lock (log) Assert.Contains("deep agent stopped", log.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("server:notaport")]
+    [InlineData("ftp://server:1")]
+    [InlineData("not a host:43315")]
+    public async Task A_process_with_an_unusable_server_address_runs_with_the_agent_idle_and_one_error_line(string url)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.ArgumentList.Add(HostAppPath());
+        psi.Environment["DOTNET_STARTUP_HOOKS"] = typeof(DeepAgent).Assembly.Location;
+        psi.Environment["DEEP_SERVICE_URL"] = url;
+        psi.Environment["DEEP_DEBUG"] = "true";
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("host app ran", await stdout, StringComparison.Ordinal);
+        var lines = (await stderr).Split('\n').Where(l => l.Contains("DEEP_SERVICE_URL", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(lines);
+        Assert.Contains(url, line, StringComparison.Ordinal);
+        Assert.Contains("stays idle", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("deep agent started", await stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("poll to", await stderr, StringComparison.Ordinal);
+    }
+
     private static string HostAppPath()
     {
         // tests/Deep.Agent.Tests/bin/<config>/net10.0 -> tests/Deep.Agent.Tests/Interop/HostApp/bin/<config>/net10.0

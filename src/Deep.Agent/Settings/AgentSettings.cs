@@ -36,6 +36,13 @@ internal sealed record AgentSettings
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public IReadOnlyList<string> RedactionPatterns { get; init; } = [];
 
+    /// <summary>
+    /// Why the agent must stay idle whatever <c>DEEP_ENABLED</c> says (<see cref="Enabled"/> is then false): a
+    /// DEEP_SERVICE_URL that is not a server address. Sending to the default (localhost) instead would look like
+    /// working while every snapshot went nowhere, or to the wrong server.
+    /// </summary>
+    public string? DisabledReason { get; init; }
+
     /// <summary>What was wrong with the given values (each fell back to its default).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -49,7 +56,14 @@ internal sealed record AgentSettings
 
         var secureText = Get("DEEP_SERVICE_SECURE");
         bool? secure = secureText is null ? null : ParseBool("DEEP_SERVICE_SECURE", secureText, warnings);
-        var url = ParseServiceUrl(Get("DEEP_SERVICE_URL"), secure, warnings) ?? defaults.ServiceUrl;
+        var urlText = Get("DEEP_SERVICE_URL");
+        var urlProblems = new List<string>();
+        var url = ParseServiceUrl(urlText, secure, urlProblems) ?? defaults.ServiceUrl;
+        string? disabledReason = null;
+        if (urlText is not null && urlProblems.Count > 0)
+            disabledReason = urlProblems[0] + ": the agent stays idle (it does not fall back to localhost); fix DEEP_SERVICE_URL";
+        else
+            warnings.AddRange(urlProblems);
 
         var serviceName = Get("DEEP_SERVICE_NAME") ?? Get("OTEL_SERVICE_NAME");
         var attributes = new List<KeyValuePair<string, string>>();
@@ -70,7 +84,8 @@ internal sealed record AgentSettings
             AppRoot = Get("DEEP_APP_ROOT"),
             InAppInclude = ParseList(Get("DEEP_IN_APP_INCLUDE")),
             InAppExclude = ParseList(Get("DEEP_IN_APP_EXCLUDE")),
-            Enabled = Get("DEEP_ENABLED") is { } enabled ? ParseBool("DEEP_ENABLED", enabled, warnings) ?? true : true,
+            Enabled = disabledReason is null && (Get("DEEP_ENABLED") is { } enabled ? ParseBool("DEEP_ENABLED", enabled, warnings) ?? true : true),
+            DisabledReason = disabledReason,
             Debug = Get("DEEP_DEBUG") is { } debug && (ParseBool("DEEP_DEBUG", debug, warnings) ?? false),
             MaxVarDepth = ParseInt("DEEP_MAX_VAR_DEPTH", Get("DEEP_MAX_VAR_DEPTH"), defaults.MaxVarDepth, 0, 100, warnings),
             MaxVariables = ParseInt("DEEP_MAX_VARIABLES", Get("DEEP_MAX_VARIABLES"), defaults.MaxVariables, 1, 1_000_000, warnings),
@@ -112,7 +127,7 @@ internal sealed record AgentSettings
                     uri = new UriBuilder(uri) { Scheme = s ? Uri.UriSchemeHttps : Uri.UriSchemeHttp, Port = uri.Port }.Uri;
                 return uri;
             }
-            warnings.Add($"DEEP_SERVICE_URL '{text}' is not an http(s) URL or host:port; using the default");
+            warnings.Add($"DEEP_SERVICE_URL '{text}' is not an http(s) URL or host:port");
             return null;
         }
         var colon = text.LastIndexOf(':');
@@ -120,12 +135,12 @@ internal sealed record AgentSettings
         var port = 43315;
         if (colon > 0 && !(int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and < 65536))
         {
-            warnings.Add($"DEEP_SERVICE_URL '{text}' has an invalid port; using the default");
+            warnings.Add($"DEEP_SERVICE_URL '{text}' has an invalid port");
             return null;
         }
         if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
         {
-            warnings.Add($"DEEP_SERVICE_URL '{text}' has an invalid host; using the default");
+            warnings.Add($"DEEP_SERVICE_URL '{text}' has an invalid host");
             return null;
         }
         var local = host is "localhost" or "127.0.0.1" or "::1" or "[::1]";

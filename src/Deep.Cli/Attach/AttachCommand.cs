@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Deep.Agent.Native;
+using Deep.Cli.Common;
 using Deep.Cli.Run;
 
 namespace Deep.Cli.Attach;
@@ -34,10 +35,7 @@ public static class AttachCommand
     public static Command Create()
     {
         var pid = new Argument<int>("pid") { Description = "The id of the running .NET process" };
-        var server = new Option<string?>("--server")
-        {
-            Description = "The DEEP server's gRPC address for the agent (DEEP_SERVICE_URL), e.g. http://localhost:43315",
-        };
+        var server = ServerUrls.AgentServerOption("The DEEP server's gRPC address for the agent (DEEP_SERVICE_URL), e.g. http://localhost:43315");
         var serviceName = new Option<string?>("--service-name") { Description = "The service name the agent reports (DEEP_SERVICE_NAME)" };
         var timeout = new Option<double>("--timeout")
         {

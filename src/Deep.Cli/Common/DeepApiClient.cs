@@ -66,7 +66,8 @@ internal sealed class DeepApiClient : IDisposable
                 HttpStatusCode.Unauthorized => new CliException(ExitCodes.Unauthorized,
                     $"the server refused the request: {detail}. Pass the server's key with --api-key or set DEEP_API_KEY."),
                 HttpStatusCode.NotFound => new CliException(ExitCodes.NotFound, detail),
-                HttpStatusCode.BadRequest => new CliException(ExitCodes.Rejected, $"the server rejected the request: {detail}"),
+                // 400 (invalid), 409 (a limit reached), 413 (too large), 415...: the server says why.
+                >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError => new CliException(ExitCodes.Rejected, $"the server rejected the request: {detail}"),
                 _ => new CliException(ExitCodes.Unexpected, $"the server failed: {detail}"),
             };
         }
@@ -93,12 +94,11 @@ internal sealed record ServerConnection(Uri BaseAddress, string? ApiKey, string?
 {
     public const string DefaultServer = "http://127.0.0.1:3300";
 
+    /// <summary>The connection <c>--server</c>/<c>--api-key</c>/<c>--tenant</c> describe; a bad URL is a usage error, never localhost.</summary>
     public static ServerConnection Create(string? server, string? apiKey, string? tenant)
     {
-        var text = string.IsNullOrWhiteSpace(server) ? DefaultServer : server.Trim();
-        if (!text.Contains("://", StringComparison.Ordinal)) text = "http://" + text;
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
-            throw new CliException(ExitCodes.Usage, $"--server '{server}' is not an http(s) URL, e.g. {DefaultServer}");
+        var uri = ServerUrls.ParseApiUrl(server ?? DefaultServer, out var error)
+            ?? throw new CliException(ExitCodes.Usage, $"--server '{server}' {error}: give the server's HTTP API, e.g. {DefaultServer}");
         return new ServerConnection(uri, string.IsNullOrEmpty(apiKey) ? Environment.GetEnvironmentVariable("DEEP_API_KEY") : apiKey, tenant);
     }
 }

@@ -5,6 +5,17 @@ namespace Deep.Cli.Common;
 /// <summary>The options every client command takes: which server, as whom, and whether to print JSON.</summary>
 internal sealed class GlobalOptions
 {
+    public GlobalOptions()
+    {
+        // A value that is not a URL is a usage error at once (exit code 2), never a silent fall-back to localhost.
+        Server.Validators.Add(result =>
+        {
+            var value = result.Tokens.Count > 0 ? result.Tokens[^1].Value : null;
+            if (value is not null && ServerUrls.ParseApiUrl(value, out var error) is null)
+                result.AddError($"--server '{value}' {error}: give the server's HTTP API, e.g. {ServerConnection.DefaultServer}");
+        });
+    }
+
     public Option<string> Server { get; } = new("--server")
     {
         Description = $"The DEEP server's HTTP API (default {ServerConnection.DefaultServer})",

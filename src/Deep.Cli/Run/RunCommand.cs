@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Deep.Agent.Native;
+using Deep.Cli.Common;
 
 namespace Deep.Cli.Run;
 
@@ -17,10 +18,7 @@ public static class RunCommand
     /// <summary>The <c>run</c> verb.</summary>
     public static Command Create()
     {
-        var server = new Option<string?>("--server")
-        {
-            Description = "The DEEP server's gRPC address for the agent (sets DEEP_SERVICE_URL), e.g. http://localhost:43315",
-        };
+        var server = ServerUrls.AgentServerOption("The DEEP server's gRPC address for the agent (sets DEEP_SERVICE_URL), e.g. http://localhost:43315");
         var serviceName = new Option<string?>("--service-name")
         {
             Description = "The service name the agent reports (sets DEEP_SERVICE_NAME)",

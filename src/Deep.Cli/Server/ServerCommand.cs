@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using Deep.Cli.Common;
 using Deep.Server;
 
@@ -62,8 +65,22 @@ internal static class ServerCommand
         await using (server.ConfigureAwait(false))
         {
             var o = console.Out;
-            await o.WriteLineAsync($"deep server: agents (gRPC{(options.TlsCertPath is null ? "" : ", TLS")}) at {server.GrpcAddress}").ConfigureAwait(false);
-            await o.WriteLineAsync($"deep server: HTTP API at {server.HttpAddress}api/").ConfigureAwait(false);
+            var grpcUrls = string.Join(", ", ReachableAt(server.GrpcAddress, options.Listen));
+            var httpUrls = string.Join(", ", ReachableAt(server.HttpAddress, options.Listen).Select(u => u + "api/"));
+            await o.WriteLineAsync($"deep server: agents (gRPC{(options.TlsCertPath is null ? "" : ", TLS")}) at {grpcUrls}").ConfigureAwait(false);
+            await o.WriteLineAsync($"deep server: HTTP API at {httpUrls}").ConfigureAwait(false);
+            if (!Deep.Server.Security.BrowserDefenses.IsLoopback(options.Listen))
+            {
+                await o.WriteLineAsync($"deep server: listening on {options.Listen}: reachable from other machines").ConfigureAwait(false);
+                if (options.ApiKey is null)
+                {
+                    await console.Error.WriteLineAsync(
+                        $"deep server: WARNING: listening on {options.Listen} without an API key: anyone who can reach these ports can create " +
+                        "tracepoints and read every snapshot (variable values from your programs). Set --api-key or DEEP_API_KEY " +
+                        "(and --tls-cert/--tls-key so the key does not cross the network in clear), or listen on 127.0.0.1.").ConfigureAwait(false);
+                    await console.Error.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
             await o.WriteLineAsync($"deep server: data in {server.DatabasePath}").ConfigureAwait(false);
             if (options.ApiKey is not null) await o.WriteLineAsync("deep server: an API key is required on both ports").ConfigureAwait(false);
             if (options.Multitenant) await o.WriteLineAsync("deep server: multi-tenant (x-scope-orgid)").ConfigureAwait(false);
@@ -83,6 +100,38 @@ internal static class ServerCommand
         await console.Out.WriteLineAsync("deep server: stopped").ConfigureAwait(false);
         await console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The URLs the server can be reached at: <paramref name="address"/> itself, or for a wildcard listen (0.0.0.0,
+    /// ::, *) one per address of this machine's interfaces that are up, loopback last.
+    /// </summary>
+    internal static IReadOnlyList<Uri> ReachableAt(Uri address, string listen)
+    {
+        if (listen is not ("0.0.0.0" or "*" or "::")) return [address];
+        var ipv6 = listen == "::";
+        var found = new List<IPAddress>();
+        try
+        {
+            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                if (nic.OperationalStatus != OperationalStatus.Up && nic.NetworkInterfaceType != NetworkInterfaceType.Loopback) continue;
+                foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+                {
+                    var ip = unicast.Address;
+                    if (ip.AddressFamily == AddressFamily.InterNetwork || (ipv6 && ip.AddressFamily == AddressFamily.InterNetworkV6 && !ip.IsIPv6LinkLocal))
+                        found.Add(ip);
+                }
+            }
+        }
+        catch (NetworkInformationException)
+        {
+            // Without the interface list, the loopback address below is still right.
+        }
+        var urls = found.Where(ip => !IPAddress.IsLoopback(ip)).Distinct()
+            .Select(ip => new UriBuilder(address) { Host = ip.ToString() }.Uri).ToList();
+        urls.Add(address);
+        return urls;
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

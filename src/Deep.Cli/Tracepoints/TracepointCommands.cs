@@ -153,31 +153,44 @@ internal static class TracepointCommands
         private string ShortAgent => Agent.Length > 8 ? Agent[..8] : Agent;
     }
 
+    /// <summary>The most pages of <c>/api/status</c> read at once.</summary>
+    private const int MaxStatusPages = 20;
+
     /// <summary>The status of <paramref name="tracepointId"/> (or of every tracepoint) on each live agent.</summary>
     internal static async Task<IEnumerable<AgentStatus>> ReadStatusAsync(DeepApiClient api, string? tracepointId, CancellationToken cancellationToken)
     {
-        string answer;
-        try
-        {
-            answer = await api.GetJsonAsync("api/status" + (tracepointId is null ? "" : "?tracepoint=" + Uri.EscapeDataString(tracepointId)), cancellationToken).ConfigureAwait(false);
-        }
-        catch (CliException ex) when (ex.ExitCode == ExitCodes.NotFound)
-        {
-            throw new CliException(ExitCodes.NotFound, $"this server does not collect probe status ({ex.Message}); it takes a deep-dotnet server (deep server)", ex);
-        }
         var result = new List<AgentStatus>();
-        using var doc = System.Text.Json.JsonDocument.Parse(answer);
-        if (!doc.RootElement.TryGetProperty("agents", out var agents)) return result;
-        foreach (var agent in agents.EnumerateArray())
+        string? after = null;
+        // The server answers in pages (by agent, then tracepoint); a bounded number of them is all a person reads.
+        for (var page = 0; page < MaxStatusPages; page++)
         {
-            var agentId = Text(agent, "agent");
-            var service = Text(agent, "service");
-            if (!agent.TryGetProperty("tracepoints", out var tps)) continue;
-            foreach (var t in tps.EnumerateArray())
+            var query = new List<string>();
+            if (tracepointId is not null) query.Add("tracepoint=" + Uri.EscapeDataString(tracepointId));
+            if (after is not null) query.Add("after=" + Uri.EscapeDataString(after));
+            string answer;
+            try
             {
-                result.Add(new AgentStatus(Text(t, "id"), agentId, service, Text(t, "state"), Text(t, "detail"), Text(t, "method"),
-                    Number(t, "ilOffset"), Number(t, "lineUsed"), Number(t, "fireCount")));
+                answer = await api.GetJsonAsync("api/status" + (query.Count == 0 ? "" : "?" + string.Join('&', query)), cancellationToken).ConfigureAwait(false);
             }
+            catch (CliException ex) when (ex.ExitCode == ExitCodes.NotFound)
+            {
+                throw new CliException(ExitCodes.NotFound, $"this server does not collect probe status ({ex.Message}); it takes a deep-dotnet server (deep server)", ex);
+            }
+            using var doc = System.Text.Json.JsonDocument.Parse(answer);
+            if (!doc.RootElement.TryGetProperty("agents", out var agents)) return result;
+            foreach (var agent in agents.EnumerateArray())
+            {
+                var agentId = Text(agent, "agent");
+                var service = Text(agent, "service");
+                if (!agent.TryGetProperty("tracepoints", out var tps)) continue;
+                foreach (var t in tps.EnumerateArray())
+                {
+                    result.Add(new AgentStatus(Text(t, "id"), agentId, service, Text(t, "state"), Text(t, "detail"), Text(t, "method"),
+                        Number(t, "ilOffset"), Number(t, "lineUsed"), Number(t, "fireCount")));
+                }
+            }
+            after = Text(doc.RootElement, "next");
+            if (after.Length == 0) break;
         }
         return result;
 

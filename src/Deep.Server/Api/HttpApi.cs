@@ -10,6 +10,8 @@ using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Deep.Server.Api;
 
@@ -18,14 +20,26 @@ namespace Deep.Server.Api;
 /// people and scripts need beyond it: the created tracepoint in the answer, snapshots listed by tracepoint, and 400s
 /// that say what is wrong.
 /// </summary>
-internal sealed class HttpApi(TracepointRegistry registry, PollService polls, SnapshotStore snapshots, RequestGate gate, ProbeStatusStore statuses)
+internal sealed class HttpApi(TracepointRegistry registry, PollService polls, SnapshotStore snapshots, RequestGate gate, ProbeStatusStore statuses, ILogger logger)
 {
     private const string TenantItem = "deep.tenant";
     private const int MaxListLimit = 1000;
 
+    /// <summary>Statuses per <c>/api/status</c> page unless asked otherwise, and the most asked for (a status is at most ~3 KB of JSON).</summary>
+    private const int DefaultStatusPage = 1000, MaxStatusPage = 5000;
+
+    /// <summary>The latest second whose last nanosecond still fits the signed 64-bit nanoseconds snapshots are stored in.</summary>
+    private const long MaxUnixSeconds = (long.MaxValue - 999_999_999) / 1_000_000_000;
+
+    /// <summary>The largest <c>POST /api/tracepoints</c> body read (a tracepoint is a few hundred bytes).</summary>
+    public const int MaxTracepointBodyBytes = 64 * 1024;
+
     public void Map(WebApplication app)
     {
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal), branch => branch.Use(GateAsync));
+        // Everything routed is gated, whatever the case of its path (routing ignores case, so must the gate); the
+        // web UI's static files are not routed and need no key, so that the page can load and ask for one.
+        app.UseWhen(c => c.GetEndpoint() is not null || c.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase),
+            branch => branch.Use(GateAsync));
         app.MapGet("/api/echo", (HttpContext c) => Json(c, 200, "{\"ok\":true}"));
         app.MapGet("/api/tracepoints", GetTracepointsAsync);
         app.MapPost("/api/tracepoints", CreateTracepointAsync);
@@ -45,6 +59,11 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
             await Error(context, 401, authError).ConfigureAwait(false);
             return;
         }
+        if (BrowserDefenses.CheckCrossSite(context.Request, out var crossSiteStatus) is { } crossSiteError)
+        {
+            await Error(context, crossSiteStatus, crossSiteError).ConfigureAwait(false);
+            return;
+        }
         var tenant = gate.ResolveTenant(context.Request, out var tenantError);
         if (tenant is null)
         {
@@ -52,8 +71,31 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
             return;
         }
         context.Items[TenantItem] = tenant;
-        await next(context).ConfigureAwait(false);
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            // An answer with a body that says what failed, never an empty 500.
+            var (status, message) = Failure(ex);
+            if (status >= 500) logger.LogError(ex, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            context.Response.Clear();
+            BrowserDefenses.AddSecurityHeaders(context.Response);
+            await Error(context, status, message).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>The status and message for a request that failed: a full disk is 507, a busy or broken database 503.</summary>
+    private static (int Status, string Message) Failure(Exception ex) => ex switch
+    {
+        BadHttpRequestException bad => (bad.StatusCode, "the request could not be read: " + bad.Message),
+        SqliteException { SqliteErrorCode: 13 } => (507, "the server's storage is full (the disk, or the database size limit): nothing was stored; free space and try again"),
+        SqliteException { SqliteErrorCode: 5 or 6 } sql => (503, "the server's database is busy; try again: " + sql.Message),
+        SqliteException sql => (503, "the server's database failed: " + sql.Message),
+        IOException io => (503, "the server could not write its data: " + io.Message),
+        _ => (500, "the server failed: " + ex.Message),
+    };
 
     private static string Tenant(HttpContext context) => (string)context.Items[TenantItem]!;
 
@@ -79,10 +121,15 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
 
     private async Task CreateTracepointAsync(HttpContext context)
     {
-        string body;
-        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        if (context.Request.ContentLength > MaxTracepointBodyBytes)
         {
-            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+            await Error(context, 413, $"the body is {context.Request.ContentLength} bytes; a tracepoint may be at most {MaxTracepointBodyBytes} bytes").ConfigureAwait(false);
+            return;
+        }
+        if (await ReadBodyAsync(context.Request.Body, MaxTracepointBodyBytes, context.RequestAborted).ConfigureAwait(false) is not { } body)
+        {
+            await Error(context, 413, $"the body is over {MaxTracepointBodyBytes} bytes, the most a tracepoint may be").ConfigureAwait(false);
+            return;
         }
         string tracepointJson;
         try
@@ -121,8 +168,31 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
             await Error(context, 400, problem).ConfigureAwait(false);
             return;
         }
-        var created = registry.Add(Tenant(context), config);
+        TracePointConfig created;
+        try
+        {
+            created = registry.Add(Tenant(context), config);
+        }
+        catch (TracepointLimitException ex)
+        {
+            await Error(context, 409, ex.Message).ConfigureAwait(false);
+            return;
+        }
         await Json(context, 200, "{\"tracepoint\":" + ProtoJson.Formatter.Format(created) + "}").ConfigureAwait(false);
+    }
+
+    /// <summary>The body as text, or null when it is longer than <paramref name="limit"/> bytes (the rest is not read).</summary>
+    private static async Task<string?> ReadBodyAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[limit + 1];
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = await body.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
+            if (n == 0) break;
+            total += n;
+        }
+        return total > limit ? null : Encoding.UTF8.GetString(buffer, 0, total);
     }
 
     private Task DeleteTracepoint(HttpContext context, string id)
@@ -178,12 +248,14 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
         long? start = null, end = null;
         if (query["start"].ToString() is { Length: > 0 } s)
         {
-            if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return Error(context, 400, $"start '{s}' must be unix seconds");
+            if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v > MaxUnixSeconds)
+                return Error(context, 400, $"start '{s}' must be unix seconds from 0 to {MaxUnixSeconds}");
             start = v * 1_000_000_000;
         }
         if (query["end"].ToString() is { Length: > 0 } e)
         {
-            if (!long.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return Error(context, 400, $"end '{e}' must be unix seconds");
+            if (!long.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v > MaxUnixSeconds)
+                return Error(context, 400, $"end '{e}' must be unix seconds from 0 to {MaxUnixSeconds}");
             // The whole last second counts.
             end = v * 1_000_000_000 + 999_999_999;
         }
@@ -252,23 +324,34 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
         return false;
     }
 
-    private static int? ParseLimit(Microsoft.Extensions.Primitives.StringValues raw, int fallback)
+    private static int? ParseLimit(Microsoft.Extensions.Primitives.StringValues raw, int fallback, int max = MaxListLimit)
     {
         var text = raw.ToString();
         if (text.Length == 0) return fallback;
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is >= 1 and <= MaxListLimit ? v : null;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= 1 && v <= max ? v : null;
     }
 
     /// <summary>
-    /// <c>GET /api/status[?tracepoint=id]</c>: each live agent's report, as
-    /// <c>{"agents":[{"agent","service","tracepoints":[{"id","state","detail","method","ilOffset","lineUsed","fireCount","updated"}]}]}</c>.
+    /// <c>GET /api/status[?tracepoint=id][&amp;limit=n][&amp;after=cursor]</c>: the live agents' reports, a page of at most
+    /// <c>limit</c> statuses (by agent, then tracepoint id), as
+    /// <c>{"agents":[{"agent","service","reported","tracepoints":[{"id","state","detail","method","ilOffset","lineUsed","fireCount","updated"}]}],"next":"cursor"}</c>;
+    /// <c>next</c> is there when more follow (ask again with <c>after=</c> it).
     /// </summary>
     private Task GetStatus(HttpContext context)
     {
-        var tracepoint = context.Request.Query["tracepoint"].ToString();
-        if (context.Request.Query.ContainsKey("tracepoint") && tracepoint.Length == 0)
+        var query = context.Request.Query;
+        var tracepoint = query["tracepoint"].ToString();
+        if (query.ContainsKey("tracepoint") && tracepoint.Length == 0)
             return Error(context, 400, "the tracepoint parameter is empty: give a tracepoint id, or leave it out for all");
-        var rows = statuses.Current(Tenant(context), tracepoint.Length == 0 ? null : tracepoint, Clock.NowNanos());
+        if (ParseLimit(query["limit"], DefaultStatusPage, MaxStatusPage) is not { } limit)
+            return Error(context, 400, $"limit '{query["limit"]}' must be a whole number from 1 to {MaxStatusPage}");
+        StatusCursor? after = null;
+        if (query.ContainsKey("after"))
+        {
+            after = StatusCursor.Decode(query["after"].ToString());
+            if (after is null) return Error(context, 400, "after is not a cursor this server gave out: pass the 'next' of the previous page");
+        }
+        var (rows, next) = statuses.Page(Tenant(context), tracepoint.Length == 0 ? null : tracepoint, Clock.NowNanos(), after, limit);
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
         {
@@ -298,6 +381,7 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
                 json.WriteEndObject();
             }
             json.WriteEndArray();
+            if (next is not null) json.WriteString("next", next.Encode());
             json.WriteEndObject();
         }
         return Json(context, 200, Encoding.UTF8.GetString(stream.ToArray()));

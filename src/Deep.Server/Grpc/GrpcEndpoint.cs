@@ -81,6 +81,15 @@ internal sealed class GrpcEndpoint(
         {
             WriteTrailersOnly(context, ex.StatusCode, ex.Detail);
         }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 13)
+        {
+            WriteTrailersOnly(context, GrpcStatusCode.ResourceExhausted, "the server's storage is full (the disk, or the database size limit): " + ex.Message);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            logger.LogError(ex, "gRPC call {Path} failed in the database", request.Path.Value);
+            WriteTrailersOnly(context, GrpcStatusCode.Unavailable, "the server's database failed: " + ex.Message);
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nobody is left to answer.
@@ -150,10 +159,15 @@ internal sealed class GrpcEndpoint(
         var report = Decode(ProbeStatusReport.Parser, body, "ProbeStatusReport");
         if (string.IsNullOrEmpty(report.AgentId))
             throw new GrpcCallException(GrpcStatusCode.InvalidArgument, "the status report has no agent_id: each agent process sends a random id of its own");
-        if (report.Statuses.Count > ProbeStatusStore.MaxStatusesPerReport)
-            throw new GrpcCallException(GrpcStatusCode.InvalidArgument, $"the status report lists {report.Statuses.Count} tracepoints; the limit is {ProbeStatusStore.MaxStatusesPerReport}");
         // SQLite work is synchronous and short (one transaction); the request thread may do it.
-        statuses.Replace(tenant, report, Clock.NowNanos());
+        try
+        {
+            statuses.Replace(tenant, report, Clock.NowNanos());
+        }
+        catch (StatusLimitException ex)
+        {
+            throw new GrpcCallException(GrpcStatusCode.ResourceExhausted, ex.Message);
+        }
         return new ProbeStatusAck();
     }
 

@@ -11,6 +11,18 @@ namespace Deep.Server.Polling;
 /// </summary>
 internal sealed class TracepointRegistry
 {
+    /// <summary>
+    /// The most tracepoints a tenant may have. An agent reports the status of each one it holds, and a report of more
+    /// than this many is refused (<see cref="ProbeStatusStore.MaxStatusesPerReport"/>), so the two limits agree.
+    /// </summary>
+    public const int MaxTracepointsPerTenant = 10_000;
+
+    /// <summary>
+    /// The most bytes a tenant's tracepoints may take together (protobuf): every poll answer carries all of them, and
+    /// an agent refuses an answer over 16 MiB.
+    /// </summary>
+    public const int MaxTracepointBytesPerTenant = 8 * 1024 * 1024;
+
     private readonly TracepointStore _store;
     private readonly object _gate = new();
     private readonly Dictionary<string, TenantState> _tenants = new(StringComparer.Ordinal);
@@ -22,6 +34,7 @@ internal sealed class TracepointRegistry
         {
             var state = GetState(tenant);
             state.Tracepoints = state.Tracepoints.Add(config);
+            state.Bytes += config.CalculateSize();
         }
     }
 
@@ -40,11 +53,17 @@ internal sealed class TracepointRegistry
     {
         var stored = config.Clone();
         stored.ID = Guid.NewGuid().ToString();
+        var size = stored.CalculateSize();
         lock (_gate)
         {
-            _store.Insert(tenant, stored);
             var state = GetState(tenant);
+            if (state.Tracepoints.Length >= MaxTracepointsPerTenant)
+                throw new TracepointLimitException($"there are already {state.Tracepoints.Length} tracepoints, the most this server keeps (agents report on each one); delete some first");
+            if (state.Bytes + size > MaxTracepointBytesPerTenant)
+                throw new TracepointLimitException($"the tracepoints would take {state.Bytes + size} bytes together, over the {MaxTracepointBytesPerTenant} every poll answer may carry; delete some first");
+            _store.Insert(tenant, stored);
             state.Tracepoints = state.Tracepoints.Add(stored);
+            state.Bytes += size;
             Signal(state);
         }
         return stored.Clone();
@@ -59,6 +78,7 @@ internal sealed class TracepointRegistry
             var index = state.Tracepoints.IndexOf(state.Tracepoints.FirstOrDefault(t => t.ID == id)!);
             if (index < 0) return false;
             _store.Delete(tenant, id);
+            state.Bytes -= state.Tracepoints[index].CalculateSize();
             state.Tracepoints = state.Tracepoints.RemoveAt(index);
             Signal(state);
             return true;
@@ -89,5 +109,11 @@ internal sealed class TracepointRegistry
         public ImmutableArray<TracePointConfig> Tracepoints { get; set; } = ImmutableArray<TracePointConfig>.Empty;
 
         public TaskCompletionSource Changed { get; set; } = NewSignal();
+
+        /// <summary>The protobuf size of <see cref="Tracepoints"/> together.</summary>
+        public long Bytes { get; set; }
     }
 }
+
+/// <summary>A tracepoint refused because the tenant has as many (or as large) as the server keeps.</summary>
+internal sealed class TracepointLimitException(string message) : Exception(message);

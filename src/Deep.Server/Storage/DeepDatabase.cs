@@ -12,7 +12,7 @@ namespace Deep.Server.Storage;
 internal sealed class DeepDatabase
 {
     /// <summary>The schema this build writes. Older files are migrated forward; newer ones are refused.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     private static readonly string[] Migrations =
     [
@@ -69,6 +69,10 @@ internal sealed class DeepDatabase
         ALTER TABLE probe_status ADD COLUMN since_ns     INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX ix_probe_status_received ON probe_status (updated_ns);
         """,
+        // 4: /api/status pages in the order service, agent, tracepoint; without this index every page sorted every row.
+        """
+        CREATE INDEX ix_probe_status_page ON probe_status (tenant, service_name, agent_id, tracepoint_id);
+        """,
     ];
 
     static DeepDatabase() => SQLitePCL.Batteries_V2.Init();
@@ -91,12 +95,16 @@ internal sealed class DeepDatabase
 
     public string ConnectionString { get; }
 
+    /// <summary>When set, every connection caps the file at this many pages: writes past it fail as on a full disk.</summary>
+    public long? MaxPageCount { get; init; }
+
     /// <summary>Opens a connection with the pragmas every connection needs.</summary>
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(ConnectionString);
         connection.Open();
         Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+        if (MaxPageCount is { } pages) Execute(connection, $"PRAGMA max_page_count = {pages}");
         return connection;
     }
 

@@ -35,8 +35,6 @@ public class AgentSettingsTests
     [InlineData("DEEP_POLL_TIMER", "-4")]
     [InlineData("DEEP_MAX_VAR_DEPTH", "deep")]
     [InlineData("DEEP_ENABLED", "maybe")]
-    [InlineData("DEEP_SERVICE_URL", "ftp://server:1")]
-    [InlineData("DEEP_SERVICE_URL", "server:notaport")]
     [InlineData("DEEP_SERVICE_AUTH_PROVIDER", "oauth2")]
     public void An_invalid_value_falls_back_to_the_default_with_a_warning_naming_the_variable(string name, string value)
     {
@@ -49,6 +47,28 @@ public class AgentSettingsTests
         var warning = Assert.Single(s.Warnings);
         Assert.Contains(name, warning, StringComparison.Ordinal);
         Assert.Contains(value, warning, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ftp://server:1")]
+    [InlineData("server:notaport")]
+    [InlineData("server:0")]
+    [InlineData("server:70000")]
+    [InlineData("http://")]
+    [InlineData("not a host:1")]
+    [InlineData("https//deep.example:43315")]
+    public void An_unusable_service_url_keeps_the_agent_idle_with_one_error_instead_of_polling_localhost(string value)
+    {
+        var s = From(("DEEP_SERVICE_URL", value), ("DEEP_ENABLED", "true"));
+        Assert.False(s.Enabled);
+        Assert.NotNull(s.DisabledReason);
+        Assert.Contains("DEEP_SERVICE_URL", s.DisabledReason, StringComparison.Ordinal);
+        Assert.Contains(value, s.DisabledReason, StringComparison.Ordinal);
+        Assert.Contains("idle", s.DisabledReason, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', s.DisabledReason);
+        Assert.Empty(s.Warnings);
+        Assert.True(From(("DEEP_SERVICE_URL", "deep.example:43315")).Enabled);
+        Assert.Null(From().DisabledReason);
     }
 
     [Theory]

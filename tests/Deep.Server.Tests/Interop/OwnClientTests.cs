@@ -25,7 +25,7 @@ public sealed class OwnClientTests
             new CallOptions { Timeout = TimeSpan.FromSeconds(30), Headers = [new("deep-long-poll", "20")] });
         var id = await s.Http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/tracepoints")
         {
-            Content = new StringContent(Samples.TracepointJson()),
+            Content = new StringContent(Samples.TracepointJson(), System.Text.Encoding.UTF8, "application/json"),
             Headers = { { "authorization", "Bearer k" } },
         }).ContinueWith(t => t.Result.IsSuccessStatusCode);
         Assert.True(id);

@@ -40,7 +40,7 @@ public sealed class AuthAndTenancyTests
     public async Task Multitenant_servers_keep_tenants_tracepoints_and_snapshots_apart()
     {
         await using var s = await RunningServer.StartAsync(o => o.Multitenant = true);
-        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/tracepoints") { Content = new StringContent(Samples.TracepointJson()) };
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/tracepoints") { Content = new StringContent(Samples.TracepointJson(), System.Text.Encoding.UTF8, "application/json") };
         create.Headers.Add("x-scope-orgid", "acme");
         Assert.Equal(HttpStatusCode.OK, (await s.Http.SendAsync(create)).StatusCode);
 

@@ -416,20 +416,30 @@ function flash(node) {
 
 // ---------------------------------------------------------------- status per agent
 
+// The server answers in pages; a few are plenty for a page people read (the rest stays on the server).
+const MAX_STATUS_PAGES = 10;
+
 async function loadStatus() {
-  let res;
-  try {
-    res = await api('GET', '/api/status');
-  } catch (err) {
-    // No status endpoint on this server (yet): show nothing rather than an error.
-    if (err instanceof ApiError && (err.status === 404 || err.status === 405)) {
-      if (state.status !== null) { state.status = null; renderAllStatus(); }
-      return;
+  const agents = [];
+  let after = null;
+  for (let page = 0; page < MAX_STATUS_PAGES; page++) {
+    let res;
+    try {
+      res = await api('GET', '/api/status' + (after ? '?after=' + encodeURIComponent(after) : ''));
+    } catch (err) {
+      // No status endpoint on this server (yet): show nothing rather than an error.
+      if (err instanceof ApiError && (err.status === 404 || err.status === 405)) {
+        if (state.status !== null) { state.status = null; renderAllStatus(); }
+        return;
+      }
+      throw err;
     }
-    throw err;
+    agents.push(...(res.agents || []));
+    after = res.next;
+    if (!after) break;
   }
   const byTp = new Map();
-  for (const agent of res.agents || []) {
+  for (const agent of agents) {
     for (const t of agent.tracepoints || []) {
       const id = t.id ?? t.ID;
       if (!byTp.has(id)) byTp.set(id, []);
