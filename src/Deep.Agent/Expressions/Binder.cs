@@ -228,8 +228,11 @@ internal sealed class Binder
             body.Add(E.Assign(temp, arg));
             values.Add(temp);
         }
+        LinqExpression StringArgument(int nth) => nth < costs.StringParameters.Count ? values[costs.StringParameters[nth]] : E.Constant(null, typeof(string));
+        LinqExpression IntegerArgument(int nth) => nth < costs.IntegerParameters.Count ? values[costs.IntegerParameters[nth]] : E.Constant(0);
         body.Add(E.Call(CallCosts.CheckMethod, E.Constant(costs), receiver == null ? E.Constant(null) : Boxed(receiver),
-            E.NewArrayInit(typeof(object), values.Select(Boxed)), E.Constant(text)));
+            StringArgument(0), StringArgument(1), StringArgument(2), StringArgument(3), IntegerArgument(0), IntegerArgument(1),
+            costs.ComparisonParameter >= 0 ? E.Convert(values[costs.ComparisonParameter], typeof(int)) : E.Constant(-1), E.Constant(text)));
         body.Add(receiver == null ? E.Call(method, values) : E.Call(receiver, method, values));
         return E.Block(method.ReturnType, temps, body);
     }

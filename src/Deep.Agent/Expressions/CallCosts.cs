@@ -65,12 +65,34 @@ internal sealed class CallCosts
         return false;
     }
 
-    /// <summary>Called by compiled code before a costly call; throws an evaluation error when the call could go over a limit.</summary>
-    public static void Check(CallCosts costs, object? receiver, object?[] args, string text)
+    /// <summary>The string parameters whose lengths decide the cost (allowed methods have at most 4).</summary>
+    public IReadOnlyList<int> StringParameters => _strings;
+
+    /// <summary>The <c>int</c> parameters that decide the cost (the first 2 count).</summary>
+    public IReadOnlyList<int> IntegerParameters => _integers;
+
+    /// <summary>The <c>StringComparison</c> parameter, or -1.</summary>
+    public int ComparisonParameter => _comparison;
+
+    /// <summary>
+    /// Called by compiled code before a costly call, with the arguments that decide its cost (no array, no boxing of
+    /// a string receiver); throws an evaluation error when the call could go over a limit.
+    /// </summary>
+    public static void Check(CallCosts costs, object? receiver, string? s0, string? s1, string? s2, string? s3, int i0, int i1, int comparison, string text)
     {
         EvaluationDeadline.Check(text);
-        costs.CheckCall(receiver, args, text);
+        costs.CheckCall(receiver, new Arguments(s0, s1, s2, s3, i0, i1, comparison), text);
     }
+
+    /// <summary>The same checks for a call resolved at run time (a dynamic receiver).</summary>
+    public void CheckCall(object? receiver, object?[] args, string text)
+    {
+        string? S(int nth) => nth < _strings.Length ? args[_strings[nth]] as string : null;
+        int I(int nth) => nth < _integers.Length && args[_integers[nth]] is int value ? value : 0;
+        CheckCall(receiver, new Arguments(S(0), S(1), S(2), S(3), I(0), I(1), _comparison >= 0 && args[_comparison] is StringComparison c ? (int)c : -1), text);
+    }
+
+    private readonly record struct Arguments(string? S0, string? S1, string? S2, string? S3, int I0, int I1, int Comparison);
 
     /// <summary><c>a + b</c> on strings, when the result stays within <see cref="ExpressionLimits.MaxResultLength"/>.</summary>
     public static string Concat(string? left, string? right, string text)
@@ -80,8 +102,7 @@ internal sealed class CallCosts
         return string.Concat(left, right);
     }
 
-    /// <summary>The same checks for a call resolved at run time (a dynamic receiver).</summary>
-    public void CheckCall(object? receiver, object?[] args, string text)
+    private void CheckCall(object? receiver, Arguments args, string text)
     {
         if (receiver is StringBuilder builder)
         {
@@ -110,7 +131,7 @@ internal sealed class CallCosts
         var s = receiver as string;
         Input(s, text);
         long total = 0;
-        for (var i = 0; i < _strings.Length; i++)
+        for (var i = 0; i < Math.Min(4, _strings.Length); i++)
         {
             var argument = String(args, i);
             Input(argument, text);
@@ -135,7 +156,7 @@ internal sealed class CallCosts
                     var r = (long)(String(args, 1)?.Length ?? 0);
                     Search(n, m, text);
                     // Ordinal matches are as long as the old value; a culture-sensitive one may be shorter (ignorable characters).
-                    var ordinal = _comparison < 0 || args[_comparison] is StringComparison.Ordinal or StringComparison.OrdinalIgnoreCase;
+                    var ordinal = args.Comparison is -1 or (int)StringComparison.Ordinal or (int)StringComparison.OrdinalIgnoreCase;
                     Result(ordinal ? (r <= m ? n : n + n / m * (r - m)) : n + (n + 1) * r, text);
                 }
                 else
@@ -169,9 +190,9 @@ internal sealed class CallCosts
         }
     }
 
-    private string? String(object?[] args, int nth) => nth < _strings.Length ? args[_strings[nth]] as string : null;
+    private static string? String(Arguments args, int nth) => nth switch { 0 => args.S0, 1 => args.S1, 2 => args.S2, 3 => args.S3, _ => null };
 
-    private long Integer(object?[] args, int nth) => nth < _integers.Length && args[_integers[nth]] is int value ? value : 0;
+    private static long Integer(Arguments args, int nth) => nth == 0 ? args.I0 : args.I1;
 
     private static void Input(string? s, string text)
     {
