@@ -124,7 +124,7 @@ internal sealed class Parser
         // A caller on a small stack (the limit is sized for ordinary threads) still gets an error, never an overflow.
         if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            throw TooDeep(position);
+            throw new ExpressionSyntaxException("the expression is nested too deeply for the stack of the thread compiling it", position);
         }
     }
 
