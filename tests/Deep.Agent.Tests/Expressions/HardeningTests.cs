@@ -256,6 +256,18 @@ public class HardeningTests
     public void Calls_within_the_limits_still_work(string source, string expected) =>
         Assert.Equal(expected, BigScope().Value(source));
 
+    [Fact]
+    public void Keys_and_Values_of_a_concurrent_dictionary_are_refused_they_copy_every_entry()
+    {
+        var map = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        map["a"] = 1;
+        var scope = new TestScope().Add("map", map).Add<object>("boxed", map);
+        Assert.Contains("property 'Keys' of ConcurrentDictionary<string, int> is not", scope.CompileError("map.Keys"));
+        Assert.Contains("no field or auto-property 'Values'", scope.RuntimeError("boxed.Values"));
+        Assert.Equal(1, scope.Value("map.Count"));
+        Assert.Equal(1, scope.Value("map[\"a\"]"));
+    }
+
     // ------------------------------------------------------------------ budget during evaluation
 
     [Fact]
