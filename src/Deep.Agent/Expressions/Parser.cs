@@ -401,7 +401,9 @@ internal sealed class Parser
         // A namespace-qualified type name: Shop.Orders.OrderStatus.
         var save = _index;
         var dotted = name;
-        while (Current.Is(".") && Peek(1).Kind == TokenKind.Identifier)
+        // Each prefix is looked up in every application assembly: a namespace is not 16 parts deep, a.b.c... may be.
+        const int maxParts = 16;
+        for (var parts = 1; parts < maxParts && Current.Is(".") && Peek(1).Kind == TokenKind.Identifier; parts++)
         {
             Next();
             dotted += "." + Next().Text;
