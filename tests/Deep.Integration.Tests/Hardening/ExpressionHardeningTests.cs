@@ -125,8 +125,9 @@ public sealed class ExpressionHardeningTests
                 Assert.Contains(refusal, line, StringComparison.Ordinal);
                 Assert.True(line.Length < 1000, "the rejection repeats the huge expression: " + line.Length + " characters");
             }
-            // Chains and member chains pass any textual check a server can make: they always reach the agent.
-            Assert.True(reachedAgent >= 3, $"only {reachedAgent} hostile tracepoints reached the agent");
+            // Chains (b && b && ..., s.Trim().Trim()..., i+i+...) have no deep brackets: a server's textual check lets
+            // them through, so the agent's own limit is exercised whatever the server refuses.
+            Assert.True(reachedAgent >= 1, "no hostile tracepoint reached the agent: the server refused them all");
 
             RunLoop(session, 5);
 
