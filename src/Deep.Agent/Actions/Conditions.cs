@@ -14,13 +14,14 @@ internal static class Conditions
         var compiled = ExpressionCompiler.Compile<HitState>(source, scope);
         if (compiled.Error is { } e)
         {
-            error = $"condition '{source}': {e}";
+            error = $"condition '{ExpressionLimits.Abbreviate(source)}': {e}";
             return null;
         }
+        var shown = ExpressionLimits.Abbreviate(source);
         return hit =>
         {
             if (compiled.EvaluateCondition(hit, out var runtimeError)) return true;
-            if (runtimeError is not null) owner.ReportRuntimeError($"condition '{source}' failed: {runtimeError}");
+            if (runtimeError is not null) owner.ReportRuntimeError($"condition '{shown}' failed: {runtimeError}");
             return false;
         };
     }

@@ -27,7 +27,7 @@ internal sealed class LogAction : ProbeAction
         Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), scope, this, out var error);
         if (error is not null) return error;
         var compiled = LogTemplate<HitState>.Compile(_template, scope);
-        if (compiled.Error is { } e) return $"log_msg '{_template}': {e}";
+        if (compiled.Error is { } e) return $"log_msg '{ExpressionLimits.Abbreviate(_template)}': {e}";
         _compiled = compiled;
         return null;
     }

@@ -47,14 +47,14 @@ internal sealed class SnapshotAction : ProbeAction
         foreach (var watch in Tracepoint.Watches)
         {
             var compiled = ExpressionCompiler.Compile<HitState>(watch, scope);
-            if (compiled.Error is { } e) return $"watch '{watch}': {e}";
+            if (compiled.Error is { } e) return $"watch '{ExpressionLimits.Abbreviate(watch)}': {e}";
             watches.Add(compiled);
         }
         _watches = watches.ToArray();
         if (Tracepoint.Args.TryGetValue("log_msg", out var template) && !string.IsNullOrEmpty(template))
         {
             var compiled = LogTemplate<HitState>.Compile(template, scope);
-            if (compiled.Error is { } e) return $"log_msg '{template}': {e}";
+            if (compiled.Error is { } e) return $"log_msg '{ExpressionLimits.Abbreviate(template)}': {e}";
             _logTemplate = compiled;
         }
         else

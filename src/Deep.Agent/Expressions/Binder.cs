@@ -171,7 +171,7 @@ internal sealed class Binder
             {
                 throw new ExpressionSyntaxException("method '" + name + "'" + NotAllowedSuffix, position);
             }
-            MayBeSlow = true;
+            MayBeSlow = true; // and RuntimeOps.Invoke applies CallCosts once it knows the method
             var boxed = args.Select(a => (LinqExpression)E.Convert(Value(a), typeof(object)));
             return new Operand(E.Call(RuntimeOps.InvokeMethod, e, E.Constant(name), E.NewArrayInit(typeof(object), boxed), E.Constant(receiver.Text)), text, position);
         }
@@ -196,7 +196,45 @@ internal sealed class Binder
         {
             MayBeSlow = true;
         }
-        return new Operand(E.Call(target, method, converted), text, position);
+        return new Operand(CostChecked(target, method, converted, text), text, position);
+    }
+
+    /// <summary>
+    /// The call, preceded (when its cost grows with its input or arguments) by <see cref="CallCosts.Check"/> on the
+    /// evaluated receiver and arguments, so it is refused before it runs rather than measured after.
+    /// </summary>
+    private LinqExpression CostChecked(LinqExpression? target, MethodInfo method, List<LinqExpression> args, string text)
+    {
+        var costs = CallCosts.For(method);
+        if (costs == null)
+        {
+            return target == null ? E.Call(method, args) : E.Call(target, method, args);
+        }
+        MayBeSlow = true;
+        var temps = new List<System.Linq.Expressions.ParameterExpression>();
+        var body = new List<LinqExpression>();
+        System.Linq.Expressions.ParameterExpression? receiver = null;
+        if (target != null)
+        {
+            receiver = E.Variable(target.Type, "receiver");
+            temps.Add(receiver);
+            body.Add(E.Assign(receiver, target));
+        }
+        var values = new List<LinqExpression>();
+        foreach (var arg in args)
+        {
+            var temp = E.Variable(arg.Type, "argument");
+            temps.Add(temp);
+            body.Add(E.Assign(temp, arg));
+            values.Add(temp);
+        }
+        LinqExpression StringArgument(int nth) => nth < costs.StringParameters.Count ? values[costs.StringParameters[nth]] : E.Constant(null, typeof(string));
+        LinqExpression IntegerArgument(int nth) => nth < costs.IntegerParameters.Count ? values[costs.IntegerParameters[nth]] : E.Constant(0);
+        body.Add(E.Call(CallCosts.CheckMethod, E.Constant(costs), receiver == null ? E.Constant(null) : Boxed(receiver),
+            StringArgument(0), StringArgument(1), StringArgument(2), StringArgument(3), IntegerArgument(0), IntegerArgument(1),
+            costs.ComparisonParameter >= 0 ? E.Convert(values[costs.ComparisonParameter], typeof(int)) : E.Constant(-1), E.Constant(text)));
+        body.Add(receiver == null ? E.Call(method, values) : E.Call(receiver, method, values));
+        return E.Block(method.ReturnType, temps, body);
     }
 
     public Operand StaticCall(Type type, string name, List<Operand> args, int position, string text)
@@ -211,7 +249,7 @@ internal sealed class Binder
         {
             MayBeSlow = true;
         }
-        return new Operand(E.Call(method, converted), text, position);
+        return new Operand(CostChecked(null, method, converted, text), text, position);
     }
 
     // Parameters of these types cannot carry application code into a framework method (no object, interface,
@@ -754,8 +792,6 @@ internal sealed class Binder
         };
     }
 
-    private static readonly MethodInfo ConcatMethod = typeof(string).GetMethod(nameof(string.Concat), [typeof(string), typeof(string)])!;
-
     private LinqExpression Arithmetic(string op, Operand left, Operand right, int position)
     {
         var l = Value(left);
@@ -763,7 +799,7 @@ internal sealed class Binder
         if (op == "+" && (l.Type == typeof(string) || r.Type == typeof(string)))
         {
             MayBeSlow = true;
-            return E.Call(ConcatMethod, AsText(left), AsText(right));
+            return E.Call(CallCosts.ConcatMethod, AsText(left), AsText(right), E.Constant(left.Text + " + " + right.Text));
         }
         if (left.IsDynamic || right.IsDynamic)
         {
@@ -771,6 +807,7 @@ internal sealed class Binder
             {
                 throw new ExpressionSyntaxException("operator '" + op + "' cannot be applied to a value of unknown type; cast it first", position);
             }
+            MayBeSlow |= op == "+"; // it may concatenate strings
             return E.Call(RuntimeOps.BinaryMethod, E.Constant(op), Boxed(l), Boxed(r), E.Constant(left.Text + " " + op + " " + right.Text));
         }
         if (left.IsNullLiteral || right.IsNullLiteral)

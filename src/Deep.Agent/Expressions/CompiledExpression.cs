@@ -8,10 +8,12 @@ namespace Deep.Agent.Expressions;
 /// <remarks>
 /// <para><b>Time budget.</b> Expressions have no loops, so most (field reads, arithmetic, comparisons) run in
 /// nanoseconds and are not timed at all. Those whose cost grows with their input (string methods, string
-/// concatenation, collection searches, dynamic calls) are timed; an evaluation cannot be interrupted, so the budget is
-/// enforced afterwards: once two evaluations (the first includes JIT compilation) have taken longer than
-/// <see cref="TimeBudget"/>, the expression is disabled and every later evaluation returns
-/// <see cref="DisabledReason"/> as its error without running.</para>
+/// concatenation, collection searches, dynamic calls) are timed: each such call is bounded before it runs
+/// (<see cref="CallCosts"/>) and checks the evaluation's deadline (<see cref="EvaluationDeadline"/>), so an evaluation
+/// stops with an error once it has spent <see cref="TimeBudget"/> (the first one may take
+/// <see cref="FirstEvaluationBudget"/>: it includes JIT compilation). Once two evaluations have gone over the budget,
+/// the expression is disabled and every later evaluation returns <see cref="DisabledReason"/> as its error without
+/// running.</para>
 /// </remarks>
 public sealed class CompiledExpression<TContext>
 {
@@ -19,6 +21,7 @@ public sealed class CompiledExpression<TContext>
     private readonly Func<TContext, bool>? _condition;
     private readonly bool _timed;
     private readonly long _budgetTicks;
+    private volatile bool _warm;
     private int _overruns;
     private volatile string? _disabled;
 
@@ -54,6 +57,9 @@ public sealed class CompiledExpression<TContext>
     /// <summary>True when evaluations of this expression are timed against <see cref="TimeBudget"/>.</summary>
     public bool IsTimed => _timed;
 
+    /// <summary>The least time the first evaluation may take before it is stopped (it compiles the code it runs).</summary>
+    public static readonly TimeSpan FirstEvaluationBudget = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Why the expression was disabled (it exceeded its time budget), or null.</summary>
     public string? DisabledReason => _disabled;
 
@@ -69,19 +75,43 @@ public sealed class CompiledExpression<TContext>
         {
             return new ExpressionResult(null, ResultType, disabled);
         }
-        var start = _timed ? Stopwatch.GetTimestamp() : 0;
+        if (_timed)
+        {
+            return EvaluateTimed(context);
+        }
+        try
+        {
+            return new ExpressionResult(_evaluate!(context), ResultType, null);
+        }
+        catch (Exception e)
+        {
+            return new ExpressionResult(null, ResultType, Describe(e));
+        }
+    }
+
+    private ExpressionResult EvaluateTimed(TContext context)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var previous = BeginBudget(start);
         try
         {
             var value = _evaluate!(context);
-            if (_timed) CheckBudget(start);
+            CheckBudget(start);
             return new ExpressionResult(value, ResultType, null);
         }
         catch (Exception e)
         {
-            if (_timed) CheckBudget(start);
+            CheckBudget(start);
             return new ExpressionResult(null, ResultType, Describe(e));
         }
+        finally
+        {
+            EvaluationDeadline.End(previous);
+        }
     }
+
+    private (long, long) BeginBudget(long start) =>
+        EvaluationDeadline.Begin(start, _warm ? _budgetTicks : Math.Max(_budgetTicks, (long)(FirstEvaluationBudget.TotalSeconds * Stopwatch.Frequency)));
 
     /// <summary>True only when the expression evaluates to the boolean <c>true</c>; never throws.</summary>
     /// <param name="context">The hit's context.</param>
@@ -101,19 +131,38 @@ public sealed class CompiledExpression<TContext>
                 error = disabled;
                 return false;
             }
-            var start = _timed ? Stopwatch.GetTimestamp() : 0;
+            if (!_timed)
+            {
+                try
+                {
+                    var fired = _condition(context);
+                    error = null;
+                    return fired;
+                }
+                catch (Exception e)
+                {
+                    error = Describe(e);
+                    return false;
+                }
+            }
+            var start = Stopwatch.GetTimestamp();
+            var previous = BeginBudget(start);
             try
             {
                 var fired = _condition(context);
-                if (_timed) CheckBudget(start);
+                CheckBudget(start);
                 error = null;
                 return fired;
             }
             catch (Exception e)
             {
-                if (_timed) CheckBudget(start);
+                CheckBudget(start);
                 error = Describe(e);
                 return false;
+            }
+            finally
+            {
+                EvaluationDeadline.End(previous);
             }
         }
         var result = Evaluate(context);
@@ -128,16 +177,17 @@ public sealed class CompiledExpression<TContext>
                 error = null;
                 return b;
             case null when ResultType == typeof(bool?) || ResultType == typeof(object):
-                error = "the condition '" + Source + "' is null, not true or false";
+                error = "the condition '" + ExpressionLimits.Abbreviate(Source) + "' is null, not true or false";
                 return false;
             default:
-                error = "the condition '" + Source + "' is a " + Capture.CSharpTypeNames.Of(result.Value?.GetType() ?? ResultType!) + ", not a bool";
+                error = "the condition '" + ExpressionLimits.Abbreviate(Source) + "' is a " + Capture.CSharpTypeNames.Of(result.Value?.GetType() ?? ResultType!) + ", not a bool";
                 return false;
         }
     }
 
     private void CheckBudget(long start)
     {
+        if (!_warm) _warm = true;
         var elapsed = Stopwatch.GetTimestamp() - start;
         if (elapsed <= _budgetTicks)
         {
@@ -145,7 +195,7 @@ public sealed class CompiledExpression<TContext>
         }
         if (Interlocked.Increment(ref _overruns) >= 2)
         {
-            _disabled ??= "disabled: evaluating '" + Source + "' took "
+            _disabled ??= "disabled: evaluating '" + ExpressionLimits.Abbreviate(Source) + "' took "
                            + (elapsed * 1000.0 / Stopwatch.Frequency).ToString("0.###", CultureInfo.InvariantCulture)
                            + " ms, over its budget of "
                            + TimeBudget.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + " ms";

@@ -48,7 +48,7 @@ public static class ExpressionCompiler
         catch (Exception e)
         {
             // A LINQ binding problem we did not foresee: still a clear, per-tracepoint error, never a crash.
-            return new CompiledExpression<TContext>(source, "could not compile '" + source + "': " + e.Message);
+            return new CompiledExpression<TContext>(source, "could not compile '" + ExpressionLimits.Abbreviate(source) + "': " + e.Message);
         }
     }
 }

@@ -41,6 +41,11 @@ public sealed class LogTemplate<TContext>
     {
         template ??= "";
         var parts = new List<(string?, CompiledExpression<TContext>?)>();
+        if (template.Length > ExpressionLimits.MaxTemplateLength)
+        {
+            // Every hit would render it: refused whole rather than cut.
+            return new LogTemplate<TContext>(template, "the log template is " + template.Length + " characters long; at most " + ExpressionLimits.MaxTemplateLength + " are allowed", parts);
+        }
         var literal = new StringBuilder();
         string? error = null;
         var i = 0;
@@ -89,10 +94,15 @@ public sealed class LogTemplate<TContext>
             {
                 error ??= "empty '{}' at position " + (i + 1) + " of the log template";
             }
+            if (parts.Count(p => p.Item2 != null) == ExpressionLimits.MaxTemplateExpressions)
+            {
+                error ??= "the log template has more than " + ExpressionLimits.MaxTemplateExpressions + " {expressions} (at position " + (i + 1) + ")";
+                break;
+            }
             var compiled = ExpressionCompiler.Compile<TContext>(source.Trim(), scope);
             if (compiled.Error != null)
             {
-                error ??= "'{" + source + "}': " + compiled.Error;
+                error ??= "'{" + ExpressionLimits.Abbreviate(source) + "}': " + compiled.Error;
             }
             parts.Add((null, compiled));
             i = end + 1;

@@ -63,9 +63,20 @@ internal sealed class Parser
     private readonly ParameterExpression _context;
     private int _index;
 
+    // How deep the tree being built is at this point: the parser and LINQ's compiler recurse over it, so it is
+    // bounded (ExpressionLimits.MaxNestingDepth) rather than left to overflow the application's stack.
+    private int _depth;
+
     public Parser(string source, IExpressionScope scope, ParameterExpression context)
     {
         _source = source;
+        if (source.Length > ExpressionLimits.MaxExpressionLength)
+        {
+            throw new ExpressionSyntaxException(
+                "the expression is " + source.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " characters long; at most "
+                + ExpressionLimits.MaxExpressionLength.ToString(System.Globalization.CultureInfo.InvariantCulture) + " are allowed",
+                ExpressionLimits.MaxExpressionLength);
+        }
         _tokens = Lexer.Tokenize(source);
         _scope = scope;
         _context = context;
@@ -103,6 +114,24 @@ internal sealed class Parser
         _index++;
     }
 
+    /// <summary>One level deeper into the tree; refused past <see cref="ExpressionLimits.MaxNestingDepth"/>.</summary>
+    private void Enter(int position)
+    {
+        if (++_depth > ExpressionLimits.MaxNestingDepth)
+        {
+            throw TooDeep(position);
+        }
+        // A caller on a small stack (the limit is sized for ordinary threads) still gets an error, never an overflow.
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new ExpressionSyntaxException("the expression is nested too deeply for the stack of the thread compiling it", position);
+        }
+    }
+
+    private static ExpressionSyntaxException TooDeep(int position) =>
+        new("the expression is nested more than " + ExpressionLimits.MaxNestingDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + " levels deep", position);
+
     private ExpressionSyntaxException Unexpected(string expected)
     {
         var token = Current;
@@ -118,6 +147,7 @@ internal sealed class Parser
         {
             throw new ExpressionSyntaxException("the expression is empty", 0);
         }
+        Enter(0);
         var result = ParseExpression();
         if (Current.Kind != TokenKind.End)
         {
@@ -135,9 +165,11 @@ internal sealed class Parser
             return condition;
         }
         var position = Next().Position;
+        Enter(position);
         var whenTrue = ParseExpression();
         Expect(":");
         var whenFalse = ParseExpression();
+        _depth--;
         return Binder.Conditional(condition, whenTrue, whenFalse, position, TextFrom(start));
     }
 
@@ -150,7 +182,9 @@ internal sealed class Parser
             return left;
         }
         var position = Next().Position;
+        Enter(position);
         var right = ParseCoalesce();
+        _depth--;
         return Binder.Coalesce(left, right, position, TextFrom(start));
     }
 
@@ -168,11 +202,14 @@ internal sealed class Parser
         }
         var start = Current.Position;
         var left = ParseBinary(level + 1);
+        // Each operator of a chain puts the tree so far one level deeper (a + b + c is ((a + b) + c)).
+        var depthBefore = _depth;
         while (true)
         {
             var token = Current;
             if (level == 6 && token.IsWord("is"))
             {
+                Enter(token.Position);
                 Next();
                 var negate = false;
                 if (Current.IsWord("not"))
@@ -190,8 +227,10 @@ internal sealed class Parser
             }
             if (token.Kind != TokenKind.Operator || Array.IndexOf(Levels[level], token.Text) < 0)
             {
+                _depth = depthBefore;
                 return left;
             }
+            Enter(token.Position);
             Next();
             var right = ParseBinary(level + 1);
             left = Binder.Binary(token.Text, left, right, token.Position, TextFrom(start));
@@ -204,7 +243,9 @@ internal sealed class Parser
         if (token.Kind == TokenKind.Operator && token.Text is "-" or "+" or "!" or "~")
         {
             Next();
+            Enter(token.Position);
             var operand = ParseUnary();
+            _depth--;
             // Fold "-literal" so -2147483648 is int.MinValue, as in C#.
             return Binder.Unary(token.Text, operand, token.Position, TextFrom(token.Position));
         }
@@ -284,7 +325,9 @@ internal sealed class Parser
         {
             type = type.MakeArrayType();
         }
+        Enter(open.Position);
         var operand = ParseUnary();
+        _depth--;
         result = Binder.Cast(type, operand, open.Position, TextFrom(open.Position));
         return true;
     }
@@ -303,8 +346,10 @@ internal sealed class Parser
                 return ParseName();
             case TokenKind.Operator when token.Text == "(":
                 Next();
+                Enter(token.Position);
                 var inner = ParseExpression();
                 Expect(")");
+                _depth--;
                 return inner.Expression != null
                     ? new Operand(inner.Expression, TextFrom(token.Position), token.Position) { IsNullLiteral = inner.IsNullLiteral }
                     : inner;
@@ -356,7 +401,9 @@ internal sealed class Parser
         // A namespace-qualified type name: Shop.Orders.OrderStatus.
         var save = _index;
         var dotted = name;
-        while (Current.Is(".") && Peek(1).Kind == TokenKind.Identifier)
+        // Each prefix is looked up in every application assembly: a namespace is not 16 parts deep, a.b.c... may be.
+        const int maxParts = 16;
+        for (var parts = 1; parts < maxParts && Current.Is(".") && Peek(1).Kind == TokenKind.Identifier; parts++)
         {
             Next();
             dotted += "." + Next().Text;
@@ -373,23 +420,30 @@ internal sealed class Parser
     private Operand ParsePostfix(Operand operand)
     {
         var start = operand.Position;
+        // Each member access, call or index of a chain puts the tree so far one level deeper.
+        var depthBefore = _depth;
         while (true)
         {
             var token = Current;
             if (token.Is("."))
             {
+                Enter(token.Position);
                 Next();
                 operand = MemberOrCall(operand, start);
             }
             else if (token.Is("["))
             {
+                Enter(token.Position);
                 Next();
                 var args = ParseArguments("]");
                 operand = Binder.Index(operand, args, token.Position, TextFrom(start));
             }
             else if (token.Is("?.") || token.Is("?["))
             {
-                return NullConditional(operand, start);
+                Enter(token.Position);
+                var result = NullConditional(operand, start);
+                _depth = depthBefore;
+                return result;
             }
             else if (token.Is("("))
             {
@@ -397,6 +451,7 @@ internal sealed class Parser
             }
             else
             {
+                _depth = depthBefore;
                 return operand;
             }
         }

@@ -122,6 +122,10 @@ internal static class PureMembers
             {
                 return name is "Key" or "Value" ? Get(collection) : null;
             }
+            if (name is "Keys" or "Values" && collection.GetGenericTypeDefinition() == typeof(ConcurrentDictionary<,>))
+            {
+                return null; // a copy of every entry, made under all of the dictionary's locks
+            }
             if (name is "Count" or "IsEmpty" or "Length" or "Keys" or "Values" or "Min" or "Max" or "First" or "Last")
             {
                 var p = Get(collection);

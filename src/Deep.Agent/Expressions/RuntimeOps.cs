@@ -43,12 +43,25 @@ internal static class RuntimeOps
         return collection;
     }
 
-    /// <summary>The text of a value as a captured variable shows it (used for <c>string + x</c>: no user <c>ToString</c>).</summary>
-    public static string Text(object? value) => value is string s ? s : ValueText.Format(value, int.MaxValue, out _);
+    /// <summary>
+    /// The text of a value as a captured variable shows it (used for <c>string + x</c>: no user <c>ToString</c>), at
+    /// most <see cref="ExpressionLimits.MaxResultLength"/> characters long (a string is used as it is).
+    /// </summary>
+    public static string Text(object? value)
+    {
+        if (value is string s)
+        {
+            return s;
+        }
+        var text = ValueText.Format(value, ExpressionLimits.MaxResultLength, out var cut);
+        return cut ? throw new ExpressionRuntimeException("the text of a " + CSharpTypeNames.Of(value!.GetType()) + " is longer than the "
+                                                          + ExpressionLimits.MaxResultLength.ToString(CultureInfo.InvariantCulture) + " characters expressions create") : text;
+    }
 
     /// <summary>Reads a field, auto-property or allowed framework property by name from the value's runtime type.</summary>
     public static object? GetMember(object? target, string name, string text)
     {
+        EvaluationDeadline.Check(text);
         if (target == null)
         {
             throw new ExpressionRuntimeException("'" + text + "' is null");
@@ -132,6 +145,7 @@ internal static class RuntimeOps
     /// <summary>A comparison where at least one side is dynamic; C# rules on the runtime types.</summary>
     public static bool Compare(string op, object? left, object? right, string text)
     {
+        EvaluationDeadline.Check(text);
         if (op is "==" or "!=")
         {
             var equal = DynamicEquals(left, right);
@@ -169,9 +183,10 @@ internal static class RuntimeOps
     /// <summary>Arithmetic where at least one side is dynamic; C# numeric promotion on the runtime types.</summary>
     public static object? Binary(string op, object? left, object? right, string text)
     {
+        EvaluationDeadline.Check(text);
         if (op == "+" && (left is string || right is string))
         {
-            return Text(left) + Text(right);
+            return CallCosts.Concat(Text(left), Text(right), text);
         }
         if (left == null || right == null)
         {
@@ -221,6 +236,7 @@ internal static class RuntimeOps
     /// <summary>An indexer on a value whose static type does not allow a static binding: arrays, lists and framework dictionaries only.</summary>
     public static object? Index(object? target, object? key, string text)
     {
+        EvaluationDeadline.Check(text);
         switch (target)
         {
             case null:
@@ -257,6 +273,7 @@ internal static class RuntimeOps
     /// <summary>An allowed method called on a dynamic receiver: resolved against its runtime type, with the static rules.</summary>
     public static object? Invoke(object? target, string name, object?[] args, string text)
     {
+        EvaluationDeadline.Check(text);
         if (target == null)
         {
             throw new ExpressionRuntimeException("'" + text + "' is null");
@@ -279,6 +296,7 @@ internal static class RuntimeOps
         {
             CheckComparer(target, text);
         }
+        CallCosts.For(method)?.CheckCall(target, args, text);
         try
         {
             return method.Invoke(target, args);

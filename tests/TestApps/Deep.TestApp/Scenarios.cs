@@ -37,6 +37,7 @@ internal static class Scenarios
             "plugins-collected" => Plugins.Collected(),
             "line-capture" => LineCaptures.Run(argument),
             "corpus" => Corpus.Run(n),
+            "text-loop" => TextLoop.Run(n),
             _ => throw new ArgumentException($"no scenario '{name}'"),
         };
     }
