@@ -164,6 +164,7 @@ public sealed class DeepAgentTests : IDisposable
     {
         var psi = new ProcessStartInfo("dotnet")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -172,18 +173,31 @@ public sealed class DeepAgentTests : IDisposable
         psi.Environment["DEEP_SERVICE_URL"] = url;
         psi.Environment["DEEP_DEBUG"] = "true";
         using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // The settings are read on the agent's start thread: the app keeps running (stdin open) until its line came.
+        var log = new System.Text.StringBuilder();
+        var reported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (log) log.AppendLine(e.Data);
+            if (e.Data.Contains("DEEP_SERVICE_URL", StringComparison.Ordinal)) reported.TrySetResult();
+        };
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await reported.Task.WaitAsync(timeout.Token);
+        process.StandardInput.Close();
         await process.WaitForExitAsync(timeout.Token);
         Assert.Equal(0, process.ExitCode);
         Assert.Contains("host app ran", await stdout, StringComparison.Ordinal);
-        var lines = (await stderr).Split('\n').Where(l => l.Contains("DEEP_SERVICE_URL", StringComparison.Ordinal)).ToList();
+        string stderr;
+        lock (log) stderr = log.ToString();
+        var lines = stderr.Split('\n').Where(l => l.Contains("DEEP_SERVICE_URL", StringComparison.Ordinal)).ToList();
         var line = Assert.Single(lines);
         Assert.Contains(url, line, StringComparison.Ordinal);
         Assert.Contains("stays idle", line, StringComparison.Ordinal);
-        Assert.DoesNotContain("deep agent started", await stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("poll to", await stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("deep agent started", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("poll to", stderr, StringComparison.Ordinal);
     }
 
     private static string HostAppPath()
