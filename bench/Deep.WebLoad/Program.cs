@@ -14,7 +14,10 @@ using Deep.Server;
 // Modes are interleaved (plain, idle, snapshot, cond, log, then again) and each reports the median of its rounds, so
 // noise on a shared machine falls on every mode alike. The plain and the agent process each live for the whole run.
 // Options: --rounds N (3), --duration S (10), --warmup S (3), --connections C (16), --threads T (1),
-// --modes a,b,.. (all), --out FILE (also write the table there), --keep-logs (print where the apps' output went).
+// --modes a,b,.. (all), --out FILE (also write the table there), --keep-logs (print where the apps' output went),
+// --compare-agent DIR: a before/after measurement of an agent change in the same run; a third process loads the
+// agent built in DIR (a copy of .deep/agent made before the change) with the same profiler, and the modes
+// idle@before, snapshot@before, cond@before, log@before run against it.
 var options = Options.Parse(args);
 var inv = CultureInfo.InvariantCulture;
 var file = "samples/WebShop/QuoteEndpoints.cs";
@@ -31,7 +34,19 @@ var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
 await using var plain = await Service.StartAsync("plain", "dotnet", [app], []);
 await using var agent = await Service.StartAsync("agent", deep, ["run", "--server", server.GrpcAddress.ToString(), "--service-name", "webload", "--", "dotnet", app],
     new() { ["DEEP_ROOT"] = Repo.Root, ["DEEP_POLL_TIMER"] = "0.5" });
-foreach (var service in new[] { plain, agent })
+await using var before = options.CompareAgent is { } agentDir
+    ? await Service.StartAsync("before", "dotnet", [app], new()
+    {
+        ["DOTNET_STARTUP_HOOKS"] = Path.Combine(Path.GetFullPath(agentDir), "Deep.Agent.dll"),
+        ["CORECLR_ENABLE_PROFILING"] = "1",
+        ["CORECLR_PROFILER"] = "{8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}", // docs/settings.md
+        ["CORECLR_PROFILER_PATH"] = Repo.Path(".deep", "profiler", "Deep.Profiler.so"),
+        ["DEEP_SERVICE_URL"] = server.GrpcAddress.ToString(),
+        ["DEEP_SERVICE_NAME"] = "webload-before",
+        ["DEEP_POLL_TIMER"] = "0.5",
+    })
+    : null;
+foreach (var service in new[] { plain, agent, before }.OfType<Service>())
 {
     await Wrk.RunAsync(service.Address + Url, 5, options); // JIT, tiering, connection pools
 }
@@ -45,13 +60,17 @@ var modes = new List<(string Name, string What, Dictionary<string, string>? Args
     ("cond", "condition false on every request", new() { ["fire_count"] = "-1", ["fire_period"] = "0", ["condition"] = "quantity < 0" }),
     ("log", "log line on every request", new() { ["fire_count"] = "-1", ["fire_period"] = "0", ["snapshot"] = "no_collect", ["log_msg"] = "quote {itemId} x{quantity}: {quote.Total}" }),
 };
+if (before is not null)
+{
+    modes.AddRange(modes.Where(m => m.Name != "plain").Select(m => (m.Name + "@before", m.What + ", agent before the change", m.Args)).ToList());
+}
 modes = modes.Where(m => options.Modes is null || options.Modes.Contains(m.Name)).ToList();
 var results = modes.ToDictionary(m => m.Name, _ => new List<WrkResult>());
 for (int round = 1; round <= options.Rounds; round++)
 {
     foreach (var (name, _, tracepointArgs) in modes)
     {
-        var service = name == "plain" ? plain : agent;
+        var service = name == "plain" ? plain : name.EndsWith("@before", StringComparison.Ordinal) ? before! : agent;
         var target = service.Address + Url;
         string? id = null;
         if (tracepointArgs is not null)
@@ -88,11 +107,12 @@ foreach (var (name, what, _) in modes)
 }
 Console.WriteLine(table);
 if (options.Out is { } outFile) File.WriteAllText(outFile, table.ToString());
-if (options.KeepLogs) Console.Error.WriteLine($"app output: {plain.LogFile}, {agent.LogFile}");
+if (options.KeepLogs) Console.Error.WriteLine($"app output: {plain.LogFile}, {agent.LogFile} {before?.LogFile}");
 else
 {
     plain.DeleteLog();
     agent.DeleteLog();
+    before?.DeleteLog();
 }
 try
 {
@@ -113,7 +133,7 @@ async Task<string> InstallAsync(Dictionary<string, string> tracepointArgs, strin
     var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
     while ((await api.SnapshotsAsync(probe)).Count == 0)
     {
-        if (DateTime.UtcNow > deadline) throw new TimeoutException($"the tracepoint never fired; see {agent.LogFile}");
+        if (DateTime.UtcNow > deadline) throw new TimeoutException($"the tracepoint never fired at {target}; see {agent.LogFile}");
         (await http.GetAsync(target)).EnsureSuccessStatusCode();
         await Task.Delay(100);
     }
@@ -131,14 +151,14 @@ static WrkResult Median(List<WrkResult> results)
     return new WrkResult(Mid(results.Select(r => r.RequestsPerSecond)), Mid(results.Select(r => r.P50Ms)), Mid(results.Select(r => r.P99Ms)), 0);
 }
 
-internal sealed record Options(int Rounds, int Duration, int Warmup, int Connections, int Threads, HashSet<string>? Modes, string? Out, bool KeepLogs)
+internal sealed record Options(int Rounds, int Duration, int Warmup, int Connections, int Threads, HashSet<string>? Modes, string? Out, bool KeepLogs, string? CompareAgent)
 {
     public static Options Parse(string[] args)
     {
         string? Get(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         int Int(string name, int fallback) => Get(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new Options(Int("--rounds", 3), Int("--duration", 10), Int("--warmup", 3), Int("--connections", 16), Int("--threads", 1),
-            Get("--modes")?.Split(',').ToHashSet(), Get("--out"), args.Contains("--keep-logs"));
+            Get("--modes")?.Split(',').ToHashSet(), Get("--out"), args.Contains("--keep-logs"), Get("--compare-agent"));
     }
 }
 

@@ -13,10 +13,11 @@ namespace Deep.Integration.Tests.Web;
 /// </summary>
 /// <remarks>
 /// Release builds of a controller action are not covered: MVC calls an action through a compiled expression (a
-/// DynamicMethod, <c>lambda_method</c>), the JIT inlines a small action (and what it inlines) into it, and a
-/// DynamicMethod cannot be ReJIT'd, so the probe never runs there (the engine keeps logging "the runtime has not taken
-/// the new code"). Seen with DOTNET_JitDisasmSummary: <c>OrdersController.Get</c> is never compiled on its own in
-/// Release. That is an engine limitation to fix in the profiler, not something these tests should hide.
+/// DynamicMethod, <c>lambda_method</c>); compiled before the tracepoint exists (the session serves every endpoint
+/// first), it has the small action inlined, with what the action inlines (<c>PriceList.Quote</c>), and a
+/// DynamicMethod cannot be ReJIT'd: the probe never runs on that path (the engine keeps logging "the runtime has not
+/// taken the new code"). Seen with DOTNET_JitDisasmSummary: in Release <c>OrdersController.Get</c> is never compiled
+/// on its own. An engine limitation to fix in the profiler, which these tests must not hide.
 /// </remarks>
 [Collection(EndToEndCollection.Name)]
 public sealed class WebServiceTests(WebShopFixture fixture) : IClassFixture<WebShopFixture>
