@@ -25,7 +25,7 @@ public interface IDeepLogSink
 /// <summary>The default sink: one line on standard output.</summary>
 /// <remarks>
 /// The sink on <see cref="Console.Out"/> does not write on the thread that hit the probe: it queues the line (bounded)
-/// and one background thread writes what is queued, a batch per write. Writing each line to the console on the
+/// and one background thread writes what is queued, in batches. Writing each line to the console on the
 /// request thread takes the console's lock and a write system call per line: under HTTP load with a log point on
 /// every request that was 9% of the service's CPU (docs/benchmarks.md, "ASP.NET Core under load"). Lines keep their
 /// order; a line that finds the queue full is dropped and counted; what is queued is written before the process
@@ -52,12 +52,13 @@ public sealed class ConsoleLogSink : IDeepLogSink
 }
 
 /// <summary>
-/// Lines written by one background thread, in the order they were queued, a batch per write: the queueing thread pays
+/// Lines written by one background thread, in the order they were queued, a batch at a time: the queueing thread pays
 /// two interlocked operations, never a lock held by a writer or a system call while the writer is busy.
 /// </summary>
 internal sealed class QueuedLineWriter
 {
-    private const int MaxBatchChars = 64 * 1024;
+    // Below the large object heap's 85,000 bytes, so a batch never allocates there (the chunks are written as they are).
+    private const int MaxBatchChars = 32 * 1024;
     private readonly Func<TextWriter> _target;
     private readonly int _capacity;
     private readonly ConcurrentQueue<string> _lines = new();
@@ -168,7 +169,7 @@ internal sealed class QueuedLineWriter
         try
         {
             var target = _target();
-            target.Write(batch.ToString());
+            target.Write(batch); // chunk by chunk, no copy into one string
             target.Flush();
         }
         catch (Exception e)

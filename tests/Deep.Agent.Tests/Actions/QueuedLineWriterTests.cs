@@ -73,7 +73,7 @@ public class QueuedLineWriterTests
 
         public IReadOnlyList<string> Lines => ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
 
-        public override void Write(string? value)
+        public override void Write(System.Text.StringBuilder? value)
         {
             Entered.Set();
             Release.Wait();
