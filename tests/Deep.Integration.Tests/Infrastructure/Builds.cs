@@ -40,6 +40,10 @@ internal static class Builds
         }
     }
 
+    /// <summary>The ASP.NET Core sample (samples/WebShop).</summary>
+    public static Task<string> WebShopAsync(string configuration) =>
+        BuildAsync("samples/WebShop/WebShop.csproj", configuration, "WebShop.dll");
+
     /// <summary>The <c>./deep</c> script, after it built the CLI (it rebuilds itself when sources change).</summary>
     public static async Task<string> DeepAsync()
     {
