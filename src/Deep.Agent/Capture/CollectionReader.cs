@@ -67,17 +67,24 @@ internal static class CollectionReader
     /// <summary>The declared type of the items (the value type of a dictionary).</summary>
     public static Type ItemTypeOf(Type type) => ShapeOf(type).ItemType;
 
+    /// <summary>How many items are read between two looks at the clock.</summary>
+    internal const int ItemsPerTimeCheck = 64;
+
     /// <summary>
     /// The first <paramref name="max"/> items as (name, value) pairs: <c>[i]</c> for sequences, the key's text for
-    /// dictionaries.
+    /// dictionaries (each cut to <paramref name="maxKeyLength"/>, all of them together to <paramref name="keyCharBudget"/>
+    /// characters). Stops early once <paramref name="timeUp"/> says so (asked every <see cref="ItemsPerTimeCheck"/>
+    /// items) or the key budget is spent: the caller sees fewer items than the collection's count and marks it cut.
     /// </summary>
-    public static void ReadItems(object value, int max, int maxKeyLength, List<(string Name, object? Value)> into)
+    public static void ReadItems(object value, int max, int maxKeyLength, List<(string Name, object? Value)> into, Func<bool>? timeUp = null,
+        long keyCharBudget = long.MaxValue)
     {
         var shape = ShapeOf(value.GetType());
+        bool Stop() => timeUp is not null && into.Count % ItemsPerTimeCheck == 0 && into.Count > 0 && timeUp();
         switch (shape.Kind)
         {
             case CollectionKind.Array:
-                ReadArray((Array)value, max, into);
+                ReadArray((Array)value, max, into, Stop);
                 break;
             case CollectionKind.List:
                 var items = (Array?)shape.Items!.GetValue(value);
@@ -85,23 +92,24 @@ internal static class CollectionReader
                 if (items == null) break;
                 // A list being resized on another thread may show a size past its array: read what exists.
                 var n = Math.Min(Math.Min(size, max), items.Length);
-                for (var i = 0; i < n; i++)
+                for (var i = 0; i < n && !Stop(); i++)
                 {
                     into.Add(("[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]", items.GetValue(i)));
                 }
                 break;
             case CollectionKind.Dictionary:
                 var entries = ((IDictionary)value).GetEnumerator();
-                while (into.Count < max && entries.MoveNext())
+                while (into.Count < max && keyCharBudget > 0 && !Stop() && entries.MoveNext())
                 {
-                    var key = ValueText.Format(entries.Key, maxKeyLength, out _);
+                    var key = ValueText.Format(entries.Key, (int)Math.Min(maxKeyLength, keyCharBudget), out _);
+                    keyCharBudget -= Math.Max(1, key.Length);
                     into.Add((key, entries.Value));
                 }
                 break;
             case CollectionKind.Sequence:
                 var e = ((IEnumerable)value).GetEnumerator();
                 var index = 0;
-                while (into.Count < max && e.MoveNext())
+                while (into.Count < max && !Stop() && e.MoveNext())
                 {
                     into.Add(("[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]", e.Current));
                     index++;
@@ -110,13 +118,13 @@ internal static class CollectionReader
         }
     }
 
-    private static void ReadArray(Array array, int max, List<(string, object?)> into)
+    private static void ReadArray(Array array, int max, List<(string, object?)> into, Func<bool> stop)
     {
         if (array.Rank == 1)
         {
             var n = Math.Min(array.Length, max);
             var lower = array.GetLowerBound(0);
-            for (var i = 0; i < n; i++)
+            for (var i = 0; i < n && !stop(); i++)
             {
                 into.Add(("[" + (i + lower).ToString(System.Globalization.CultureInfo.InvariantCulture) + "]", array.GetValue(i + lower)));
             }
@@ -125,7 +133,7 @@ internal static class CollectionReader
         var indices = new int[array.Rank];
         for (var d = 0; d < indices.Length; d++) indices[d] = array.GetLowerBound(d);
         var taken = 0;
-        while (taken < max && taken < array.Length)
+        while (taken < max && taken < array.Length && !stop())
         {
             into.Add(("[" + string.Join(",", indices) + "]", array.GetValue(indices)));
             taken++;

@@ -35,6 +35,7 @@ internal static class Scenarios
             "plugins-collected" => Plugins.Collected(),
             "line-capture" => LineCaptures.Run(argument),
             "corpus" => Corpus.Run(n),
+            "big-values" => BigValues.Run(n),
             _ => throw new ArgumentException($"no scenario '{name}'"),
         };
     }
