@@ -208,7 +208,8 @@ public sealed class VariableCollector
             // Never read more items than variables are left: a MAX_COLLECTION_SIZE of a million reads a thousand
             // items of a million-item list under the default variable limit, and the reader checks the clock too.
             var max = Math.Min(_limits.MaxCollectionSize, Math.Max(0, _limits.MaxVariables - VarLookup.Count));
-            CollectionReader.ReadItems(parent.Value, max, _limits.MaxStringLength, _items, _timeUp, keyCharBudget: RoomLeft(ReferenceOverhead));
+            // Keys (the items' names) may take half of what is left of the size budget: the rest is for their values.
+            CollectionReader.ReadItems(parent.Value, max, _limits.MaxStringLength, _items, _timeUp, keyCharBudget: RoomLeft(ReferenceOverhead) / 2);
             var itemType = CollectionReader.ItemTypeOf(parent.RuntimeType);
             foreach (var (itemName, itemValue) in _items)
             {

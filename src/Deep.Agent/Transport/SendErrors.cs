@@ -16,9 +16,9 @@ internal static class SendErrors
             or GrpcStatusCode.NotFound or GrpcStatusCode.AlreadyExists or GrpcStatusCode.Unimplemented
             or GrpcStatusCode.Unauthenticated or GrpcStatusCode.PermissionDenied => true,
         // RESOURCE_EXHAUSTED is both "slow down" (RATE_LIMITED:, an HTTP/2 ENHANCE_YOUR_CALM) and "this message is
-        // too large" (a size limit); only the second is about the snapshot itself.
-        GrpcStatusCode.ResourceExhausted => IsSizeRefusal(e.Detail),
-        _ => false,
+        // too large" (a size limit); only the second is about the snapshot itself. A request-size limit in front of
+        // the service may also answer INTERNAL or UNKNOWN (Kestrel's "Request body too large", a proxy's HTTP 413).
+        _ => IsSizeRefusal(e.Detail),
     };
 
     private static bool IsSizeRefusal(string? detail) =>
