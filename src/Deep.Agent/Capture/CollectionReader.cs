@@ -67,24 +67,27 @@ internal static class CollectionReader
     /// <summary>The declared type of the items (the value type of a dictionary).</summary>
     public static Type ItemTypeOf(Type type) => ShapeOf(type).ItemType;
 
-    /// <summary>How many items are read between two looks at the clock.</summary>
-    internal const int ItemsPerTimeCheck = 64;
-
     /// <summary>
-    /// The first <paramref name="max"/> items as (name, value) pairs: <c>[i]</c> for sequences, the key's text for
-    /// dictionaries (each cut to <paramref name="maxKeyLength"/>, all of them together to <paramref name="keyCharBudget"/>
-    /// characters). Stops early once <paramref name="timeUp"/> says so (asked every <see cref="ItemsPerTimeCheck"/>
-    /// items) or the key budget is spent: the caller sees fewer items than the collection's count and marks it cut.
+    /// Hands the first <paramref name="max"/> items to <paramref name="onItem"/> as (name, value) pairs, one at a
+    /// time, until it returns false: <c>[i]</c> for sequences, the key's text for dictionaries (each key cut to
+    /// <paramref name="maxKeyLength"/>, all of them together to <paramref name="keyCharBudget"/> characters). Reading
+    /// and capturing alternate, so the capture's limits (checked by <paramref name="onItem"/>) end the reading of a
+    /// huge collection as soon as they are reached, not after it was read to <paramref name="max"/>.
     /// </summary>
-    public static void ReadItems(object value, int max, int maxKeyLength, List<(string Name, object? Value)> into, Func<bool>? timeUp = null,
-        long keyCharBudget = long.MaxValue)
+    /// <returns>How many items were handed over.</returns>
+    public static int ReadItems(object value, int max, int maxKeyLength, Func<string, object?, bool> onItem, long keyCharBudget = long.MaxValue)
     {
         var shape = ShapeOf(value.GetType());
-        bool Stop() => timeUp is not null && into.Count % ItemsPerTimeCheck == 0 && into.Count > 0 && timeUp();
+        var taken = 0;
+        bool Take(string name, object? item)
+        {
+            taken++;
+            return onItem(name, item);
+        }
         switch (shape.Kind)
         {
             case CollectionKind.Array:
-                ReadArray((Array)value, max, into, Stop);
+                ReadArray((Array)value, max, Take);
                 break;
             case CollectionKind.List:
                 var items = (Array?)shape.Items!.GetValue(value);
@@ -92,50 +95,51 @@ internal static class CollectionReader
                 if (items == null) break;
                 // A list being resized on another thread may show a size past its array: read what exists.
                 var n = Math.Min(Math.Min(size, max), items.Length);
-                for (var i = 0; i < n && !Stop(); i++)
+                for (var i = 0; i < n; i++)
                 {
-                    into.Add(("[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]", items.GetValue(i)));
+                    if (!Take(Index(i), items.GetValue(i))) break;
                 }
                 break;
             case CollectionKind.Dictionary:
                 var entries = ((IDictionary)value).GetEnumerator();
-                while (into.Count < max && keyCharBudget > 0 && !Stop() && entries.MoveNext())
+                while (taken < max && keyCharBudget > 0 && entries.MoveNext())
                 {
                     var key = ValueText.Format(entries.Key, (int)Math.Min(maxKeyLength, keyCharBudget), out _);
                     keyCharBudget -= Math.Max(1, key.Length);
-                    into.Add((key, entries.Value));
+                    if (!Take(key, entries.Value)) break;
                 }
                 break;
             case CollectionKind.Sequence:
                 var e = ((IEnumerable)value).GetEnumerator();
-                var index = 0;
-                while (into.Count < max && !Stop() && e.MoveNext())
+                while (taken < max && e.MoveNext())
                 {
-                    into.Add(("[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]", e.Current));
-                    index++;
+                    if (!Take(Index(taken), e.Current)) break;
                 }
                 break;
         }
+        return taken;
     }
 
-    private static void ReadArray(Array array, int max, List<(string, object?)> into, Func<bool> stop)
+    private static string Index(int i) => "[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
+
+    private static void ReadArray(Array array, int max, Func<string, object?, bool> take)
     {
         if (array.Rank == 1)
         {
             var n = Math.Min(array.Length, max);
             var lower = array.GetLowerBound(0);
-            for (var i = 0; i < n && !stop(); i++)
+            for (var i = 0; i < n; i++)
             {
-                into.Add(("[" + (i + lower).ToString(System.Globalization.CultureInfo.InvariantCulture) + "]", array.GetValue(i + lower)));
+                if (!take(Index(i + lower), array.GetValue(i + lower))) return;
             }
             return;
         }
         var indices = new int[array.Rank];
         for (var d = 0; d < indices.Length; d++) indices[d] = array.GetLowerBound(d);
         var taken = 0;
-        while (taken < max && taken < array.Length && !stop())
+        while (taken < max && taken < array.Length)
         {
-            into.Add(("[" + string.Join(",", indices) + "]", array.GetValue(indices)));
+            if (!take("[" + string.Join(",", indices) + "]", array.GetValue(indices))) return;
             taken++;
             // Advance like an odometer, last dimension fastest (row-major, as C# lays out and enumerates).
             for (var d = indices.Length - 1; d >= 0; d--)

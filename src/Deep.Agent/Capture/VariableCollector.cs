@@ -28,7 +28,6 @@ public sealed class VariableCollector
     private readonly Redactor _redactor;
     private readonly Dictionary<object, string> _seen = new(ReferenceEqualityComparer.Instance);
     private readonly Queue<Pending> _pending = new();
-    private readonly List<(string Name, object? Value)> _items = new();
     private readonly long _deadline;
     private readonly long _setupTicksAtStart;
 
@@ -38,7 +37,6 @@ public sealed class VariableCollector
     private long _bytes;
     private string? _stopReason;
     private Dictionary<string, string>? _limitPlaceholders;
-    private readonly Func<bool> _timeUp;
 
     // Encoded size estimates: a var_lookup entry's key, tags and lengths; a reference's tags, lengths and id.
     private const int VariableOverhead = 24;
@@ -53,7 +51,6 @@ public sealed class VariableCollector
         _redactor = redactor ?? Redactor.Default;
         _deadline = Stopwatch.GetTimestamp() + (long)(_limits.MaxTimeMs * (double)Stopwatch.Frequency / 1000);
         _setupTicksAtStart = ObjectLayout.SetupTicksOnThisThread;
-        _timeUp = TimeUp;
     }
 
     /// <summary>The snapshot's <c>var_lookup</c>.</summary>
@@ -204,26 +201,25 @@ public sealed class VariableCollector
         if (kind != CollectionKind.None)
         {
             var count = CollectionReader.CountOf(parent.Value);
-            _items.Clear();
-            // Never read more items than variables are left: a MAX_COLLECTION_SIZE of a million reads a thousand
-            // items of a million-item list under the default variable limit, and the reader checks the clock too.
-            var max = Math.Min(_limits.MaxCollectionSize, Math.Max(0, _limits.MaxVariables - VarLookup.Count));
-            // Keys (the items' names) may take half of what is left of the size budget: the rest is for their values.
-            CollectionReader.ReadItems(parent.Value, max, _limits.MaxStringLength, _items, _timeUp, keyCharBudget: RoomLeft(ReferenceOverhead) / 2);
             var itemType = CollectionReader.ItemTypeOf(parent.RuntimeType);
-            foreach (var (itemName, itemValue) in _items)
+            var stopped = false;
+            // Items are read one at a time and captured as they are read: the variable count, the size and the time
+            // budget end the reading of a million-item collection as soon as they are reached. Keys (the items'
+            // names) may take half of what is left of the size budget: the rest is for their values.
+            var read = CollectionReader.ReadItems(parent.Value, _limits.MaxCollectionSize, _limits.MaxStringLength, (itemName, itemValue) =>
             {
                 var id = Add(itemName, itemValue, itemType, parent.Depth + 1);
                 if (id == null)
                 {
-                    parent.Variable.Truncated = true;
-                    return;
+                    stopped = true;
+                    return false;
                 }
                 var item = new VariableID { ID = id, Name = itemName };
                 CountReference(item);
                 parent.Variable.Children.Add(item);
-            }
-            if (count > _items.Count)
+                return true;
+            }, keyCharBudget: RoomLeft(ReferenceOverhead) / 2);
+            if (stopped || count > read)
             {
                 parent.Variable.Truncated = true;
             }

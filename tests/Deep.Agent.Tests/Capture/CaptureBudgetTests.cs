@@ -69,14 +69,18 @@ public class CaptureBudgetTests
     [InlineData("Dictionary<int, int>")]
     [InlineData("HashSet<int>")]
     [InlineData("ImmutableList<int>")]
-    public void The_collection_reader_asks_the_clock_every_few_items_and_stops_when_time_is_up(string shape)
+    public void The_collection_reader_hands_items_over_one_at_a_time_and_stops_when_told(string shape)
     {
         var value = Large(shape);
-        var asked = 0;
-        var items = new List<(string Name, object? Value)>();
-        CollectionReader.ReadItems(value, Million, 1024, items, () => ++asked >= 3);
-        Assert.Equal(3, asked);
-        Assert.Equal(3 * CollectionReader.ItemsPerTimeCheck, items.Count);
+        var seen = new List<string>();
+        var read = CollectionReader.ReadItems(value, Million, 1024, (name, _) =>
+        {
+            seen.Add(name);
+            return seen.Count < 150;
+        });
+        Assert.Equal(150, read);
+        Assert.Equal(150, seen.Count);
+        Assert.Equal(150, seen.Distinct().Count());
     }
 
     public static TheoryData<string, string> LongTexts => new()
