@@ -35,10 +35,10 @@ public sealed class CaptureHardeningTests
     }
 
     [Theory]
-    [InlineData("text", "MAX_STRING_LENGTH=10000000")]
+    [InlineData("text", "MAX_STRING_LENGTH=10000000,MAX_TP_PROCESS_TIME=30000")]
     [InlineData("items", "MAX_COLLECTION_SIZE=1000000")]
     [InlineData("items", "MAX_COLLECTION_SIZE=1000000,MAX_VARIABLES=1000000")]
-    [InlineData("index", "MAX_STRING_LENGTH=10000000,MAX_COLLECTION_SIZE=1000000,MAX_VARIABLES=1000000")]
+    [InlineData("index", "MAX_STRING_LENGTH=10000000,MAX_COLLECTION_SIZE=1000000,MAX_VARIABLES=1000000,MAX_TP_PROCESS_TIME=30000")]
     public async Task A_huge_value_under_raised_limits_arrives_bounded_and_marked_cut_and_other_snapshots_keep_flowing(string variable, string limits)
     {
         var session = await AppSession.GetAsync(Configuration);
@@ -55,12 +55,17 @@ public sealed class CaptureHardeningTests
             void Drive() => Assert.Equal(Expected(3), session.App.Call("big-values", 3));
 
             var bigSnapshots = await session.DriveUntilAsync(big, Drive, s => s.Count >= 3, TimeSpan.FromSeconds(120));
+            var shown = 0;
             foreach (var snapshot in bigSnapshots)
             {
                 var json = snapshot.Json;
                 var value = Variable(json, variable);
                 Assert.True(value["truncated"]?.GetValue<bool>() == true, $"{variable} is not marked truncated: {Describe(value)}");
                 Assert.True(Utf8Length(json) < MaxSnapshotBytes, $"the snapshot holds {Utf8Length(json)} bytes of text");
+                // Under the default time budget a loaded machine may run out of time before this variable: it is
+                // then the budget's placeholder. At least one of the snapshots shows the cut value itself.
+                if (value["value"]!.GetValue<string>() == "[not captured: time budget exceeded]") continue;
+                shown++;
                 switch (variable)
                 {
                     case "text":
@@ -75,16 +80,14 @@ public sealed class CaptureHardeningTests
                         Assert.InRange(children, 1, ItemCount - 1);
                         break;
                     case "index":
-                        // Captured after the nine-million-character string of the same frame, which takes most of
-                        // the snapshot's size budget: either cut, or left out with the size-limit placeholder.
-                        if (value["value"]!.GetValue<string>() == "[not captured: snapshot size limit reached]") break;
                         Assert.Equal($"Dictionary<string, int> of size: {KeyCount}", value["value"]!.GetValue<string>());
                         var names = (value["children"]?.AsArray() ?? []).Select(c => c!["name"]!.GetValue<string>()).ToList();
-                        Assert.InRange(names.Count, 0, KeyCount - 1);
+                        Assert.InRange(names.Count, 1, KeyCount - 1);
                         Assert.True(names.Sum(n => n.Length) < MaxSnapshotBytes);
                         break;
                 }
             }
+            Assert.True(shown >= 1, $"{variable} was the time budget's placeholder in every snapshot");
 
             // The queue was not held up by the large snapshots: the ordinary tracepoint's snapshots keep arriving.
             var before = (await session.Api.SnapshotsAsync(ordinary)).Count;

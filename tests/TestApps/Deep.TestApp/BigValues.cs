@@ -20,8 +20,8 @@ internal static class BigValues
     public static string Run(int iterations)
     {
         var items = s_items ??= Enumerable.Range(0, ItemCount).ToList();
-        var text = s_text ??= new string('t', TextLength);
         var index = s_index ??= Enumerable.Range(0, KeyCount).ToDictionary(i => i.ToString("D5", CultureInfo.InvariantCulture) + new string('k', KeyLength - 5), i => i);
+        var text = s_text ??= new string('t', TextLength);
         long checksum = 0;
         for (int i = 0; i < iterations; i++)
         {
