@@ -166,6 +166,25 @@ public class CaptureBudgetTests
         Assert.True(collector.EstimatedBytes <= 10_100, $"{collector.EstimatedBytes} bytes");
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(300)]
+    [InlineData(2000)]
+    public void A_generic_type_nested_to_any_depth_gets_a_bounded_name(int depth)
+    {
+        var type = typeof(int);
+        for (var i = 0; i < depth; i++) type = typeof(List<>).MakeGenericType(type);
+        var name = CSharpTypeNames.Of(type);
+        Assert.True(name.Length <= CSharpTypeNames.MaxNameLength + 200, $"{name.Length} characters");
+        Assert.StartsWith("List<List<", name, StringComparison.Ordinal);
+        if (depth * 5 > CSharpTypeNames.MaxNameLength) Assert.Contains("...", name, StringComparison.Ordinal);
+        else Assert.Equal(string.Concat(Enumerable.Repeat("List<", depth)) + "int" + new string('>', depth), name);
+
+        var collector = new VariableCollector(Raised, Redactor.Default);
+        var v = collector.VarLookup[collector.Capture("nested", Activator.CreateInstance(type), type).ID];
+        Assert.Equal(name + " of size: 0", v.Value);
+    }
+
     private static void AssertEncodedWithinCap(VariableCollector collector, params VariableID[] frameVariables)
     {
         var snapshot = new Snapshot { ID = new byte[16] };
