@@ -94,13 +94,24 @@ internal sealed class DropSummary
     {
         try
         {
-            _timer ??= new Timer(static s => ((DropSummary)s!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+            _timer ??= CreateTimer();
             _timer.Change(Interval, Timeout.InfiniteTimeSpan);
         }
         catch (Exception)
         {
             // Diagnostics must never hurt the host; without a timer the counts wait for the next drop's flush.
             _armed = false;
+        }
+    }
+
+    private Timer CreateTimer()
+    {
+        // The first drop may happen on an application thread: its execution context (an Activity, AsyncLocals)
+        // must not be captured by the agent's timer.
+        if (ExecutionContext.IsFlowSuppressed()) return new Timer(static s => ((DropSummary)s!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+        using (ExecutionContext.SuppressFlow())
+        {
+            return new Timer(static s => ((DropSummary)s!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
         }
     }
 
