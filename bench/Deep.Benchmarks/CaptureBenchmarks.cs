@@ -87,4 +87,35 @@ public class CaptureBenchmarks
 
     [Benchmark]
     public int Frames_of_this_stack() => FrameCollector.Collect(0, new FrameOptions()).Count;
+
+    // Issue #12 item 3: per-tracepoint limits far above the defaults on a value far larger than them.
+    private readonly List<int> _millionItems = Enumerable.Range(0, 1_000_000).ToList();
+    private readonly string _tenMegaChars = new('x', 10_000_000);
+
+    /// <summary>MAX_COLLECTION_SIZE=1000000 on a list of a million ints, other limits at their defaults.</summary>
+    [Benchmark]
+    public int Million_item_list_MAX_COLLECTION_SIZE_1000000()
+    {
+        var collector = new VariableCollector(CaptureLimits.Default with { MaxCollectionSize = 1_000_000 }, Redactor.Default);
+        collector.Capture("items", _millionItems, typeof(List<int>));
+        return collector.VarLookup.Count;
+    }
+
+    /// <summary>The same with MAX_VARIABLES=1000000 too: only the time budget (100 ms) stops it.</summary>
+    [Benchmark]
+    public int Million_item_list_MAX_COLLECTION_SIZE_and_MAX_VARIABLES_1000000()
+    {
+        var collector = new VariableCollector(CaptureLimits.Default with { MaxCollectionSize = 1_000_000, MaxVariables = 1_000_000 }, Redactor.Default);
+        collector.Capture("items", _millionItems, typeof(List<int>));
+        return collector.VarLookup.Count;
+    }
+
+    /// <summary>MAX_STRING_LENGTH=10000000 on a string of ten million characters.</summary>
+    [Benchmark]
+    public int Ten_million_char_string_MAX_STRING_LENGTH_10000000()
+    {
+        var collector = new VariableCollector(CaptureLimits.Default with { MaxStringLength = 10_000_000 }, Redactor.Default);
+        collector.Capture("text", _tenMegaChars, typeof(string));
+        return collector.VarLookup.Count;
+    }
 }

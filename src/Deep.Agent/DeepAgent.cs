@@ -362,6 +362,6 @@ internal sealed class RunningAgent
         Triggers.Clear();
         Push.Shutdown(Settings.FlushTimeout);
         Transport.Dispose();
-        SelfLog.Info($"deep agent stopped: {Push.Sent} snapshot(s) sent, {Push.Dropped} dropped, {Push.Rejected} refused");
+        SelfLog.Info($"deep agent stopped: {Push.Sent} snapshot(s) sent, {Push.Dropped} dropped, {Push.Rejected} refused, {Push.GivenUp} given up after retries");
     }
 }

@@ -39,8 +39,17 @@ public static class CSharpTypeNames
         return sb.ToString();
     }
 
+    /// <summary>A type name is cut (with "...") past this length: it bounds the recursion over a generic type built
+    /// at run time to any depth (<c>Node&lt;Node&lt;Node&lt;...&gt;&gt;&gt;</c>), and the text repeated in every variable.</summary>
+    internal const int MaxNameLength = 1024;
+
     private static void Append(StringBuilder sb, Type type, bool qualified)
     {
+        if (sb.Length > MaxNameLength)
+        {
+            sb.Append("...");
+            return;
+        }
         if (Keywords.TryGetValue(type, out var keyword))
         {
             sb.Append(keyword);

@@ -14,6 +14,22 @@ public sealed record CaptureLimits(int MaxDepth = 5, int MaxVariables = 1000, in
     public static CaptureLimits Default { get; } = new();
 
     /// <summary>
+    /// The largest encoded snapshot the agent sends: safely below the DEEP server's default limit of 5,000,000 bytes
+    /// (and the 8 MB request limit in front of it), whatever the per-tracepoint limits say. A larger snapshot is
+    /// shrunk before it is sent (<see cref="SnapshotSize"/>).
+    /// </summary>
+    public const int MaxSnapshotBytes = 4_000_000;
+
+    /// <summary>The default of <see cref="MaxVariableBytes"/>: the snapshot cap less room for frames, the tracepoint and attributes.</summary>
+    public const int DefaultMaxVariableBytes = 3_500_000;
+
+    /// <summary>
+    /// How many bytes the captured variables of one snapshot may take once encoded (values, type names, names). Not
+    /// a tracepoint argument: it keeps any combination of the other limits within <see cref="MaxSnapshotBytes"/>.
+    /// </summary>
+    public int MaxVariableBytes { get; init; } = DefaultMaxVariableBytes;
+
+    /// <summary>
     /// These limits with a tracepoint's <c>MAX_VAR_DEPTH</c>, <c>MAX_VARIABLES</c>, <c>MAX_COLLECTION_SIZE</c>,
     /// <c>MAX_STRING_LENGTH</c> and <c>MAX_TP_PROCESS_TIME</c> arguments applied. A value that is not a positive
     /// integer is ignored (the limit keeps its current value); see <see cref="Invalid"/> to report it.

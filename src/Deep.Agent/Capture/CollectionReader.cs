@@ -68,16 +68,26 @@ internal static class CollectionReader
     public static Type ItemTypeOf(Type type) => ShapeOf(type).ItemType;
 
     /// <summary>
-    /// The first <paramref name="max"/> items as (name, value) pairs: <c>[i]</c> for sequences, the key's text for
-    /// dictionaries.
+    /// Hands the first <paramref name="max"/> items to <paramref name="onItem"/> as (name, value) pairs, one at a
+    /// time, until it returns false: <c>[i]</c> for sequences, the key's text for dictionaries (each key cut to
+    /// <paramref name="maxKeyLength"/>, all of them together to <paramref name="keyCharBudget"/> characters). Reading
+    /// and capturing alternate, so the capture's limits (checked by <paramref name="onItem"/>) end the reading of a
+    /// huge collection as soon as they are reached, not after it was read to <paramref name="max"/>.
     /// </summary>
-    public static void ReadItems(object value, int max, int maxKeyLength, List<(string Name, object? Value)> into)
+    /// <returns>How many items were handed over.</returns>
+    public static int ReadItems(object value, int max, int maxKeyLength, Func<string, object?, bool> onItem, long keyCharBudget = long.MaxValue)
     {
         var shape = ShapeOf(value.GetType());
+        var taken = 0;
+        bool Take(string name, object? item)
+        {
+            taken++;
+            return onItem(name, item);
+        }
         switch (shape.Kind)
         {
             case CollectionKind.Array:
-                ReadArray((Array)value, max, into);
+                ReadArray((Array)value, max, Take);
                 break;
             case CollectionKind.List:
                 var items = (Array?)shape.Items!.GetValue(value);
@@ -87,30 +97,32 @@ internal static class CollectionReader
                 var n = Math.Min(Math.Min(size, max), items.Length);
                 for (var i = 0; i < n; i++)
                 {
-                    into.Add(("[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]", items.GetValue(i)));
+                    if (!Take(Index(i), items.GetValue(i))) break;
                 }
                 break;
             case CollectionKind.Dictionary:
                 var entries = ((IDictionary)value).GetEnumerator();
-                while (into.Count < max && entries.MoveNext())
+                while (taken < max && keyCharBudget > 0 && entries.MoveNext())
                 {
-                    var key = ValueText.Format(entries.Key, maxKeyLength, out _);
-                    into.Add((key, entries.Value));
+                    var key = ValueText.Format(entries.Key, (int)Math.Min(maxKeyLength, keyCharBudget), out _);
+                    keyCharBudget -= Math.Max(1, key.Length);
+                    if (!Take(key, entries.Value)) break;
                 }
                 break;
             case CollectionKind.Sequence:
                 var e = ((IEnumerable)value).GetEnumerator();
-                var index = 0;
-                while (into.Count < max && e.MoveNext())
+                while (taken < max && e.MoveNext())
                 {
-                    into.Add(("[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]", e.Current));
-                    index++;
+                    if (!Take(Index(taken), e.Current)) break;
                 }
                 break;
         }
+        return taken;
     }
 
-    private static void ReadArray(Array array, int max, List<(string, object?)> into)
+    private static string Index(int i) => "[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
+
+    private static void ReadArray(Array array, int max, Func<string, object?, bool> take)
     {
         if (array.Rank == 1)
         {
@@ -118,7 +130,7 @@ internal static class CollectionReader
             var lower = array.GetLowerBound(0);
             for (var i = 0; i < n; i++)
             {
-                into.Add(("[" + (i + lower).ToString(System.Globalization.CultureInfo.InvariantCulture) + "]", array.GetValue(i + lower)));
+                if (!take(Index(i + lower), array.GetValue(i + lower))) return;
             }
             return;
         }
@@ -127,7 +139,7 @@ internal static class CollectionReader
         var taken = 0;
         while (taken < max && taken < array.Length)
         {
-            into.Add(("[" + string.Join(",", indices) + "]", array.GetValue(indices)));
+            if (!take("[" + string.Join(",", indices) + "]", array.GetValue(indices))) return;
             taken++;
             // Advance like an odometer, last dimension fastest (row-major, as C# lays out and enumerates).
             for (var d = indices.Length - 1; d >= 0; d--)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using Deep.Protocol;
 
 namespace Deep.Agent.Capture;
@@ -15,8 +16,9 @@ namespace Deep.Agent.Capture;
 /// <c>hash</c>.</para>
 /// <para>When a limit is reached nothing more is added and the variable whose children were cut is marked
 /// <c>truncated</c>: depth (a variable at the last level that has children), collection size, string length,
-/// variable count and the time budget (<see cref="CaptureLimits.MaxTimeMs"/>, measured from the collector's
-/// creation).</para>
+/// variable count, the encoded size of the variables (<see cref="CaptureLimits.MaxVariableBytes"/>) and the time
+/// budget (<see cref="CaptureLimits.MaxTimeMs"/>, measured from the collector's creation). Every loop of the walk
+/// checks them, including the reading of one large collection.</para>
 /// <para>Capture reads fields only, enumerates only allow-listed framework collections, and formats only framework
 /// types; nothing of the application runs. A field that cannot be read becomes a variable stating the error.</para>
 /// </remarks>
@@ -26,14 +28,19 @@ public sealed class VariableCollector
     private readonly Redactor _redactor;
     private readonly Dictionary<object, string> _seen = new(ReferenceEqualityComparer.Instance);
     private readonly Queue<Pending> _pending = new();
-    private readonly List<(string Name, object? Value)> _items = new();
     private readonly long _deadline;
     private readonly long _setupTicksAtStart;
 
     // One-time per-type setup left out of the budget is itself bounded, so a graph of many new types still stops.
     private static readonly long MaxExcludedSetupTicks = Stopwatch.Frequency;
     private int _nextId;
+    private long _bytes;
+    private string? _stopReason;
     private Dictionary<string, string>? _limitPlaceholders;
+
+    // Encoded size estimates: a var_lookup entry's key, tags and lengths; a reference's tags, lengths and id.
+    private const int VariableOverhead = 24;
+    private const int ReferenceOverhead = 16;
 
     private readonly record struct Pending(Variable Variable, object Value, Type RuntimeType, int Depth);
 
@@ -49,8 +56,11 @@ public sealed class VariableCollector
     /// <summary>The snapshot's <c>var_lookup</c>.</summary>
     public Dictionary<string, Variable> VarLookup { get; } = new();
 
-    /// <summary>True once a limit (count or time) stopped the collection.</summary>
+    /// <summary>True once a limit (count, size or time) stopped the collection.</summary>
     public bool LimitReached { get; private set; }
+
+    /// <summary>The estimated encoded size of <see cref="VarLookup"/> and the references made so far, in bytes.</summary>
+    public long EstimatedBytes => _bytes;
 
     /// <summary>
     /// Captures a value and everything reachable from it within the limits; never throws. Returns the reference to
@@ -68,6 +78,7 @@ public sealed class VariableCollector
         {
             if (modifiers != null) reference.Modifiers.AddRange(modifiers);
             reference.ID = Add(reference.Name, value, declaredType ?? typeof(object), depth: 1) ?? LimitPlaceholder(declaredType ?? typeof(object));
+            CountReference(reference);
             Drain();
         }
         catch (Exception e)
@@ -100,16 +111,36 @@ public sealed class VariableCollector
         }
         var typeName = Nullable.GetUnderlyingType(declaredType) == runtimeType ? CSharpTypeNames.Of(declaredType) : CSharpTypeNames.Of(runtimeType);
         var variable = new Variable { Type = typeName, Hash = isReference ? ObjectLayout.IdentityOf(value) : "" };
+        int? cutFromLength = null;
         try
         {
-            variable.Value = ValueText.Format(value, _limits.MaxStringLength, out var cut);
-            if (cut) variable.Truncated = true;
+            // A long string takes at most what is left of the size budget (one byte per character at least).
+            var room = RoomLeft(VariableOverhead + typeName.Length * 3 + variable.Hash.Length);
+            variable.Value = ValueText.Format(value, (int)Math.Min(_limits.MaxStringLength, room), out var cut);
+            if (cut)
+            {
+                variable.Truncated = true;
+                if (Encoding.UTF8.GetByteCount(variable.Value) > room) variable.Value = variable.Value[..(int)(room / 3)];
+                cutFromLength = value switch { string s => s.Length, StringBuilder sb => sb.Length, _ => null };
+            }
         }
         catch (Exception e)
         {
             variable.Value = "[could not read: " + e.Message + "]";
         }
         var id = NewVariable(variable);
+        if (cutFromLength is { } length)
+        {
+            // What the cut text came from: the string's Length, as a child.
+            var lengthRef = new VariableID
+            {
+                Name = "Length",
+                ID = NewVariable(new Variable { Type = "int", Value = length.ToString(CultureInfo.InvariantCulture) }),
+            };
+            lengthRef.Modifiers.Add("public");
+            CountReference(lengthRef);
+            variable.Children.Add(lengthRef);
+        }
         if (isReference)
         {
             _seen[value] = id;
@@ -170,20 +201,25 @@ public sealed class VariableCollector
         if (kind != CollectionKind.None)
         {
             var count = CollectionReader.CountOf(parent.Value);
-            _items.Clear();
-            CollectionReader.ReadItems(parent.Value, _limits.MaxCollectionSize, _limits.MaxStringLength, _items);
             var itemType = CollectionReader.ItemTypeOf(parent.RuntimeType);
-            foreach (var (itemName, itemValue) in _items)
+            var stopped = false;
+            // Items are read one at a time and captured as they are read: the variable count, the size and the time
+            // budget end the reading of a million-item collection as soon as they are reached. Keys (the items'
+            // names) may take half of what is left of the size budget: the rest is for their values.
+            var read = CollectionReader.ReadItems(parent.Value, _limits.MaxCollectionSize, _limits.MaxStringLength, (itemName, itemValue) =>
             {
                 var id = Add(itemName, itemValue, itemType, parent.Depth + 1);
                 if (id == null)
                 {
-                    parent.Variable.Truncated = true;
-                    return;
+                    stopped = true;
+                    return false;
                 }
-                parent.Variable.Children.Add(new VariableID { ID = id, Name = itemName });
-            }
-            if (count > _items.Count)
+                var item = new VariableID { ID = id, Name = itemName };
+                CountReference(item);
+                parent.Variable.Children.Add(item);
+                return true;
+            }, keyCharBudget: RoomLeft(ReferenceOverhead) / 2);
+            if (stopped || count > read)
             {
                 parent.Variable.Truncated = true;
             }
@@ -221,6 +257,7 @@ public sealed class VariableCollector
             }
             var reference = new VariableID { ID = id, Name = field.Name, OriginalName = field.OriginalName };
             reference.Modifiers.AddRange(field.Modifiers);
+            CountReference(reference);
             parent.Variable.Children.Add(reference);
         }
     }
@@ -231,12 +268,28 @@ public sealed class VariableCollector
         {
             return true;
         }
-        var setup = Math.Min(ObjectLayout.SetupTicksOnThisThread - _setupTicksAtStart, MaxExcludedSetupTicks);
-        if (VarLookup.Count >= _limits.MaxVariables || Stopwatch.GetTimestamp() - setup > _deadline)
-        {
-            LimitReached = true;
-        }
+        _stopReason = VarLookup.Count >= _limits.MaxVariables ? "variable limit reached"
+            : _bytes >= _limits.MaxVariableBytes ? "snapshot size limit reached"
+            : TimeUp() ? "time budget exceeded"
+            : null;
+        LimitReached = _stopReason is not null;
         return LimitReached;
+    }
+
+    private bool TimeUp()
+    {
+        var setup = Math.Min(ObjectLayout.SetupTicksOnThisThread - _setupTicksAtStart, MaxExcludedSetupTicks);
+        return Stopwatch.GetTimestamp() - setup > _deadline;
+    }
+
+    /// <summary>Bytes of the size budget left after something of <paramref name="overhead"/> bytes; at least 0.</summary>
+    private long RoomLeft(int overhead) => Math.Max(0, _limits.MaxVariableBytes - _bytes - overhead);
+
+    private void CountReference(VariableID reference)
+    {
+        _bytes += ReferenceOverhead + reference.ID.Length + Encoding.UTF8.GetByteCount(reference.Name)
+                  + (reference.OriginalName is { } original ? Encoding.UTF8.GetByteCount(original) : 0);
+        foreach (var modifier in reference.Modifiers) _bytes += 2 + modifier.Length;
     }
 
     private string LimitPlaceholder(Type declaredType)
@@ -249,7 +302,7 @@ public sealed class VariableCollector
         id = NewVariable(new Variable
         {
             Type = typeName,
-            Value = VarLookup.Count >= _limits.MaxVariables ? "[not captured: variable limit reached]" : "[not captured: time budget exceeded]",
+            Value = "[not captured: " + (_stopReason ?? "variable limit reached") + "]",
             Truncated = true,
         });
         _limitPlaceholders[typeName] = id;
@@ -260,6 +313,8 @@ public sealed class VariableCollector
     {
         var id = (++_nextId).ToString(CultureInfo.InvariantCulture);
         VarLookup[id] = variable;
+        _bytes += VariableOverhead + id.Length + Encoding.UTF8.GetByteCount(variable.Type) + Encoding.UTF8.GetByteCount(variable.Value)
+                  + variable.Hash.Length;
         return id;
     }
 

@@ -18,8 +18,8 @@ internal sealed class AgentEventSource : EventSource
     [Event(1, Level = EventLevel.Informational, Message = "agent started: {0}")]
     public void AgentStarted(string details) => WriteEvent(1, details);
 
-    [Event(2, Level = EventLevel.Informational, Message = "tracepoint {0} installed at {1}")]
-    public void TracepointInstalled(string tracepointId, string location) => WriteEvent(2, tracepointId, location);
+    [Event(2, Level = EventLevel.Informational, Message = "tracepoint {0} accepted: probe at {1}, {2}")]
+    public void TracepointAccepted(string tracepointId, string location, string state) => WriteEvent(2, tracepointId, location, state);
 
     [Event(3, Level = EventLevel.Warning, Message = "tracepoint {0} rejected: {1}")]
     public void TracepointRejected(string tracepointId, string reason) => WriteEvent(3, tracepointId, reason);
@@ -72,8 +72,12 @@ internal static class SelfLog
 
     public static void Error(string message) => Write("error", message, () => AgentEventSource.Log.Error(message));
 
-    public static void Installed(string tracepointId, string location) =>
-        Write("info", $"tracepoint {tracepointId} installed at {location}", () => AgentEventSource.Log.TracepointInstalled(tracepointId, location));
+    /// <summary>
+    /// A tracepoint was accepted and its probe requested. It is not installed yet: <paramref name="state"/> says what
+    /// happens next, and the engine's probe status lines say when it is installed, pending or failed.
+    /// </summary>
+    public static void Accepted(string tracepointId, string location, string state) =>
+        Write("info", $"tracepoint {tracepointId} accepted: probe at {location}, {state}", () => AgentEventSource.Log.TracepointAccepted(tracepointId, location, state));
 
     public static void Rejected(string tracepointId, string reason) =>
         Write("warning", $"tracepoint {tracepointId} rejected: {reason}", () => AgentEventSource.Log.TracepointRejected(tracepointId, reason));
@@ -84,10 +88,47 @@ internal static class SelfLog
     public static void ActionFailed(string tracepointId, string reason) =>
         Write("warning", $"action of tracepoint {tracepointId} failed: {reason}", () => AgentEventSource.Log.ActionFailed(tracepointId, reason));
 
+    /// <summary>
+    /// Counts a dropped snapshot. The EventSource gets one event per drop; the log lines (stderr, listeners) are
+    /// summarized: the first drop at once, then one line per <see cref="DropSummaryInterval"/> with counts by reason.
+    /// </summary>
     public static void SnapshotDropped(string reason)
     {
         Interlocked.Increment(ref s_dropped);
-        Write("warning", $"snapshot dropped: {reason}", () => AgentEventSource.Log.SnapshotDropped(reason));
+        try
+        {
+            if (AgentEventSource.Log.IsEnabled()) AgentEventSource.Log.SnapshotDropped(reason);
+            s_drops.Add(reason);
+        }
+        catch
+        {
+            // Diagnostics must never hurt the host.
+        }
+    }
+
+    private static readonly DropSummary s_drops = new(line => WriteLine("warning", line), TimeSpan.FromSeconds(10));
+
+    /// <summary>How long dropped snapshots are counted before one summary line is written (10 s).</summary>
+    internal static TimeSpan DropSummaryInterval
+    {
+        get => s_drops.Interval;
+        set => s_drops.Interval = value;
+    }
+
+    /// <summary>Writes the pending drop summary now (tests).</summary>
+    internal static void FlushDropSummary() => s_drops.Flush();
+
+    private static void WriteLine(string level, string message)
+    {
+        try
+        {
+            if (DebugToStderr) Console.Error.WriteLine($"[deep] {level}: {message}");
+            Written?.Invoke(level, message);
+        }
+        catch
+        {
+            // Diagnostics must never hurt the host.
+        }
     }
 
     private static void Write(string level, string message, Action toEventSource)

@@ -1,3 +1,4 @@
+using Deep.Agent.Capture;
 using Deep.Agent.Diagnostics;
 using Deep.Agent.Polling;
 using Deep.Agent.Probes;
@@ -9,15 +10,19 @@ namespace Deep.Agent.Push;
 
 /// <summary>
 /// The send queue: a fixed capacity (when full, new snapshots are dropped and counted), one background sender that
-/// retries UNAVAILABLE (and other transient failures) with backoff keeping order, gives up on INVALID_ARGUMENT /
-/// FAILED_PRECONDITION with a diagnostic, and flushes with a time limit on shutdown. The application thread only
-/// ever enqueues.
+/// first makes each snapshot fit the size the agent sends (<see cref="SnapshotSize"/>), drops a snapshot the server
+/// refuses for its content (<see cref="SendErrors.IsRefusal"/>: too large, invalid, ...), retries transient failures
+/// (UNAVAILABLE, a deadline, a rate limit) with backoff keeping order but at most <see cref="MaxAttempts"/> times per
+/// snapshot, so no single snapshot holds the queue for long, and flushes with a time limit on shutdown. The
+/// application thread only ever enqueues.
 /// </summary>
 internal sealed class PushQueue : ISnapshotSink, IDisposable
 {
     private readonly IDeepTransport _transport;
     private readonly int _capacity;
     private readonly TimeSpan _callTimeout;
+    private readonly int _maxAttempts;
+    private readonly int _maxSnapshotBytes;
     private readonly Queue<Snapshot> _queue = new();
     private readonly object _lock = new();
     private readonly SemaphoreSlim _signal = new(0);
@@ -28,12 +33,19 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
     private long _sent;
     private long _dropped;
     private long _rejected;
+    private long _givenUp;
 
-    public PushQueue(IDeepTransport transport, int capacity, TimeSpan callTimeout, TimeSpan? retryInitial = null, TimeSpan? retryMax = null)
+    /// <summary>How many times one snapshot is tried by default before it is given up (about 50 s of backoff from 200 ms).</summary>
+    public const int DefaultMaxAttempts = 8;
+
+    public PushQueue(IDeepTransport transport, int capacity, TimeSpan callTimeout, TimeSpan? retryInitial = null, TimeSpan? retryMax = null,
+        int maxAttempts = DefaultMaxAttempts, int maxSnapshotBytes = CaptureLimits.MaxSnapshotBytes)
     {
         _transport = transport;
         _capacity = capacity;
         _callTimeout = callTimeout;
+        _maxAttempts = Math.Max(1, maxAttempts);
+        _maxSnapshotBytes = maxSnapshotBytes;
         _backoff = new Backoff(retryInitial ?? TimeSpan.FromMilliseconds(200), retryMax ?? TimeSpan.FromSeconds(30));
         _thread = new Thread(Run) { IsBackground = true, Name = "deep-push" };
         _thread.Start();
@@ -47,8 +59,14 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
     /// <summary>Snapshots dropped because the queue was full (or the agent stopped with them unsent).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Snapshots the server refused for good (invalid, too large, ...).</summary>
+    /// <summary>Snapshots the server refused for good (invalid, too large, ...), or too large to send even when shrunk.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Snapshots dropped after <see cref="MaxAttempts"/> failed attempts.</summary>
+    public long GivenUp => Interlocked.Read(ref _givenUp);
+
+    /// <summary>How many times one snapshot is tried before it is dropped.</summary>
+    public int MaxAttempts => _maxAttempts;
 
     /// <summary>Snapshots waiting, including the one being sent.</summary>
     public int Pending
@@ -110,7 +128,25 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
 
     private void SendWithRetry(Snapshot snapshot, CancellationToken token)
     {
-        while (true)
+        bool fits;
+        int size;
+        try
+        {
+            fits = SnapshotSize.Fit(snapshot, _maxSnapshotBytes, out size);
+        }
+        catch (Exception e) when (!token.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _rejected);
+            SelfLog.SnapshotDropped($"it could not be encoded: {e.GetType().Name}: {e.Message}");
+            return;
+        }
+        if (!fits)
+        {
+            Interlocked.Increment(ref _rejected);
+            SelfLog.SnapshotDropped($"it is too large to send even without its variables ({size} bytes; the limit is {_maxSnapshotBytes})");
+            return;
+        }
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
@@ -119,25 +155,34 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
                 _backoff.Reset();
                 return;
             }
-            catch (RpcException e) when (e.StatusCode is GrpcStatusCode.InvalidArgument or GrpcStatusCode.FailedPrecondition
-                or GrpcStatusCode.Unimplemented or GrpcStatusCode.Unauthenticated or GrpcStatusCode.PermissionDenied)
+            catch (RpcException e) when (SendErrors.IsRefusal(e))
             {
-                // Retrying cannot help: the server will refuse this snapshot every time.
+                // Retrying cannot help: the server will refuse this snapshot every time. The connection is fine.
                 Interlocked.Increment(ref _rejected);
-                SelfLog.SnapshotDropped($"the server refused snapshot of tracepoint {snapshot.Tracepoint?.ID}: {e.StatusCode} {e.Detail}");
+                _backoff.Reset();
+                SelfLog.SnapshotDropped($"the server refused it: {e.StatusCode} {Shorten(e.Detail)}");
                 return;
             }
             catch (Exception e) when (!token.IsCancellationRequested)
             {
                 // UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (rate limited), connection refused: keep the
-                // snapshot at the head and retry after a growing, jittered delay.
+                // snapshot at the head and retry after a growing, jittered delay; but only so many times, so one
+                // snapshot the server keeps failing on cannot hold up everything behind it.
+                var what = e is RpcException rpc ? $"{rpc.StatusCode}: {Shorten(rpc.Detail)}" : e.Message;
+                if (attempt >= _maxAttempts)
+                {
+                    Interlocked.Increment(ref _givenUp);
+                    SelfLog.SnapshotDropped($"sending failed {attempt} times (last: {what})");
+                    return;
+                }
                 var delay = _backoff.Next();
-                var what = e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Detail}" : e.Message;
                 if (_backoff.Failures == 1) SelfLog.Warning($"sending a snapshot failed ({what}); retrying with backoff");
                 if (token.WaitHandle.WaitOne(delay)) throw new OperationCanceledException(token);
             }
         }
     }
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "...";
 
     /// <summary>Waits until the queue is empty, at most <paramref name="timeout"/>; true when everything was sent.</summary>
     public bool Flush(TimeSpan timeout)

@@ -43,6 +43,8 @@ internal static class TracepointParser
         var methodName = Arg("method_name");
         var className = Arg("class_name");
         if (methodName is null && tp.LineNumber == 0) return Fail("line_number must be at least 1 for a line tracepoint");
+        // The wire type is uint32; a .NET line number is an int. A larger one names no line: reject it rather than wrap.
+        if (tp.LineNumber > int.MaxValue) return Fail($"line_number {tp.LineNumber} is larger than any line a file can have ({int.MaxValue})");
 
         var stageText = Arg("stage");
         ProbeStage stage;

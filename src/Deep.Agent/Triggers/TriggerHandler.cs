@@ -106,7 +106,9 @@ internal sealed class TriggerHandler
                 id = ProbeRuntime.AllocateProbeId(); // one sequence with the engine's aliases for overloads
                 _probeIds[location] = id;
                 ProbeRuntime.SetActions(id, actions);
-                foreach (var tpId in actions.Select(a => a.TracepointId).Distinct()) SelfLog.Installed(tpId, location.ToString());
+                // Not installed yet: the engine installs the probe when (and if) it can, and logs that state itself.
+                var state = _engine is null ? $"pending: {WhyNoEngine ?? "no instrumentation engine"}" : $"probe {id} requested from the engine";
+                foreach (var tpId in actions.Select(a => a.TracepointId).Distinct()) SelfLog.Accepted(tpId, location.ToString(), state);
                 if (_engine is null)
                 {
                     if (!_reportedNoEngine)

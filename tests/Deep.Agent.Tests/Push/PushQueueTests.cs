@@ -108,7 +108,59 @@ public class PushQueueTests
         var started = DateTime.UtcNow;
         queue.Shutdown(TimeSpan.FromMilliseconds(300));
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
-        Assert.Equal(5, queue.Dropped);
+        // Each one is counted: dropped at shutdown, or given up after its attempts before it.
+        Assert.Equal(5, queue.Dropped + queue.GivenUp);
         Assert.False(queue.TryEnqueue(Snap(9)));
+    }
+
+    [Theory]
+    [InlineData(GrpcStatusCode.InvalidArgument, "the snapshot ID must be exactly 16 bytes, not 3", true)]
+    [InlineData(GrpcStatusCode.FailedPrecondition, "SNAPSHOT_TOO_LARGE: the snapshot is 6000000 bytes; the limit is 5000000 bytes", true)]
+    [InlineData(GrpcStatusCode.FailedPrecondition, "LIVE_SNAPSHOTS_EXCEEDED: too many", true)]
+    [InlineData(GrpcStatusCode.ResourceExhausted, "the message is 9000000 bytes; the limit is 5000000 bytes", true)]
+    [InlineData(GrpcStatusCode.ResourceExhausted, "Received message larger than max (9000000 vs. 4194304)", true)]
+    [InlineData(GrpcStatusCode.Internal, "the server failed: Request body too large. The max request body size is 8388608 bytes.", true)]
+    [InlineData(GrpcStatusCode.Unknown, "the server answered HTTP 413 (Payload Too Large) instead of a gRPC response", true)]
+    [InlineData(GrpcStatusCode.Unauthenticated, "no credentials", true)]
+    [InlineData(GrpcStatusCode.ResourceExhausted, "RATE_LIMITED: slow down", false)]
+    [InlineData(GrpcStatusCode.ResourceExhausted, "HTTP/2 error 11 from http://x: ENHANCE_YOUR_CALM", false)]
+    [InlineData(GrpcStatusCode.Unavailable, "http://x is unreachable: Connection refused", false)]
+    [InlineData(GrpcStatusCode.DeadlineExceeded, "the deadline of 00:00:10 passed", false)]
+    [InlineData(GrpcStatusCode.Internal, "HTTP/2 error 2 from http://x: stream reset", false)]
+    [InlineData(GrpcStatusCode.Aborted, "", false)]
+    public void Send_failures_are_refusals_of_the_snapshot_or_worth_retrying(GrpcStatusCode code, string detail, bool refusal) =>
+        Assert.Equal(refusal, SendErrors.IsRefusal(new RpcException(code, detail)));
+
+    [Theory]
+    [InlineData(GrpcStatusCode.Internal)]
+    [InlineData(GrpcStatusCode.Unavailable)]
+    [InlineData(GrpcStatusCode.DeadlineExceeded)]
+    [InlineData(GrpcStatusCode.Unknown)]
+    public void A_snapshot_that_keeps_failing_is_given_up_after_its_attempts_and_the_next_one_is_sent(GrpcStatusCode code)
+    {
+        // Issue #12 item 4: one snapshot retried forever held up everything queued behind it.
+        var server = new ScriptedServer();
+        server.Answer = s => s.Tracepoint!.ID == "tp-1" ? new RpcException(code, "fails every time") : null;
+        using var queue = new PushQueue(server, 100, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(20), maxAttempts: 4);
+        queue.TryEnqueue(Snap(1));
+        queue.TryEnqueue(Snap(2));
+        Assert.True(queue.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["tp-2"], server.Received.Select(s => s.Tracepoint!.ID));
+        Assert.Equal(1, queue.GivenUp);
+        Assert.Equal(0, queue.Rejected);
+        Assert.Equal(5, server.Attempts);
+    }
+
+    [Fact]
+    public void A_rate_limit_is_waited_out_not_dropped()
+    {
+        var server = new ScriptedServer();
+        var limited = 2;
+        server.Answer = _ => Interlocked.Decrement(ref limited) >= 0 ? new RpcException(GrpcStatusCode.ResourceExhausted, "RATE_LIMITED: slow down") : null;
+        using var queue = new PushQueue(server, 100, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(20), maxAttempts: 4);
+        queue.TryEnqueue(Snap(1));
+        Assert.True(queue.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["tp-1"], server.Received.Select(s => s.Tracepoint!.ID));
+        Assert.Equal(0, queue.GivenUp + queue.Rejected);
     }
 }

@@ -127,4 +127,28 @@ public class TracepointParserTests
         var snapshot = Assert.IsType<SnapshotAction>(Assert.Single(Parse(("stack_type", "no_stack")).Actions));
         Assert.False(snapshot.IncludeStack);
     }
+
+    [Theory]
+    [InlineData(2147483648u, null)]
+    [InlineData(2147483648u, "PlaceOrder")]
+    [InlineData(3000000000u, null)]
+    [InlineData(uint.MaxValue, null)]
+    [InlineData(uint.MaxValue, "PlaceOrder")]
+    public void A_line_number_past_int_MaxValue_is_rejected_not_wrapped(uint line, string? method)
+    {
+        // Issue #12 item 9: 2^31 used to become line -2147483648.
+        var tp = ProbeTestSupport.Tracepoint("tp", "OrderService.cs", line, method is null ? [] : [("method_name", method)]);
+        var p = Parse(tp);
+        Assert.Null(p.Location);
+        Assert.Empty(p.Actions);
+        Assert.Equal($"line_number {line} is larger than any line a file can have (2147483647)", p.Error);
+    }
+
+    [Fact]
+    public void The_largest_line_number_that_fits_is_accepted()
+    {
+        var p = Parse(ProbeTestSupport.Tracepoint("tp", "OrderService.cs", int.MaxValue));
+        Assert.Null(p.Error);
+        Assert.Equal(int.MaxValue, p.Location!.Line);
+    }
 }

@@ -35,6 +35,36 @@ public class TriggerHandlerTests
     }
 
     [Fact]
+    public void An_accepted_tracepoint_is_not_logged_as_installed_before_the_engine_installs_it()
+    {
+        // Issue #12 item 9: a probe still pending was logged as "installed".
+        var lines = new List<string>();
+        void Listen(string level, string message)
+        {
+            lock (lines) lines.Add(message);
+        }
+        SelfLog.Written += Listen;
+        try
+        {
+            var pending = new TriggerHandler(Collected.Context(new Collected()), engine: null, whyNoEngine: "the profiler is not loaded");
+            pending.Apply([Tp("tp-pending", 77)]);
+            _handler.Apply([Tp("tp-engine", 78)]);
+            pending.Clear();
+            _handler.Clear();
+        }
+        finally
+        {
+            SelfLog.Written -= Listen;
+        }
+        string[] mine;
+        lock (lines) mine = lines.Where(l => l.Contains("tp-pending") || l.Contains("tp-engine")).ToArray();
+        Assert.Contains("tracepoint tp-pending accepted: probe at OrderService.cs:77 (LineStart), pending: the profiler is not loaded", mine);
+        Assert.Contains(mine, l => l.StartsWith("tracepoint tp-engine accepted: probe at OrderService.cs:78 (LineStart), probe ", StringComparison.Ordinal)
+                                   && l.EndsWith(" requested from the engine", StringComparison.Ordinal));
+        Assert.DoesNotContain(mine, l => l.Contains("installed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Unchanged_tracepoints_keep_their_fire_counters_across_config_updates()
     {
         // Defect 10: the reference agent reset every counter on every config change.

@@ -38,6 +38,7 @@ internal static class Scenarios
             "line-capture" => LineCaptures.Run(argument),
             "corpus" => Corpus.Run(n),
             "text-loop" => TextLoop.Run(n),
+            "big-values" => BigValues.Run(n),
             _ => throw new ArgumentException($"no scenario '{name}'"),
         };
     }
