@@ -81,6 +81,14 @@ internal sealed class GrpcEndpoint(
         {
             WriteTrailersOnly(context, ex.StatusCode, ex.Detail);
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's own body limit (a request over MaxRequestBodySize) comes before the gRPC frame's length is read:
+            // answer it as the refusal it is, so an agent drops that snapshot instead of retrying it.
+            WriteTrailersOnly(context, GrpcStatusCode.FailedPrecondition, request.Path.Value == DeepMethods.SendSnapshot
+                ? $"SNAPSHOT_TOO_LARGE: the request is larger than the server accepts ({ex.Message})"
+                : "the request is larger than the server accepts: " + ex.Message);
+        }
         catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 13)
         {
             WriteTrailersOnly(context, GrpcStatusCode.ResourceExhausted, "the server's storage is full (the disk, or the database size limit): " + ex.Message);

@@ -48,6 +48,21 @@ public sealed class SendTests
         Assert.Equal(0, s.Server.Snapshots.Count());
     }
 
+    [Theory]
+    [InlineData(8_500_000)]
+    [InlineData(12_000_000)]
+    public async Task A_snapshot_over_the_request_body_limit_is_also_snapshot_too_large_not_an_internal_error(int payloadBytes)
+    {
+        // Kestrel refuses such a body before the gRPC frame is read; an agent must still see a refusal it will not retry.
+        await using var s = await RunningServer.StartAsync();
+        var snapshot = Samples.Snapshot(payloadBytes: payloadBytes);
+        var result = await s.Grpc.CallAsync(DeepMethods.SendSnapshot, snapshot);
+        Assert.Equal(GrpcStatusCode.FailedPrecondition, result.Status);
+        Assert.StartsWith("SNAPSHOT_TOO_LARGE:", result.Message);
+        Assert.Equal(0, s.Server.Snapshots.Count());
+        Assert.Equal(GrpcStatusCode.OK, (await s.Grpc.CallAsync(DeepMethods.SendSnapshot, Samples.Snapshot())).Status);
+    }
+
     [Fact]
     public async Task A_snapshot_just_under_the_limit_is_accepted()
     {
