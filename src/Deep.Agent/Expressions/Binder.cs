@@ -254,7 +254,7 @@ internal sealed class Binder
 
     // Parameters of these types cannot carry application code into a framework method (no object, interface,
     // delegate or span parameters: object could reach a ToString, an interface an application implementation).
-    private static bool SafeParameter(Type type) =>
+    internal static bool SafeParameter(Type type) =>
         !type.IsByRef && !type.IsPointer && FrameworkTypes.HasFrameworkEquality(type);
 
     private static (MethodInfo Method, List<LinqExpression> Args) ResolveOverload(IEnumerable<MethodInfo> candidates, List<Operand> args, Type owner, string name, int position)

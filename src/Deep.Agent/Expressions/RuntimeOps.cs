@@ -286,7 +286,9 @@ internal static class RuntimeOps
         var argTypes = args.Select(a => a?.GetType() ?? typeof(object)).ToArray();
         var owner = PureMembers.MethodOwner(type);
         var method = owner.GetMethods(BindingFlags.Instance | BindingFlags.Public)
-            .Where(m => m.Name == name && !m.IsGenericMethodDefinition && m.GetParameters().Length == args.Length)
+            // The static binder's rule too: no parameter through which application code could run (object, interfaces...).
+            .Where(m => m.Name == name && !m.IsGenericMethodDefinition && m.GetParameters().Length == args.Length
+                        && m.GetParameters().All(p => !p.IsOut && Binder.SafeParameter(p.ParameterType)))
             .FirstOrDefault(m => m.GetParameters().Select((p, i) => args[i] == null ? !p.ParameterType.IsValueType : p.ParameterType.IsAssignableFrom(argTypes[i])).All(ok => ok));
         if (method == null)
         {

@@ -91,6 +91,26 @@ public class SafetyTests
     }
 
     [Fact]
+    public void A_method_called_on_a_dynamic_receiver_never_takes_an_object_parameter_either()
+    {
+        // Resolved at run time against the value's type: the static binder's parameter rule must hold there too, or
+        // ContainsValue(object) would compare with the application's Equals.
+        var tracked = new Tracked { Value = 1 };
+        var scope = new TestScope()
+            .Add<object>("map", new Dictionary<string, object> { ["k"] = new Tracked { Value = 1 } })
+            .Add<object>("list", new List<object> { new Tracked { Value = 1 } })
+            .Add("t", tracked);
+        Tracked.Calls = 0;
+        foreach (var source in new[] { "map.ContainsValue(t)", "list.Contains(t)", "list.IndexOf(t)" })
+        {
+            var compiled = scope.Compile(source);
+            Assert.True(compiled.Error == null, compiled.Error);
+            Assert.True(compiled.Evaluate(scope).IsError, source);
+        }
+        Assert.Equal(0, Tracked.Calls);
+    }
+
+    [Fact]
     public void Methods_taking_object_parameters_are_never_chosen()
     {
         // string.Concat(object, object) would call Order.ToString(); only the string overloads are allowed.
