@@ -31,7 +31,7 @@ internal static class InliningGuard
             return false;
         bool refuse = IsApplicationModule(info, moduleId);
         if (refuse && Log.Enabled)
-            Log.Write($"inlining refused: function 0x{calleeId:X} of module 0x{moduleId:X} into dynamic method 0x{callerId:X}");
+            Log.Write($"inlining refused: function 0x{calleeId:X} of {ProbeEngine.Modules.Get(moduleId)?.AssemblyName ?? $"module 0x{moduleId:X}"} into dynamic method 0x{callerId:X}");
         return refuse;
     }
 
