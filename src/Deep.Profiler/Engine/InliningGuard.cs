@@ -53,7 +53,7 @@ internal static class InliningGuard
         if (root is null)
             return false; // not known yet: leave the JIT alone, ask again next time
         string path = ProbeEngine.Modules.Get(moduleId)?.Path ?? PathOf(info, moduleId);
-        bool application = IsApplicationPath(path, root);
+        bool application = FrameworkFiles.IsApplicationPath(path, root);
         lock (s_lock)
             s_application[moduleId] = application;
         return application;
@@ -62,13 +62,6 @@ internal static class InliningGuard
     private static string PathOf(CorProfilerInfo info, nint moduleId) =>
         HResults.Failed(info.GetModuleInfo(moduleId, out string path, out _)) ? "" : path;
 
-    /// <summary>
-    /// A module file outside the framework's directories. In-memory modules (no path) are left alone. A
-    /// self-contained app has the framework next to its own files: there nothing counts as application.
-    /// </summary>
-    internal static bool IsApplicationPath(string path, string frameworkRoot) =>
-        path.Length > 0 && !path.StartsWith(frameworkRoot, StringComparison.Ordinal);
-
     private static string? FrameworkRoot()
     {
         if (s_frameworkRoot is { } known)
@@ -76,23 +69,8 @@ internal static class InliningGuard
         foreach (var module in ProbeEngine.Modules.Snapshot())
         {
             if (module.AssemblyName == CoreLibName && module.Path.Length > 0)
-                return s_frameworkRoot = FrameworkRootOf(module.Path);
+                return s_frameworkRoot = FrameworkFiles.RootOf(module.Path);
         }
         return null;
-    }
-
-    /// <summary>
-    /// From CoreLib's path: <c>…/shared/</c> for a shared framework (…/shared/Microsoft.NETCore.App/10.0.0/), which
-    /// holds ASP.NET Core's framework too; else CoreLib's own directory.
-    /// </summary>
-    internal static string FrameworkRootOf(string coreLibPath)
-    {
-        string? version = Path.GetDirectoryName(coreLibPath);
-        if (string.IsNullOrEmpty(version))
-            return coreLibPath;
-        string? shared = Path.GetDirectoryName(Path.GetDirectoryName(version));
-        return shared is not null && Path.GetFileName(shared) == "shared"
-            ? shared + Path.DirectorySeparatorChar
-            : version + Path.DirectorySeparatorChar;
     }
 }
