@@ -40,6 +40,7 @@ internal static unsafe class ProfilerCallback
         vtable[4] = (delegate* unmanaged<nint, int>)&Shutdown;
         vtable[14] = (delegate* unmanaged<nint, nint, int, int>)&ModuleLoadFinished;
         vtable[15] = (delegate* unmanaged<nint, nint, int>)&ModuleUnloadStarted;
+        vtable[28] = (delegate* unmanaged<nint, nint, nint, int*, int>)&JITInlining;
         vtable[80] = (delegate* unmanaged<nint, nint, nint, uint, int>)&InitializeForAttach;
         vtable[81] = (delegate* unmanaged<nint, int>)&ProfilerAttachComplete;
         vtable[84] = (delegate* unmanaged<nint, nint, uint, nint, int>)&GetReJITParameters;
@@ -186,6 +187,22 @@ internal static unsafe class ProfilerCallback
         try
         {
             ProbeEngine.Modules.Remove(moduleId);
+            InliningGuard.Forget(moduleId);
+        }
+        catch
+        {
+        }
+        return HResults.S_OK;
+    }
+
+    // Called by the JIT, on an application thread, before every inlining: see InliningGuard.
+    [UnmanagedCallersOnly]
+    private static int JITInlining(nint self, nint callerId, nint calleeId, int* shouldInline)
+    {
+        try
+        {
+            if (shouldInline != null && ProbeEngine.Info is { } info && InliningGuard.Refuses(info, callerId, calleeId))
+                *shouldInline = 0;
         }
         catch
         {

@@ -5,6 +5,9 @@ internal sealed unsafe class CorProfilerInfo(nint info)
 {
     /// <summary><c>COR_PRF_MONITOR_MODULE_LOADS</c>.</summary>
     public const uint MonitorModuleLoads = 0x4;
+    /// <summary><c>COR_PRF_MONITOR_JIT_COMPILATION</c>: the JIT asks <c>JITInlining</c> before each inlining (allowed
+    /// after attach too).</summary>
+    public const uint MonitorJitCompilation = 0x20;
     /// <summary><c>COR_PRF_ENABLE_REJIT</c>.</summary>
     public const uint EnableReJit = 0x40000;
     /// <summary><c>COR_PRF_REJIT_BLOCK_INLINING</c>.</summary>
@@ -126,6 +129,16 @@ internal sealed unsafe class CorProfilerInfo(nint info)
         int hr = ((delegate* unmanaged<nint, nint, nint*, nint*, uint*, int>)ComPtr.Slot(Pointer, 15))(Pointer, functionId, &classId, &module, &token);
         moduleId = module;
         methodToken = token;
+        return hr;
+    }
+
+    /// <summary>ICorProfilerInfo8::IsFunctionDynamic (slot 87): true for a method without metadata (a DynamicMethod,
+    /// an IL stub).</summary>
+    public int IsFunctionDynamic(nint functionId, out bool dynamic)
+    {
+        int d = 0;
+        int hr = ((delegate* unmanaged<nint, nint, int*, int>)ComPtr.Slot(Pointer, 87))(Pointer, functionId, &d);
+        dynamic = !HResults.Failed(hr) && d != 0;
         return hr;
     }
 

@@ -72,7 +72,7 @@ internal static unsafe class ProbeEngine
             InitResult = HResults.DEEP_E_UNSUPPORTED_RUNTIME;
             return InitResult;
         }
-        hr = info.SetEventMask(CorProfilerInfo.MonitorModuleLoads | CorProfilerInfo.EnableReJit);
+        hr = info.SetEventMask(CorProfilerInfo.MonitorModuleLoads | CorProfilerInfo.EnableReJit | CorProfilerInfo.MonitorJitCompilation);
         if (HResults.Failed(hr))
         {
             Log.Write($"SetEventMask failed 0x{hr:X8}");

@@ -117,6 +117,15 @@ var twice = Method(nameof(Targets.Twice));
 setup = Probe(twice, new ProbeInsertion(11, 0, [Arg(0)]));
 Report("inlined", setup, Targets.SumTwice(3));
 
+// A method called through a compiled expression (a DynamicMethod) that ran before the method was probed.
+var thrice = Method(nameof(Targets.Thrice));
+var x = System.Linq.Expressions.Expression.Parameter(typeof(int), "x");
+var viaLambda = System.Linq.Expressions.Expression.Lambda<Func<int, int>>(System.Linq.Expressions.Expression.Call(thrice, x), x).Compile();
+for (int i = 0; i < 5; i++)
+    viaLambda(i);
+setup = Probe(thrice, new ProbeInsertion(50, 0, [Arg(0)]));
+Report("via-lambda", setup, viaLambda(4) + viaLambda(5));
+
 // Ten threads hitting one probe.
 var shared = Method(nameof(Targets.Shared));
 setup = Probe(shared, new ProbeInsertion(12, 0, [Arg(0)]));

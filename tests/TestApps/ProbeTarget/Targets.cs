@@ -104,6 +104,10 @@ internal static class Targets
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int Shared(int x) => x + 1;
 
+    // Small enough to be inlined, called from a compiled expression (a DynamicMethod, which ReJIT cannot reach): the
+    // profiler must keep it a method of its own, as ASP.NET Core MVC's controller actions.
+    public static int Thrice(int x) => x * 3;
+
     // `first` is a ref local that is still null where a probe at the method's start runs.
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int FirstOrMinusOne(int[] values)
