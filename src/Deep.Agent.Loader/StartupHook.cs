@@ -30,7 +30,9 @@ public static class StartupHook
         {
             try
             {
-                Console.Error.WriteLine($"deep agent: not started ({e.GetType().Name}: {e.Message}); the program runs without it");
+                // One line, whatever the message holds (a FileNotFoundException's ends with a line break).
+                var message = e.Message.Replace('\r', ' ').Replace('\n', ' ').Trim();
+                Console.Error.WriteLine($"deep agent: not started ({e.GetType().Name}: {message}); the program runs without it");
             }
             catch
             {
