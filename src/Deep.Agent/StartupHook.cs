@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 
 /// <summary>
-/// The .NET startup hook (<c>DOTNET_STARTUP_HOOKS</c> pointing at Deep.Agent.dll, as <c>deep run</c> sets it): starts
-/// the agent before <c>Main</c>. It must be a type named <c>StartupHook</c> in no namespace.
+/// The agent's .NET startup hook: starts the agent before <c>Main</c>. <c>deep run</c> names the loader next to it in
+/// <c>DOTNET_STARTUP_HOOKS</c> (src/Deep.Agent.Loader), which calls this only on a supported runtime; naming
+/// Deep.Agent.dll there directly also works on one. It must be a type named <c>StartupHook</c> in no namespace.
 /// </summary>
 #pragma warning disable CA1050 // the runtime looks for this exact type in the global namespace
 public static class StartupHook

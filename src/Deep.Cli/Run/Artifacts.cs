@@ -3,12 +3,12 @@ using System.Diagnostics;
 namespace Deep.Cli.Run;
 
 /// <summary>
-/// Builds the agent (<c>.deep/agent</c>) and the profiler (<c>scripts/build-profiler.sh</c>) when they are missing or
+/// Builds the agent and its startup-hook loader (<c>.deep/agent</c>) and the profiler (<c>scripts/build-profiler.sh</c>) when they are missing or
 /// older than their sources. Concurrent runs wait for each other on a lock file instead of building twice.
 /// </summary>
 internal static class Artifacts
 {
-    private static readonly string[] AgentSources = ["src/Deep.Agent", "src/Deep.Protocol"];
+    private static readonly string[] AgentSources = ["src/Deep.Agent", "src/Deep.Agent.Loader", "src/Deep.Protocol"];
 
     public static async Task<RunArtifacts> EnsureBuiltAsync(string root, TextWriter messages, CancellationToken cancellation)
     {
@@ -18,8 +18,10 @@ internal static class Artifacts
 
         var agentDir = Path.Combine(deepDir, "agent");
         var agentDll = Path.Combine(agentDir, "Deep.Agent.dll");
+        // Built with the agent (Deep.Agent.csproj copies it next to Deep.Agent.dll).
+        var loaderDll = Path.Combine(agentDir, "Deep.Agent.Loader.dll");
         var stamp = Path.Combine(agentDir, ".built");
-        if (!File.Exists(agentDll) || !File.Exists(stamp) || NewestSource(root) > File.GetLastWriteTimeUtc(stamp))
+        if (!File.Exists(agentDll) || !File.Exists(loaderDll) || !File.Exists(stamp) || NewestSource(root) > File.GetLastWriteTimeUtc(stamp))
         {
             await messages.WriteLineAsync("deep run: building the agent (first use or sources changed)...").ConfigureAwait(false);
             var log = Path.Combine(deepDir, "agent-build.log");
@@ -43,7 +45,7 @@ internal static class Artifacts
         {
             throw new RunException(1, $"the profiler library '{profiler}' does not exist");
         }
-        return new RunArtifacts(agentDll, Path.GetFullPath(profiler));
+        return new RunArtifacts(agentDll, Path.GetFullPath(profiler), loaderDll);
     }
 
     private static async Task<string> BuildProfilerAsync(string root, string deepDir, CancellationToken cancellation)

@@ -48,7 +48,7 @@ internal static class ChildProcess
     internal static IEnumerable<(string Name, string Value)> Environment(RunOptions options, RunArtifacts artifacts, Func<string, string?> current)
     {
         var hooks = current("DOTNET_STARTUP_HOOKS");
-        yield return ("DOTNET_STARTUP_HOOKS", string.IsNullOrEmpty(hooks) ? artifacts.AgentDll : artifacts.AgentDll + Path.PathSeparator + hooks);
+        yield return ("DOTNET_STARTUP_HOOKS", string.IsNullOrEmpty(hooks) ? artifacts.StartupHook : artifacts.StartupHook + Path.PathSeparator + hooks);
         yield return ("CORECLR_ENABLE_PROFILING", "1");
         yield return ("CORECLR_PROFILER", RunCommand.ProfilerClsid);
         yield return ("CORECLR_PROFILER_PATH", artifacts.ProfilerPath);

@@ -96,9 +96,11 @@ internal sealed class RunException(int exitCode, string message) : Exception(mes
 }
 
 /// <summary>The agent and profiler files a run needs.</summary>
-/// <param name="AgentDll">The agent assembly (the startup hook).</param>
+/// <param name="AgentDll">The agent assembly (what <c>deep attach</c> loads into a running, supported process).</param>
 /// <param name="ProfilerPath">The profiler's shared library (absolute).</param>
-internal sealed record RunArtifacts(string AgentDll, string ProfilerPath);
+/// <param name="StartupHook">The startup hook <c>deep run</c> names: the loader next to the agent, which loads the agent
+/// only into a supported runtime (src/Deep.Agent.Loader).</param>
+internal sealed record RunArtifacts(string AgentDll, string ProfilerPath, string StartupHook);
 
 /// <summary>Finds the repository: <c>DEEP_ROOT</c> (set by <c>./deep</c>), else the folder above this program with the solution.</summary>
 internal static class RepositoryRoot

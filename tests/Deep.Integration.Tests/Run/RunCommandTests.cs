@@ -17,7 +17,7 @@ public sealed class RunCommandTests
     }
 
     [Fact]
-    public async Task The_program_gets_the_profiler_and_the_agent_startup_hook()
+    public async Task The_program_gets_the_profiler_and_the_agent_loader_startup_hook()
     {
         await using var app = await StartAsync();
 
@@ -27,7 +27,7 @@ public sealed class RunCommandTests
         Assert.True(Path.IsPathRooted(profiler), profiler);
         Assert.True(File.Exists(profiler), $"{profiler} does not exist");
         var hook = app.Call("env", "DOTNET_STARTUP_HOOKS");
-        Assert.EndsWith("Deep.Agent.dll", hook, StringComparison.Ordinal);
+        Assert.EndsWith("Deep.Agent.Loader.dll", hook, StringComparison.Ordinal);
         Assert.True(File.Exists(hook), $"{hook} does not exist");
     }
 
