@@ -210,12 +210,13 @@ public sealed class RuntimeTests
 
         await session.Api.DeleteAsync(id);
         await session.WaitForLogAsync(log => log.Contains($"Scenarios.cs:{line} (LineStart) removed", StringComparison.Ordinal), "the probe's removal");
+        await session.WaitForEarlierSnapshotsAsync(); // snapshots taken before the removal may still be queued
         var count = (await session.Api.SnapshotsAsync(id)).Count;
         for (int i = 0; i < 10; i++)
         {
             Assert.Equal("try-ok+finally|many4|7", session.App.Call("flow", 5));
         }
-        await Task.Delay(500);
+        await session.WaitForEarlierSnapshotsAsync();
 
         Assert.Equal(count, (await session.Api.SnapshotsAsync(id)).Count);
     }

@@ -384,12 +384,14 @@ public sealed class LineTracepointTests
         await session.Api.DeleteAsync(id);
         // The agent says when the probe is gone (self-diagnostics on stderr with DEEP_DEBUG=true).
         await session.WaitForLogAsync(log => log.Contains($"{File}:{line} (LineStart) removed", StringComparison.Ordinal), "the probe's removal");
+        // Snapshots taken before the removal may still be in the agent's send queue: let them arrive first.
+        await session.WaitForEarlierSnapshotsAsync();
         var count = (await session.Api.SnapshotsAsync(id)).Count;
         for (int i = 0; i < 10; i++)
         {
             Assert.Equal("try-ok+finally|many4|7", session.App.Call("flow", 5));
         }
-        await Task.Delay(500);
+        await session.WaitForEarlierSnapshotsAsync();
 
         Assert.Equal(count, (await session.Api.SnapshotsAsync(id)).Count);
     }
