@@ -142,7 +142,6 @@ internal sealed class AppSession : IAsyncDisposable
         return last;
     }
 
-    /// <summary>Waits until the app's output contains <paramref name="text"/> (self-diagnostics go to stderr with DEEP_DEBUG).</summary>
     /// <summary>
     /// Waits until every snapshot the agent took before this call is stored: a one-shot marker tracepoint on another
     /// line fires after them, and the agent sends in order on one thread, so once its snapshot is stored so are they.
@@ -160,6 +159,7 @@ internal sealed class AppSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the app's output contains <paramref name="text"/> (self-diagnostics go to stderr with DEEP_DEBUG).</summary>
     public async Task WaitForLogAsync(Func<string, bool> found, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
