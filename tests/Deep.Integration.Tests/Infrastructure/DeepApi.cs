@@ -39,6 +39,29 @@ internal sealed class DeepApi(Uri httpAddress) : IDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>The tracepoint's snapshot count once it stopped changing for a second (sends are asynchronous).</summary>
+    public async Task<int> SettledCountAsync(string tracepointId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        int last = -1;
+        var stableSince = DateTime.UtcNow;
+        while (DateTime.UtcNow < deadline)
+        {
+            int count = (await SnapshotsAsync(tracepointId)).Count;
+            if (count != last)
+            {
+                last = count;
+                stableSince = DateTime.UtcNow;
+            }
+            else if (DateTime.UtcNow - stableSince > TimeSpan.FromSeconds(1))
+            {
+                return count;
+            }
+            await Task.Delay(100);
+        }
+        return last;
+    }
+
     /// <summary>The snapshots the server stored for a tracepoint.</summary>
     public async Task<IReadOnlyList<Snapshot>> SnapshotsAsync(string tracepointId)
     {

@@ -112,27 +112,7 @@ internal sealed class WebShopSession : IAsyncDisposable
         DriveUntilAsync(tracepointId, () => Task.CompletedTask, done, TimeSpan.FromSeconds(60));
 
     /// <summary>The tracepoint's snapshot count once it stopped changing for a second (sends are asynchronous).</summary>
-    public async Task<int> SettledCountAsync(string tracepointId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        int last = -1;
-        var stableSince = DateTime.UtcNow;
-        while (DateTime.UtcNow < deadline)
-        {
-            int count = (await Api.SnapshotsAsync(tracepointId)).Count;
-            if (count != last)
-            {
-                last = count;
-                stableSince = DateTime.UtcNow;
-            }
-            else if (DateTime.UtcNow - stableSince > TimeSpan.FromSeconds(1))
-            {
-                return count;
-            }
-            await Task.Delay(100);
-        }
-        return last;
-    }
+    public Task<int> SettledCountAsync(string tracepointId) => Api.SettledCountAsync(tracepointId);
 
     public async ValueTask DisposeAsync()
     {
