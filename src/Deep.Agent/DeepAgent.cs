@@ -337,13 +337,14 @@ internal sealed class RunningAgent
 
     // At process exit the agent's threads (all background threads) end with the process: joining them, removing
     // probes or closing connections would only delay the exit. What is worth waiting for is a snapshot still queued,
-    // for at most DEEP_FLUSH_TIMEOUT_MS; with nothing queued the exit is not delayed at all.
+    // for at most DEEP_FLUSH_TIMEOUT_MS; with nothing queued, or the server failing, the exit is not delayed at all.
     private void OnProcessExit(object? sender, EventArgs e)
     {
         try
         {
             if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
-            if (Push.Pending > 0) Push.Shutdown(Settings.FlushTimeout);
+            // A queue backing off (server unreachable) would only spend the whole grace failing: do not wait for it.
+            if (Push.Pending > 0 && !Push.IsRetrying) Push.Shutdown(Settings.FlushTimeout);
             SelfLog.Info($"deep agent stopped at process exit: {Push.Sent} snapshot(s) sent, {Push.Dropped} dropped, {Push.Rejected} refused");
         }
         catch

@@ -34,6 +34,7 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
     private long _dropped;
     private long _rejected;
     private long _givenUp;
+    private bool _retrying;
 
     /// <summary>How many times one snapshot is tried by default before it is given up (about 50 s of backoff from 200 ms).</summary>
     public const int DefaultMaxAttempts = 8;
@@ -67,6 +68,12 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
 
     /// <summary>How many times one snapshot is tried before it is dropped.</summary>
     public int MaxAttempts => _maxAttempts;
+
+    /// <summary>
+    /// The last send failed and the queue is backing off (the server unreachable or refusing for now): waiting for it
+    /// at process exit would only delay the exit.
+    /// </summary>
+    public bool IsRetrying => Volatile.Read(ref _retrying);
 
     /// <summary>Snapshots waiting, including the one being sent.</summary>
     public int Pending
@@ -153,6 +160,7 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
                 _transport.SendAsync(snapshot, _callTimeout, token).GetAwaiter().GetResult();
                 Interlocked.Increment(ref _sent);
                 _backoff.Reset();
+                Volatile.Write(ref _retrying, false);
                 return;
             }
             catch (RpcException e) when (SendErrors.IsRefusal(e))
@@ -160,6 +168,7 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
                 // Retrying cannot help: the server will refuse this snapshot every time. The connection is fine.
                 Interlocked.Increment(ref _rejected);
                 _backoff.Reset();
+                Volatile.Write(ref _retrying, false);
                 SelfLog.SnapshotDropped($"the server refused it: {e.StatusCode} {Shorten(e.Detail)}");
                 return;
             }
@@ -169,6 +178,7 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
                 // snapshot at the head and retry after a growing, jittered delay; but only so many times, so one
                 // snapshot the server keeps failing on cannot hold up everything behind it.
                 var what = e is RpcException rpc ? $"{rpc.StatusCode}: {Shorten(rpc.Detail)}" : e.Message;
+                Volatile.Write(ref _retrying, true);
                 if (attempt >= _maxAttempts)
                 {
                     Interlocked.Increment(ref _givenUp);

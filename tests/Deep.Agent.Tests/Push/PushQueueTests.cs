@@ -50,6 +50,22 @@ public class PushQueueTests
     }
 
     [Fact]
+    public void The_queue_says_it_is_retrying_while_the_server_fails_and_not_once_a_send_succeeds()
+    {
+        // Process exit does not wait for a queue in this state (the server unreachable): it could only fail.
+        var server = new ScriptedServer { Answer = _ => new RpcException(GrpcStatusCode.Unavailable, "down") };
+        using var queue = new PushQueue(server, 10, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(50));
+        Assert.False(queue.IsRetrying);
+        Assert.True(queue.TryEnqueue(Snap(0)));
+        Poll.Until(() => queue.IsRetrying, "the queue backing off");
+        Assert.Equal(1, queue.Pending);
+        server.Answer = _ => null;
+        Assert.True(queue.Flush(TimeSpan.FromSeconds(30)));
+        Assert.False(queue.IsRetrying);
+        Assert.Equal(1, queue.Sent);
+    }
+
+    [Fact]
     public void A_full_queue_drops_new_snapshots_and_counts_them()
     {
         // Defect 9: the reference agent's send queue was unbounded.
