@@ -23,4 +23,26 @@ internal static class ApiHelpers
         using var doc = JsonDocument.Parse(text);
         return ((int)response.StatusCode, doc.RootElement.Clone());
     }
+
+    /// <summary>The problems of an error answer (which must have the API's one error shape), one "field: message" a line.</summary>
+    public static string ErrorText(this JsonElement body)
+    {
+        var lines = Errors(body).Select(e => e.Field is null ? e.Message : $"{e.Field}: {e.Message}");
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The problems of an error answer: <c>{"errors":[{"field"?,"message"}]}</c>, at least one, nothing else.</summary>
+    public static IReadOnlyList<(string? Field, string Message)> Errors(this JsonElement body)
+    {
+        Assert.Equal(["errors"], body.EnumerateObject().Select(p => p.Name));
+        var errors = body.GetProperty("errors").EnumerateArray().Select(e =>
+        {
+            Assert.All(e.EnumerateObject(), p => Assert.Contains(p.Name, new[] { "field", "message" }));
+            var message = e.GetProperty("message").GetString();
+            Assert.False(string.IsNullOrWhiteSpace(message), body.GetRawText());
+            return (e.TryGetProperty("field", out var f) ? f.GetString() : null, message!);
+        }).ToList();
+        Assert.NotEmpty(errors);
+        return errors;
+    }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Deep.Server.Polling;
 using Deep.Server.Security;
 using Deep.Server.Storage;
+using Deep.Tracepoints;
 using Deepproto.Proto.Common.V1;
 using Deepproto.Proto.Tracepoint.V1;
 using Google.Protobuf;
@@ -17,8 +18,8 @@ namespace Deep.Server.Api;
 
 /// <summary>
 /// The DEEP server's HTTP API (same paths and protobuf JSON, so DEEP's tools can point at this server), plus what
-/// people and scripts need beyond it: the created tracepoint in the answer, snapshots listed by tracepoint, and 400s
-/// that say what is wrong.
+/// people and scripts need beyond it: the created tracepoint in the answer, snapshots listed by tracepoint, and errors
+/// that say what is wrong, each named by its field (<see cref="Errors"/>).
 /// </summary>
 internal sealed class HttpApi(TracepointRegistry registry, PollService polls, SnapshotStore snapshots, RequestGate gate, ProbeStatusStore statuses, ILogger logger)
 {
@@ -123,49 +124,48 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
     {
         if (context.Request.ContentLength > MaxTracepointBodyBytes)
         {
-            await Error(context, 413, $"the body is {context.Request.ContentLength} bytes; a tracepoint may be at most {MaxTracepointBodyBytes} bytes").ConfigureAwait(false);
+            await Error(context, 413, $"the body is {context.Request.ContentLength} bytes; a tracepoint may be at most {MaxTracepointBodyBytes} bytes", WholeTracepoint).ConfigureAwait(false);
             return;
         }
         if (await ReadBodyAsync(context.Request.Body, MaxTracepointBodyBytes, context.RequestAborted).ConfigureAwait(false) is not { } body)
         {
-            await Error(context, 413, $"the body is over {MaxTracepointBodyBytes} bytes, the most a tracepoint may be").ConfigureAwait(false);
+            await Error(context, 413, $"the body is over {MaxTracepointBodyBytes} bytes, the most a tracepoint may be", WholeTracepoint).ConfigureAwait(false);
             return;
         }
-        string tracepointJson;
+        TracePointConfig config;
         try
         {
             using var doc = JsonDocument.Parse(body);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
-                await Error(context, 400, "the body must be a JSON object: {\"tracepoint\": {...}}").ConfigureAwait(false);
+                await Error(context, 400, "the body must be a JSON object: {\"tracepoint\": {...}}", WholeTracepoint).ConfigureAwait(false);
                 return;
             }
             if (!doc.RootElement.TryGetProperty("tracepoint", out var tp) || tp.ValueKind != JsonValueKind.Object)
             {
-                await Error(context, 400, "the body has no \"tracepoint\" object: send {\"tracepoint\": {\"path\": \"File.cs\", \"lineNumber\": 42}}").ConfigureAwait(false);
+                await Error(context, 400, "the body has no \"tracepoint\" object: send {\"tracepoint\": {\"path\": \"File.cs\", \"lineNumber\": 42}}", WholeTracepoint).ConfigureAwait(false);
                 return;
             }
-            tracepointJson = tp.GetRawText();
+            try
+            {
+                config = ProtoJson.Parser.Parse<TracePointConfig>(tp.GetRawText());
+            }
+            catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidJsonException or FormatException)
+            {
+                // Name each field the parser cannot read, so that the form can show it where it was typed.
+                var unreadable = ProtoJson.UnreadableFields(TracePointConfig.Descriptor, tp);
+                await Errors(context, 400, unreadable.Count > 0 ? unreadable : [new(WholeTracepoint, "cannot be read: " + ex.Message)]).ConfigureAwait(false);
+                return;
+            }
         }
         catch (JsonException ex)
         {
-            await Error(context, 400, "the body is not valid JSON: " + ex.Message).ConfigureAwait(false);
+            await Error(context, 400, "the body is not valid JSON: " + ex.Message, WholeTracepoint).ConfigureAwait(false);
             return;
         }
-
-        TracePointConfig config;
-        try
+        if (TracepointValidator.Validate(config) is { Count: > 0 } problems)
         {
-            config = ProtoJson.Parser.Parse<TracePointConfig>(tracepointJson);
-        }
-        catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidJsonException or FormatException)
-        {
-            await Error(context, 400, "the tracepoint is not valid: " + ex.Message).ConfigureAwait(false);
-            return;
-        }
-        if (TracepointValidator.Validate(config) is { } problem)
-        {
-            await Error(context, 400, problem).ConfigureAwait(false);
+            await Errors(context, 400, problems).ConfigureAwait(false);
             return;
         }
         TracePointConfig created;
@@ -175,7 +175,7 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
         }
         catch (TracepointLimitException ex)
         {
-            await Error(context, 409, ex.Message).ConfigureAwait(false);
+            await Error(context, 409, ex.Message, WholeTracepoint).ConfigureAwait(false);
             return;
         }
         await Json(context, 200, "{\"tracepoint\":" + ProtoJson.Formatter.Format(created) + "}").ConfigureAwait(false);
@@ -227,7 +227,7 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
     {
         var query = context.Request.Query;
         if (ParseLimit(query["limit"], 20) is not { } limit)
-            return Error(context, 400, $"limit '{query["limit"]}' must be a whole number from 1 to {MaxListLimit}");
+            return Error(context, 400, $"limit '{query["limit"]}' must be a whole number from 1 to {MaxListLimit}", "limit");
         var tracepoint = query["tracepoint"].ToString();
         var rows = snapshots.List(Tenant(context), tracepoint.Length == 0 ? null : tracepoint, limit);
         var sb = new StringBuilder("{\"snapshots\":[");
@@ -244,18 +244,18 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
     {
         var query = context.Request.Query;
         if (ParseLimit(query["limit"], 20) is not { } limit)
-            return Error(context, 400, $"limit '{query["limit"]}' must be a whole number from 1 to {MaxListLimit}");
+            return Error(context, 400, $"limit '{query["limit"]}' must be a whole number from 1 to {MaxListLimit}", "limit");
         long? start = null, end = null;
         if (query["start"].ToString() is { Length: > 0 } s)
         {
             if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v > MaxUnixSeconds)
-                return Error(context, 400, $"start '{s}' must be unix seconds from 0 to {MaxUnixSeconds}");
+                return Error(context, 400, $"start '{s}' must be unix seconds from 0 to {MaxUnixSeconds}", "start");
             start = v * 1_000_000_000;
         }
         if (query["end"].ToString() is { Length: > 0 } e)
         {
             if (!long.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v > MaxUnixSeconds)
-                return Error(context, 400, $"end '{e}' must be unix seconds from 0 to {MaxUnixSeconds}");
+                return Error(context, 400, $"end '{e}' must be unix seconds from 0 to {MaxUnixSeconds}", "end");
             // The whole last second counts.
             end = v * 1_000_000_000 + 999_999_999;
         }
@@ -266,7 +266,7 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
         }
         catch (FormatException ex)
         {
-            return Error(context, 400, "tags: " + ex.Message);
+            return Error(context, 400, ex.Message, "tags");
         }
         tags.Remove("service.name", out var service);
         Func<byte[], bool>? filter = null;
@@ -342,14 +342,14 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
         var query = context.Request.Query;
         var tracepoint = query["tracepoint"].ToString();
         if (query.ContainsKey("tracepoint") && tracepoint.Length == 0)
-            return Error(context, 400, "the tracepoint parameter is empty: give a tracepoint id, or leave it out for all");
+            return Error(context, 400, "the tracepoint parameter is empty: give a tracepoint id, or leave it out for all", "tracepoint");
         if (ParseLimit(query["limit"], DefaultStatusPage, MaxStatusPage) is not { } limit)
-            return Error(context, 400, $"limit '{query["limit"]}' must be a whole number from 1 to {MaxStatusPage}");
+            return Error(context, 400, $"limit '{query["limit"]}' must be a whole number from 1 to {MaxStatusPage}", "limit");
         StatusCursor? after = null;
         if (query.ContainsKey("after"))
         {
             after = StatusCursor.Decode(query["after"].ToString());
-            if (after is null) return Error(context, 400, "after is not a cursor this server gave out: pass the 'next' of the previous page");
+            if (after is null) return Error(context, 400, "after is not a cursor this server gave out: pass the 'next' of the previous page", "after");
         }
         var (rows, next) = statuses.Page(Tenant(context), tracepoint.Length == 0 ? null : tracepoint, Clock.NowNanos(), after, limit);
         using var stream = new MemoryStream();
@@ -397,16 +397,42 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
         return context.Response.WriteAsync(json, context.RequestAborted);
     }
 
-    internal static Task Error(HttpContext context, int status, string message)
+    /// <summary>The field of an error about the tracepoint as a whole (its body, its size, the tenant's limits).</summary>
+    private const string WholeTracepoint = "tracepoint";
+
+    /// <summary>The most problems one answer lists (a 64 KiB body could hold thousands); the rest are counted.</summary>
+    internal const int MaxErrorsListed = 100;
+
+    /// <summary>An error answer with one problem; <paramref name="field"/> empty when it is about no field.</summary>
+    internal static Task Error(HttpContext context, int status, string message, string field = "")
+        => Errors(context, status, [new FieldError(field, message)]);
+
+    /// <summary>
+    /// Every error answer of the API, one shape: <c>{"errors":[{"field":"args.condition","message":"..."}]}</c>, a
+    /// <c>field</c> (a tracepoint's field, <c>tracepoint</c> for the whole of it, or a query parameter) only where one applies.
+    /// </summary>
+    internal static Task Errors(HttpContext context, int status, IReadOnlyList<FieldError> errors)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
         {
             json.WriteStartObject();
-            json.WriteString("error", message);
+            json.WriteStartArray("errors");
+            for (var i = 0; i < Math.Min(errors.Count, MaxErrorsListed); i++) Write(json, errors[i]);
+            if (errors.Count > MaxErrorsListed)
+                Write(json, new(WholeTracepoint, $"{errors.Count - MaxErrorsListed} more problems are not listed; correct these first"));
+            json.WriteEndArray();
             json.WriteEndObject();
         }
         return Json(context, status, Encoding.UTF8.GetString(stream.ToArray()));
+
+        static void Write(Utf8JsonWriter json, FieldError error)
+        {
+            json.WriteStartObject();
+            if (error.Field.Length > 0) json.WriteString("field", error.Field);
+            json.WriteString("message", error.Message);
+            json.WriteEndObject();
+        }
     }
 }
 

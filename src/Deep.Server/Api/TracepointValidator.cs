@@ -1,4 +1,5 @@
 using System.Globalization;
+using Deep.Tracepoints;
 using Deepproto.Proto.Tracepoint.V1;
 
 namespace Deep.Server.Api;
@@ -29,49 +30,51 @@ internal static class TracepointValidator
     /// <summary>The most watch expressions one tracepoint may have.</summary>
     public const int MaxWatches = 100;
 
-    /// <summary>Null when the tracepoint is acceptable, else what is wrong.</summary>
-    public static string? Validate(TracePointConfig tp)
+    /// <summary>Every problem with the tracepoint, each named by its field; empty when it is acceptable.</summary>
+    public static IReadOnlyList<FieldError> Validate(TracePointConfig tp)
     {
-        if (string.IsNullOrWhiteSpace(tp.Path)) return "the tracepoint has no path: give the source file, e.g. \"OrderService.cs\"";
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(tp.Path)) errors.Add(new("path", "missing: give the source file, e.g. \"OrderService.cs\""));
         var hasMethod = tp.Args.TryGetValue("method_name", out var method) && !string.IsNullOrWhiteSpace(method);
-        if (tp.LineNumber == 0 && !hasMethod) return "the tracepoint has no line_number: give a line (1 or more), or args.method_name for a method tracepoint";
-        if (tp.LineNumber > int.MaxValue) return $"line_number {tp.LineNumber} is past the last line a source file can have ({int.MaxValue})";
-        if (tp.Watches.Count > MaxWatches) return $"the tracepoint has {tp.Watches.Count} watches; at most {MaxWatches} are allowed";
+        if (tp.LineNumber == 0 && !hasMethod) errors.Add(new("line_number", "missing: give a line (1 or more), or args.method_name for a method tracepoint"));
+        if (tp.LineNumber > int.MaxValue) errors.Add(new("line_number", $"{tp.LineNumber} is past the last line a source file can have ({int.MaxValue})"));
+        if (tp.Watches.Count > MaxWatches) errors.Add(new($"watches[{MaxWatches}]", $"the tracepoint has {tp.Watches.Count} watches; at most {MaxWatches} are allowed"));
         if (tp.Args.TryGetValue("stage", out var stage) && !Stages.Contains(stage))
-            return $"unknown stage '{stage}': use one of {string.Join(", ", Stages)}";
+            errors.Add(new("args.stage", $"unknown stage '{stage}': use one of {string.Join(", ", Stages)}"));
         foreach (var (arg, allowed) in Choices)
         {
             if (tp.Args.TryGetValue(arg, out var value) && Array.IndexOf(allowed, value) < 0)
-                return $"args.{arg} '{value}' is not one of {string.Join(", ", allowed)}";
+                errors.Add(new("args." + arg, $"'{value}' is not one of {string.Join(", ", allowed)}"));
         }
         foreach (var arg in IntegerArgs)
         {
             if (!tp.Args.TryGetValue(arg, out var value)) continue;
             if (!long.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
-                return $"args.{arg} '{value}' is not a whole number";
+                errors.Add(new("args." + arg, $"'{value}' is not a whole number"));
             // The agent ignores nothing silently: a capture limit of 0 or less would capture nothing, so it is refused here too.
-            if (arg.StartsWith("MAX_", StringComparison.Ordinal) && number < 1)
-                return $"args.{arg} {value.Trim()} must be 1 or more";
+            else if (arg.StartsWith("MAX_", StringComparison.Ordinal) && number < 1)
+                errors.Add(new("args." + arg, $"{value.Trim()} must be 1 or more"));
+            else if (arg == "fire_count" && number < -1)
+                errors.Add(new("args.fire_count", $"{value.Trim()} must be -1 (unlimited) or more"));
+            else if (arg == "fire_period" && number < 0)
+                errors.Add(new("args.fire_period", $"{value.Trim()} must not be negative"));
         }
-        if (tp.Args.TryGetValue("fire_count", out var fc) && long.Parse(fc.Trim(), CultureInfo.InvariantCulture) < -1)
-            return $"args.fire_count {fc} must be -1 (unlimited) or more";
-        if (tp.Args.TryGetValue("fire_period", out var fp) && long.Parse(fp.Trim(), CultureInfo.InvariantCulture) < 0)
-            return $"args.fire_period {fp} must not be negative";
         if (tp.Args.TryGetValue("condition", out var condition) && ExpressionSyntax.Check(condition) is { } conditionError)
-            return $"args.condition '{Quote(condition)}' is malformed: {conditionError}";
+            errors.Add(new("args.condition", $"'{Quote(condition)}' is malformed: {conditionError}"));
         if (tp.Args.TryGetValue("log_msg", out var log) && ExpressionSyntax.CheckTemplate(log) is { } logError)
-            return $"args.log_msg '{Quote(log)}' is malformed: {logError}";
+            errors.Add(new("args.log_msg", $"'{Quote(log)}' is malformed: {logError}"));
         for (var i = 0; i < tp.Watches.Count; i++)
         {
-            if (ExpressionSyntax.Check(tp.Watches[i]) is { } watchError) return $"watch {i + 1} '{Quote(tp.Watches[i])}' is malformed: {watchError}";
+            if (ExpressionSyntax.Check(tp.Watches[i]) is { } watchError) errors.Add(new($"watches[{i}]", $"'{Quote(tp.Watches[i])}' is malformed: {watchError}"));
         }
-        foreach (var metric in tp.Metrics)
+        for (var i = 0; i < tp.Metrics.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(metric.Name)) return "a metric has no name";
+            var metric = tp.Metrics[i];
+            if (string.IsNullOrWhiteSpace(metric.Name)) errors.Add(new($"metrics[{i}].name", "missing: a metric needs a name"));
             if (metric.HasExpression && ExpressionSyntax.Check(metric.Expression) is { } metricError)
-                return $"metric '{Quote(metric.Name)}' expression '{Quote(metric.Expression)}' is malformed: {metricError}";
+                errors.Add(new($"metrics[{i}].expression", $"'{Quote(metric.Expression)}' is malformed: {metricError}"));
         }
-        return null;
+        return errors;
     }
 
     /// <summary>An expression as an error message shows it: a long one is cut, so the answer stays small.</summary>

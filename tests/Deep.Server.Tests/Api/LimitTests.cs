@@ -21,7 +21,7 @@ public sealed class LimitTests
     {
         var (code, error) = await s.Http.SendJsonAsync(HttpMethod.Post, "/api/tracepoints", body);
         Assert.Equal(status, code);
-        Assert.Contains(expected, error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains(expected, error.ErrorText(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -46,7 +46,7 @@ public sealed class LimitTests
         await using var s = await RunningServer.StartAsync();
         var (code, error) = await s.Http.SendJsonAsync(HttpMethod.Post, "/api/tracepoints", $"{{\"tracepoint\":{{\"path\":\"A.cs\",\"lineNumber\":{line}}}}}");
         Assert.Equal(400, code);
-        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(error.ErrorText()));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class LimitTests
         await using var s = await RunningServer.StartAsync();
         var (code, error) = await s.Http.SendJsonAsync(HttpMethod.Get, "/api/search?" + query);
         Assert.Equal(400, code);
-        Assert.Contains("unix seconds", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("unix seconds", error.ErrorText(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public sealed class LimitTests
         await AssertRefusedAsync(s, Place("x" + string.Concat(Enumerable.Repeat(" + x", 1100))), 400, "at most 4096");
         var (code, error) = await s.Http.SendJsonAsync(HttpMethod.Post, "/api/tracepoints", Place(new string('(', 2000) + "x" + new string(')', 2000)));
         Assert.Equal(400, code);
-        Assert.True(error.GetProperty("error").GetString()!.Length < 1000, "the error quotes a long expression cut short");
+        Assert.True(error.ErrorText().Length < 1000, "the error quotes a long expression cut short");
         Assert.Empty(s.Server.Registry.Current(RequestGate.SingleTenant).Tracepoints);
         await s.Http.CreateTracepointAsync(Place(new string('(', 100) + "x" + new string(')', 100)));
     }
@@ -181,7 +181,7 @@ public sealed class LimitTests
         chunked.Headers.TransferEncodingChunked = true;
         using var response = await s.Http.SendAsync(chunked);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains("bytes", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+        Assert.Contains("bytes", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.ErrorText());
         Assert.Empty(s.Server.Registry.Current(RequestGate.SingleTenant).Tracepoints);
     }
 
@@ -195,7 +195,7 @@ public sealed class LimitTests
 
         var (code, error) = await s.Http.SendJsonAsync(HttpMethod.Post, "/api/tracepoints", Tp(""));
         Assert.Equal(409, code);
-        Assert.Contains("10000", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("10000", error.ErrorText(), StringComparison.Ordinal);
         Assert.Equal(TracepointRegistry.MaxTracepointsPerTenant, s.Server.Registry.Current(RequestGate.SingleTenant).Tracepoints.Length);
 
         // An agent holding every one of them reports on all of them, and is heard.
@@ -226,7 +226,7 @@ public sealed class LimitTests
             if (code == 200) created++;
         }
         Assert.Equal(409, code);
-        Assert.Contains("bytes", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("bytes", error.ErrorText(), StringComparison.Ordinal);
         var stored = s.Server.Registry.Current(RequestGate.SingleTenant).Tracepoints;
         Assert.Equal(created, stored.Length);
         Assert.InRange(stored.Sum(t => (long)Google.Protobuf.MessageExtensions.ToByteArray(t).Length), 1, TracepointRegistry.MaxTracepointBytesPerTenant);
@@ -250,7 +250,7 @@ public sealed class LimitTests
             Assert.True(created < 200, "the store never filled up");
         }
         Assert.Equal(507, code);
-        Assert.Contains("full", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("full", error.ErrorText(), StringComparison.Ordinal);
         Assert.Equal(created, s.Server.Registry.Current(RequestGate.SingleTenant).Tracepoints.Length);
 
         var (echo, _) = await s.Http.SendJsonAsync(HttpMethod.Get, "/api/echo");

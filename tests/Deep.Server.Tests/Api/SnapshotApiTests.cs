@@ -44,7 +44,7 @@ public sealed class SnapshotApiTests
         var (bad, error) = await s.Http.SendJsonAsync(HttpMethod.Get, "/api/snapshots/xyz");
         Assert.Equal(404, missing);
         Assert.Equal(400, bad);
-        Assert.Contains("hex", error.GetProperty("error").GetString());
+        Assert.Contains("hex", error.ErrorText());
     }
 
     [Fact]
@@ -93,6 +93,6 @@ public sealed class SnapshotApiTests
         Assert.Equal(2, limitedBody.GetProperty("snapshots").GetArrayLength());
         var (badTags, error) = await s.Http.SendJsonAsync(HttpMethod.Get, "/api/search?tags=" + Uri.EscapeDataString("service.name=\"shop"));
         Assert.Equal(400, badTags);
-        Assert.Contains("closing quote", error.GetProperty("error").GetString());
+        Assert.Contains("closing quote", error.ErrorText());
     }
 }

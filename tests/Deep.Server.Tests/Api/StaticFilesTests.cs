@@ -33,6 +33,6 @@ public sealed class StaticFilesTests
         await using var s = await RunningServer.StartAsync();
         var (status, body) = await s.Http.SendJsonAsync(HttpMethod.Get, "/api/nothing-here");
         Assert.Equal(404, status);
-        Assert.Contains("/api/nothing-here", body.GetProperty("error").GetString());
+        Assert.Contains("/api/nothing-here", body.ErrorText());
     }
 }

@@ -56,7 +56,7 @@ public sealed class TracepointApiTests
         Assert.Equal("2166136261", list.GetProperty("currentHash").GetString());
         var (again, error) = await s.Http.SendJsonAsync(HttpMethod.Delete, "/api/tracepoints/" + id);
         Assert.Equal(404, again);
-        Assert.Contains(id, error.GetProperty("error").GetString());
+        Assert.Contains(id, error.ErrorText());
     }
 
     [Fact]
@@ -75,27 +75,85 @@ public sealed class TracepointApiTests
     }
 
     [Theory]
-    [InlineData("not json", "not valid JSON")]
-    [InlineData("{\"path\":\"A.cs\"}", "no \\\"tracepoint\\\"")]
-    [InlineData("{\"tracepoint\":{\"lineNumber\":3}}", "no path")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\"}}", "no line_number")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":\"twelve\"}}", "not valid")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"stage\":\"line_middle\"}}}", "unknown stage 'line_middle'")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_count\":\"many\"}}}", "fire_count 'many' is not a whole number")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"condition\":\"(a > 1\"}}}", "condition '(a > 1' is malformed")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"log_msg\":\"total {order.Total\"}}}", "log_msg")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"watches\":[\"a.\"]}}", "watch 1 'a.' is malformed")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"snapshot\":\"maybe\"}}}", "args.snapshot 'maybe'")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_VAR_DEPTH\":\"0\"}}}", "args.MAX_VAR_DEPTH 0 must be 1 or more")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_STRING_LENGTH\":\"-5\"}}}", "args.MAX_STRING_LENGTH -5 must be 1 or more")]
-    public async Task Invalid_tracepoints_get_a_400_that_says_what_is_wrong(string body, string expected)
+    [InlineData("not json", "tracepoint", "not valid JSON")]
+    [InlineData("[1]", "tracepoint", "must be a JSON object")]
+    [InlineData("{\"path\":\"A.cs\"}", "tracepoint", "no \\\"tracepoint\\\"")]
+    [InlineData("{\"tracepoint\":{\"lineNumber\":3}}", "path", "missing")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\"}}", "line_number", "missing")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":\"twelve\"}}", "line_number", "cannot be read")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"line_number\":[3]}}", "line_number", "cannot be read")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"stage\":\"line_middle\"}}}", "args.stage", "unknown stage 'line_middle'")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_count\":\"many\"}}}", "args.fire_count", "'many' is not a whole number")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_count\":\"-2\"}}}", "args.fire_count", "-2 must be -1 (unlimited) or more")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_period\":\"-1\"}}}", "args.fire_period", "must not be negative")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"condition\":\"(a > 1\"}}}", "args.condition", "'(a > 1' is malformed")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"log_msg\":\"total {order.Total\"}}}", "args.log_msg", "is not closed")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"watches\":[\"a.\"]}}", "watches[0]", "'a.' is malformed")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"snapshot\":\"maybe\"}}}", "args.snapshot", "'maybe' is not one of")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_VAR_DEPTH\":\"0\"}}}", "args.MAX_VAR_DEPTH", "0 must be 1 or more")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_STRING_LENGTH\":\"-5\"}}}", "args.MAX_STRING_LENGTH", "-5 must be 1 or more")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_count\":5}}}", "args.fire_count", "cannot be read")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":[\"x\"]}}", "args", "cannot be read")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"metrics\":[{\"expression\":\"x\"}]}}", "metrics[0].name", "missing")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"metrics\":[{\"name\":\"m\",\"expression\":\"x +\"}]}}", "metrics[0].expression", "'x +' is malformed")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"targeting\":{\"key\":\"a\"}}}", "targeting", "cannot be read")]
+    public async Task Invalid_tracepoints_get_a_400_naming_the_field_and_saying_what_is_wrong(string body, string field, string expected)
     {
         await using var s = await RunningServer.StartAsync();
         var (status, error) = await s.Http.SendJsonAsync(HttpMethod.Post, "/api/tracepoints", body);
         Assert.Equal(400, status);
-        Assert.Contains(expected.Replace("\\\"", "\""), error.GetProperty("error").GetString());
+        var only = Assert.Single(error.Errors());
+        Assert.Equal(field, only.Field);
+        Assert.Contains(expected.Replace("\\\"", "\""), only.Message, StringComparison.Ordinal);
         var (_, list) = await s.Http.SendJsonAsync(HttpMethod.Get, "/api/tracepoints");
         Assert.False(list.TryGetProperty("response", out _));
+    }
+
+    [Fact]
+    public async Task Every_problem_of_a_tracepoint_is_listed_each_with_its_field()
+    {
+        await using var s = await RunningServer.StartAsync();
+        var (status, error) = await s.Http.SendJsonAsync(HttpMethod.Post, "/api/tracepoints",
+            "{\"tracepoint\":{\"path\":\" \",\"args\":{\"fire_count\":\"x\",\"condition\":\"a ==\"},\"watches\":[\"ok\",\"b[\"],"
+            + "\"metrics\":[{\"name\":\"m\"},{\"name\":\"\",\"expression\":\")\"}]}}");
+        Assert.Equal(400, status);
+        Assert.Equal(["path", "line_number", "args.fire_count", "args.condition", "watches[1]", "metrics[1].name", "metrics[1].expression"],
+            error.Errors().Select(e => e.Field));
+    }
+
+    [Fact]
+    public async Task Every_unreadable_field_is_named_not_just_the_first()
+    {
+        await using var s = await RunningServer.StartAsync();
+        var (status, error) = await s.Http.SendJsonAsync(HttpMethod.Post, "/api/tracepoints",
+            "{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":\"twelve\",\"args\":{\"condition\":\"x\",\"fire_count\":[1]},"
+            + "\"watches\":[\"a\",7,\"b\"],\"metrics\":[{\"name\":\"m\",\"expression\":7}],\"unknown\":{}}}");
+        Assert.Equal(400, status);
+        Assert.Equal(["line_number", "args.fire_count", "watches[1]", "metrics[0].expression"], error.Errors().Select(e => e.Field));
+    }
+
+    [Fact]
+    public async Task A_tracepoint_with_thousands_of_problems_lists_the_first_hundred_and_counts_the_rest()
+    {
+        await using var s = await RunningServer.StartAsync();
+        var watches = string.Join(",", Enumerable.Repeat("\"(\"", 3000));
+        var (status, error) = await s.Http.SendJsonAsync(HttpMethod.Post, "/api/tracepoints", Samples.TracepointJson(extra: $",\"watches\":[{watches}]"));
+        Assert.Equal(400, status);
+        var errors = error.Errors();
+        Assert.Equal(Deep.Server.Api.HttpApi.MaxErrorsListed + 1, errors.Count);
+        Assert.Equal(("tracepoint", $"{3001 - Deep.Server.Api.HttpApi.MaxErrorsListed} more problems are not listed; correct these first"), errors[^1]);
+    }
+
+    [Fact]
+    public async Task Errors_that_are_about_no_field_have_no_field()
+    {
+        await using var s = await RunningServer.StartAsync();
+        var (status, error) = await s.Http.SendJsonAsync(HttpMethod.Delete, "/api/tracepoints/nope");
+        Assert.Equal(404, status);
+        Assert.Null(Assert.Single(error.Errors()).Field);
+        var (badLimit, limitError) = await s.Http.SendJsonAsync(HttpMethod.Get, "/api/snapshots?limit=0");
+        Assert.Equal(400, badLimit);
+        Assert.Equal("limit", Assert.Single(limitError.Errors()).Field);
     }
 
     [Fact]

@@ -185,7 +185,7 @@ public sealed class StatusLimitTests
         await using var s = await RunningServer.StartAsync();
         using var response = await s.Http.GetAsync("/api/status" + query);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.False(string.IsNullOrWhiteSpace(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.ErrorText()));
     }
 
     [Fact]

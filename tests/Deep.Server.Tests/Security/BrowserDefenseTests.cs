@@ -26,7 +26,7 @@ public sealed class BrowserDefenseTests
         await using var s = await RunningServer.StartAsync(o => o.ApiKey = "s3cret");
         using var anonymous = await s.Http.GetAsync(path);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-        Assert.Contains("API key", JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+        Assert.Contains("API key", JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync()).RootElement.ErrorText());
 
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
@@ -72,7 +72,7 @@ public sealed class BrowserDefenseTests
         foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
         using var response = await s.Http.SendAsync(request);
         Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.UnsupportedMediaType, $"got {response.StatusCode}");
-        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.ErrorText();
         Assert.False(string.IsNullOrWhiteSpace(error));
         Assert.Empty(s.Server.Registry.Current(Deep.Server.Security.RequestGate.SingleTenant).Tracepoints);
     }
@@ -127,7 +127,7 @@ public sealed class BrowserDefenseTests
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
             var body = await response.Content.ReadAsStringAsync();
             Assert.DoesNotContain("<h1>", body);
-            Assert.Contains("loopback", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
+            Assert.Contains("loopback", JsonDocument.Parse(body).RootElement.ErrorText());
         }
     }
 
