@@ -57,7 +57,7 @@ public static class Program
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return 130;
+            return ExitCodes.Interrupted;
         }
         catch (Exception ex)
         {

@@ -14,20 +14,6 @@ namespace Deep.Cli.Attach;
 /// </summary>
 public static class AttachCommand
 {
-    /// <summary>Exit codes of <c>deep attach</c> (docs/cli.md).</summary>
-    internal static class Codes
-    {
-        public const int Ok = 0;
-        public const int Usage = 2;
-        public const int NoSuchProcess = 3;
-        public const int NotDotNet = 4;
-        public const int RuntimeTooOld = 5;
-        public const int AlreadyAttached = 6;
-        public const int PermissionDenied = 7;
-        public const int Refused = 8;
-        public const int AgentFailed = 9;
-    }
-
     /// <summary>The oldest runtime the agent runs on (it is built for net8.0).</summary>
     internal const int MinimumRuntimeMajor = RuntimeSupport.OldestMajor;
 
@@ -59,12 +45,12 @@ public static class AttachCommand
             var target = Check(options.Pid);
             await progress.WriteLineAsync($"deep attach: process {target.Pid} ({target.Name}), .NET {target.RuntimeVersion?.ToString() ?? "(version unknown)"}").ConfigureAwait(false);
             var socket = DiagnosticsIpc.FindSocket(target.Pid, target.TempDirectory)
-                ?? throw new AttachException(Codes.NotDotNet,
+                ?? throw new CliException(ExitCodes.NotDotNet,
                     $"process {target.Pid} has no diagnostics socket in {target.TempDirectory} (started with DOTNET_EnableDiagnostics=0, or its runtime is not up yet)");
 
             if (!SocketAccess.MayConnect(socket))
             {
-                throw new AttachException(Codes.PermissionDenied,
+                throw new CliException(ExitCodes.PermissionDenied,
                     $"permission denied on {socket}: run deep attach as the user that owns process {target.Pid} (or root)");
             }
 
@@ -82,32 +68,27 @@ public static class AttachCommand
                     case AttachOutcome.Attached:
                         break;
                     case AttachOutcome.AlreadyActive:
-                        throw new AttachException(Codes.AlreadyAttached, target.ProfilerLoaded
+                        throw new CliException(ExitCodes.ProfilerConflict, target.ProfilerLoaded
                             ? $"process {target.Pid} already has the deep profiler loaded (started with deep run, or attached before)"
                             : $"process {target.Pid}: {result.Message}");
                     case AttachOutcome.PermissionDenied:
-                        throw new AttachException(Codes.PermissionDenied, result.Message!);
+                        throw new CliException(ExitCodes.PermissionDenied, result.Message!);
                     case AttachOutcome.NoRuntime:
-                        throw new AttachException(Codes.NotDotNet, result.Message!);
+                        throw new CliException(ExitCodes.NotDotNet, result.Message!);
                     default:
-                        throw new AttachException(Codes.Refused, $"process {target.Pid}: {result.Message}");
+                        throw new CliException(ExitCodes.AttachRefused, $"process {target.Pid}: {result.Message}");
                 }
                 await progress.WriteLineAsync("deep attach: profiler attached; waiting for the agent to start").ConfigureAwait(false);
                 var started = await FollowStatusAsync(statusPath, options.Timeout, progress, cancellation).ConfigureAwait(false);
                 await output.WriteLineAsync($"attached to process {target.Pid} ({target.Name}): {started}").ConfigureAwait(false);
-                return Codes.Ok;
+                return ExitCodes.Ok;
             }
             finally
             {
                 TryDelete(work);
             }
         }
-        catch (AttachException e)
-        {
-            await progress.WriteLineAsync("deep attach: " + e.Message).ConfigureAwait(false);
-            return e.ExitCode;
-        }
-        catch (RunException e)
+        catch (CliException e)
         {
             await progress.WriteLineAsync("deep attach: " + e.Message).ConfigureAwait(false);
             return e.ExitCode;
@@ -117,25 +98,25 @@ public static class AttachCommand
     /// <summary>Everything that can be refused before touching the process.</summary>
     internal static TargetProcess Check(int pid, string procRoot = "/proc")
     {
-        var target = TargetProcess.Inspect(pid, procRoot) ?? throw new AttachException(Codes.NoSuchProcess, $"there is no process with id {pid}");
+        var target = TargetProcess.Inspect(pid, procRoot) ?? throw new CliException(ExitCodes.NotFound, $"there is no process with id {pid}");
         if (target.MapsReadable && !target.IsDotNet)
         {
-            throw new AttachException(Codes.NotDotNet, $"process {pid} ({target.Name}) is not a .NET process (no libcoreclr.so loaded)");
+            throw new CliException(ExitCodes.NotDotNet, $"process {pid} ({target.Name}) is not a .NET process (no libcoreclr.so loaded)");
         }
         if (target.RuntimeVersion is { } version && version.Major < MinimumRuntimeMajor)
         {
-            throw new AttachException(Codes.RuntimeTooOld,
+            throw new CliException(ExitCodes.UnsupportedRuntime,
                 $"process {pid} runs .NET {version}; the agent needs .NET {MinimumRuntimeMajor} or later");
         }
         if (target.RuntimeVersion is { } newer && newer.Major > RuntimeSupport.NewestMajor)
         {
-            throw new AttachException(Codes.RuntimeTooOld,
+            throw new CliException(ExitCodes.UnsupportedRuntime,
                 $"process {pid} runs .NET {newer}; deep supports .NET {MinimumRuntimeMajor} to {RuntimeSupport.NewestMajor}");
         }
         if (target.OtherProfiler is { } other)
         {
             // A process has one profiler; the runtime would answer "already active" after we asked.
-            throw new AttachException(Codes.AlreadyAttached,
+            throw new CliException(ExitCodes.ProfilerConflict,
                 $"process {pid} was started with another CLR profiler ({other.Name}) and a process loads only one: "
                 + "deep cannot attach; restart it without that profiler's CORECLR_* variables to use deep");
         }
@@ -149,7 +130,7 @@ public static class AttachCommand
         // The target may run as another user (deep attach as root): it must read the config and write the status.
         if (OperatingSystem.IsWindows())
         {
-            throw new AttachException(Codes.NotDotNet, "deep attach works on Linux only");
+            throw new CliException(ExitCodes.NotDotNet, "deep attach works on Linux only");
         }
         File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
@@ -217,7 +198,7 @@ public static class AttachCommand
                 }
                 if (line.StartsWith("error ", StringComparison.Ordinal))
                 {
-                    throw new AttachException(Codes.AgentFailed, "the profiler is attached but the agent did not start: " + line[6..]);
+                    throw new CliException(ExitCodes.AgentFailed, "the profiler is attached but the agent did not start: " + line[6..]);
                 }
                 if (line.StartsWith("progress ", StringComparison.Ordinal))
                 {
@@ -226,7 +207,7 @@ public static class AttachCommand
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new AttachException(Codes.AgentFailed,
+                throw new CliException(ExitCodes.AgentFailed,
                     $"the profiler is attached but the agent did not report within {timeout.TotalSeconds:0} s (set DEEP_PROFILER_LOG=<file> in the target's environment to see why)");
             }
             await Task.Delay(100, cancellation).ConfigureAwait(false);
@@ -250,9 +231,3 @@ public static class AttachCommand
 
 /// <summary>What <c>deep attach</c> was asked to do.</summary>
 internal sealed record AttachOptions(int Pid, string? ServerUrl, string? ServiceName, TimeSpan Timeout);
-
-/// <summary>An expected failure of <c>deep attach</c>: a message a person can act on, and the exit code.</summary>
-internal sealed class AttachException(int exitCode, string message) : Exception(message)
-{
-    public int ExitCode { get; } = exitCode;
-}

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Deep.Tracepoints;
 using Google.Protobuf;
 
 namespace Deep.Cli.Common;
@@ -60,30 +61,47 @@ internal sealed class DeepApiClient : IDisposable
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode) return body;
-            var detail = ErrorText(body) ?? $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+            var detail = ErrorText(body) is { Length: > 0 } text ? text : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
             throw response.StatusCode switch
             {
                 HttpStatusCode.Unauthorized => new CliException(ExitCodes.Unauthorized,
                     $"the server refused the request: {detail}. Pass the server's key with --api-key or set DEEP_API_KEY."),
                 HttpStatusCode.NotFound => new CliException(ExitCodes.NotFound, detail),
                 // 400 (invalid), 409 (a limit reached), 413 (too large), 415...: the server says why.
-                >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError => new CliException(ExitCodes.Rejected, $"the server rejected the request: {detail}"),
+                >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError => new CliException(ExitCodes.InvalidInput, "the server rejected the request:" + (detail.StartsWith('\n') ? detail : " " + detail)),
                 _ => new CliException(ExitCodes.Unexpected, $"the server failed: {detail}"),
             };
         }
     }
 
-    private static string? ErrorText(string body)
+    /// <summary>
+    /// The problems of an error answer (<c>{"errors":[{"field","message"}]}</c>): one without a field as it is, those
+    /// with fields each on a line of its own (after a line break) as <c>field: message</c>. Another server's answer is shown as it came.
+    /// </summary>
+    internal static string ErrorText(string body)
     {
+        var errors = new List<FieldError>();
         try
         {
             using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var e) ? e.GetString() : null;
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("errors", out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var e in list.EnumerateArray())
+                {
+                    if (e.ValueKind != JsonValueKind.Object) continue;
+                    errors.Add(new(Text(e, "field"), Text(e, "message")));
+                }
+            }
         }
         catch (JsonException)
         {
-            return string.IsNullOrWhiteSpace(body) ? null : body.Trim();
         }
+        if (errors.Count == 0) return body.Trim();
+        if (errors is [{ Field.Length: 0 } only]) return only.Message;
+        return string.Concat(errors.Select(e => "\n" + (e.Field.Length > 0 ? e.ToString() : e.Message)));
+
+        static string Text(JsonElement e, string name) =>
+            e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
     }
 
     public void Dispose() => _http.Dispose();

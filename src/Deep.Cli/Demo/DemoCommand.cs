@@ -66,15 +66,7 @@ internal static class DemoCommand
         var dataDir = Path.Combine(Path.GetTempPath(), "deep-demo-" + Environment.ProcessId);
 
         await Step(o, 1, "building the agent, the profiler and the sample app (first time: about a minute)").ConfigureAwait(false);
-        RunArtifacts artifacts;
-        try
-        {
-            artifacts = await Artifacts.EnsureBuiltAsync(root, o, cancellation).ConfigureAwait(false);
-        }
-        catch (RunException e)
-        {
-            throw new CliException(ExitCodes.Unexpected, e.Message);
-        }
+        var artifacts = await Artifacts.EnsureBuiltAsync(root, o, cancellation).ConfigureAwait(false);
         var shopDll = await BuildSampleAsync(root, o, cancellation).ConfigureAwait(false);
 
         await Step(o, 2, "starting the embedded DEEP server on free ports").ConfigureAwait(false);

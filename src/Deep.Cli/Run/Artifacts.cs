@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Deep.Cli.Common;
 
 namespace Deep.Cli.Run;
 
@@ -31,7 +32,7 @@ internal static class Artifacts
             await File.WriteAllTextAsync(log, output, cancellation).ConfigureAwait(false);
             if (code != 0)
             {
-                throw new RunException(1, $"building the agent failed (exit {code}); see {log}:{Environment.NewLine}{Tail(output)}");
+                throw new CliException(ExitCodes.Unexpected, $"building the agent failed (exit {code}); see {log}:{Environment.NewLine}{Tail(output)}");
             }
             await File.WriteAllTextAsync(stamp, DateTime.UtcNow.ToString("O"), cancellation).ConfigureAwait(false);
         }
@@ -43,7 +44,7 @@ internal static class Artifacts
         }
         if (!File.Exists(profiler))
         {
-            throw new RunException(1, $"the profiler library '{profiler}' does not exist");
+            throw new CliException(ExitCodes.Unexpected, $"the profiler library '{profiler}' does not exist");
         }
         return new RunArtifacts(agentDll, Path.GetFullPath(profiler), loaderDll);
     }
@@ -53,20 +54,20 @@ internal static class Artifacts
         var script = Path.Combine(root, "scripts", "build-profiler.sh");
         if (!File.Exists(script))
         {
-            throw new RunException(1, $"{script} is missing: the profiler cannot be built (set DEEP_PROFILER_PATH to a built Deep.Profiler.so)");
+            throw new CliException(ExitCodes.Unexpected, $"{script} is missing: the profiler cannot be built (set DEEP_PROFILER_PATH to a built Deep.Profiler.so)");
         }
         var (code, output) = await ExecAsync("bash", [script], root, cancellation).ConfigureAwait(false);
         var log = Path.Combine(deepDir, "profiler-build.log");
         await File.WriteAllTextAsync(log, output, cancellation).ConfigureAwait(false);
         if (code != 0)
         {
-            throw new RunException(1, $"building the profiler failed (exit {code}); see {log}:{Environment.NewLine}{Tail(output)}");
+            throw new CliException(ExitCodes.Unexpected, $"building the profiler failed (exit {code}); see {log}:{Environment.NewLine}{Tail(output)}");
         }
         // The script prints the library's path as its last line.
         var path = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.EndsWith(".so", StringComparison.Ordinal));
         if (path is null)
         {
-            throw new RunException(1, $"scripts/build-profiler.sh did not print the profiler's path; see {log}");
+            throw new CliException(ExitCodes.Unexpected, $"scripts/build-profiler.sh did not print the profiler's path; see {log}");
         }
         return Path.IsPathRooted(path) ? path : Path.Combine(root, path);
     }
@@ -142,7 +143,7 @@ internal static class Artifacts
         {
             info.Environment.Remove(name);
         }
-        using var process = Process.Start(info) ?? throw new RunException(1, $"could not start {file}");
+        using var process = Process.Start(info) ?? throw new CliException(ExitCodes.Unexpected, $"could not start {file}");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellation);
         var stderr = process.StandardError.ReadToEndAsync(cancellation);
         await process.WaitForExitAsync(cancellation).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Deep.Cli.Common;
 
 namespace Deep.Cli.Run;
 
@@ -25,11 +26,11 @@ internal static class ChildProcess
         Process process;
         try
         {
-            process = Process.Start(info) ?? throw new RunException(127, $"'{options.Command[0]}' could not be started");
+            process = Process.Start(info) ?? throw new CliException(ExitCodes.CannotStart, $"'{options.Command[0]}' could not be started");
         }
         catch (Win32Exception e)
         {
-            throw new RunException(127, $"'{options.Command[0]}' could not be started: {e.Message}");
+            throw new CliException(ExitCodes.CannotStart, $"'{options.Command[0]}' could not be started: {e.Message}");
         }
 
         using (process)

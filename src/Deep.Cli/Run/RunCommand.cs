@@ -47,14 +47,14 @@ public static class RunCommand
         {
             if (options.Command.Count == 0)
             {
-                throw new RunException(2, "nothing to run: give the command after --, e.g. deep run -- dotnet MyApp.dll");
+                throw new CliException(ExitCodes.Usage, "nothing to run: give the command after --, e.g. deep run -- dotnet MyApp.dll");
             }
             Check(options, Environment.GetEnvironmentVariable);
             var root = RepositoryRoot.Find();
             var artifacts = await Artifacts.EnsureBuiltAsync(root, messages, cancellation).ConfigureAwait(false);
             return await ChildProcess.RunAsync(options, artifacts, cancellation).ConfigureAwait(false);
         }
-        catch (RunException e)
+        catch (CliException e)
         {
             await messages.WriteLineAsync($"deep run: {e.Message}").ConfigureAwait(false);
             return e.ExitCode;
@@ -70,14 +70,14 @@ public static class RunCommand
     {
         if (OtherProfiler.In(environment) is { } other)
         {
-            throw new RunException(2, $"another CLR profiler is configured in this environment: {other.Name}. "
+            throw new CliException(ExitCodes.ProfilerConflict, $"another CLR profiler is configured in this environment: {other.Name}. "
                 + "A .NET process loads only one profiler, so deep run does not replace it. To run with deep, unset its "
                 + "variables for this run (env -u CORECLR_ENABLE_PROFILING -u CORECLR_PROFILER -u CORECLR_PROFILER_PATH ./deep run ...); "
                 + "to keep it, run the program without deep run (DeepAgent.Start() then works without line and method tracepoints)");
         }
         if (TargetRuntime.Of(options.Command, environment)?.WhyUnsupported() is { } unsupported)
         {
-            throw new RunException(2, unsupported);
+            throw new CliException(ExitCodes.UnsupportedRuntime, unsupported);
         }
     }
 }
@@ -87,13 +87,6 @@ public static class RunCommand
 /// <param name="ServerUrl">DEEP_SERVICE_URL for the agent, when given.</param>
 /// <param name="ServiceName">DEEP_SERVICE_NAME for the agent, when given.</param>
 internal sealed record RunOptions(IReadOnlyList<string> Command, string? ServerUrl, string? ServiceName);
-
-/// <summary>An expected failure of <c>deep run</c>: a message a person can act on, and the exit code.</summary>
-internal sealed class RunException(int exitCode, string message) : Exception(message)
-{
-    /// <summary>The exit code <c>deep run</c> ends with.</summary>
-    public int ExitCode { get; } = exitCode;
-}
 
 /// <summary>The agent and profiler files a run needs.</summary>
 /// <param name="AgentDll">The agent assembly (what <c>deep attach</c> loads into a running, supported process).</param>
@@ -112,7 +105,7 @@ internal static class RepositoryRoot
         {
             if (!File.Exists(Path.Combine(fromEnv, "deep-dotnet.slnx")))
             {
-                throw new RunException(2, $"DEEP_ROOT is '{fromEnv}', which is not the deep-dotnet repository (no deep-dotnet.slnx there)");
+                throw new CliException(ExitCodes.Usage, $"DEEP_ROOT is '{fromEnv}', which is not the deep-dotnet repository (no deep-dotnet.slnx there)");
             }
             return Path.GetFullPath(fromEnv);
         }
@@ -123,6 +116,6 @@ internal static class RepositoryRoot
                 return dir.FullName;
             }
         }
-        throw new RunException(2, "the deep-dotnet repository was not found: run deep through the ./deep script, or set DEEP_ROOT");
+        throw new CliException(ExitCodes.Usage, "the deep-dotnet repository was not found: run deep through the ./deep script, or set DEEP_ROOT");
     }
 }

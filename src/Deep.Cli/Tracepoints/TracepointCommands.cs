@@ -9,7 +9,7 @@ using Google.Protobuf;
 namespace Deep.Cli.Tracepoints;
 
 /// <summary>What <c>deep tracepoint add</c> was asked to create.</summary>
-internal sealed record TracepointSpec(
+internal sealed record TracepointAddOptions(
     string Location,
     string? Condition = null,
     IReadOnlyList<string>? Watches = null,
@@ -49,11 +49,11 @@ internal static class TracepointCommands
         add.SetAction(async (parse, ct) =>
         {
             using var api = global.CreateClient(parse);
-            var spec = new TracepointSpec(parse.GetValue(location)!, parse.GetValue(condition), parse.GetValue(watch), parse.GetValue(log),
+            var options = new TracepointAddOptions(parse.GetValue(location)!, parse.GetValue(condition), parse.GetValue(watch), parse.GetValue(log),
                 parse.GetValue(fireCount), parse.GetValue(firePeriod), parse.GetValue(method), parse.GetValue(stage), parse.GetValue(span),
                 parse.GetValue(snapshot), parse.GetValue(target));
             TimeSpan? waitFor = parse.GetValue(wait) ? Durations.Parse(parse.GetValue(waitTimeout)!, "--wait-timeout") : null;
-            return await AddAsync(api, console(), spec, parse.GetValue(global.Json), ct, waitFor).ConfigureAwait(false);
+            return await AddAsync(api, console(), options, parse.GetValue(global.Json), ct, waitFor).ConfigureAwait(false);
         });
 
         var list = new Command("list", "List the tracepoints.");
@@ -80,12 +80,12 @@ internal static class TracepointCommands
         return command;
     }
 
-    /// <summary>Turns the spec into a tracepoint (checking what the CLI can check) and creates it.</summary>
+    /// <summary>Turns the options into a tracepoint (checking what the CLI can check) and creates it.</summary>
     /// <param name="waitFor">With <c>--wait</c>: how long to wait for an agent to install it (null: do not wait).</param>
-    public static async Task<int> AddAsync(DeepApiClient api, ICliConsole console, TracepointSpec spec, bool json, CancellationToken cancellationToken,
+    public static async Task<int> AddAsync(DeepApiClient api, ICliConsole console, TracepointAddOptions options, bool json, CancellationToken cancellationToken,
         TimeSpan? waitFor = null)
     {
-        var tp = Build(spec);
+        var tp = Build(options);
         var body = "{\"tracepoint\":" + JsonFormatter.Default.Format(tp) + "}";
         var answer = await api.PostJsonAsync("api/tracepoints", body, cancellationToken).ConfigureAwait(false);
         if (json)
@@ -244,28 +244,28 @@ internal static class TracepointCommands
         return ExitCodes.Ok;
     }
 
-    internal static TracePointConfig Build(TracepointSpec spec)
+    internal static TracePointConfig Build(TracepointAddOptions options)
     {
-        var (path, line) = ParseLocation(spec.Location, spec.Method is not null);
+        var (path, line) = ParseLocation(options.Location, options.Method is not null);
         var tp = new TracePointConfig { Path = path, LineNumber = line };
-        if (spec.Condition is { } c) tp.Args["condition"] = c;
-        if (spec.Log is { } l) tp.Args["log_msg"] = l;
-        if (spec.FireCount is { } fc)
+        if (options.Condition is { } c) tp.Args["condition"] = c;
+        if (options.Log is { } l) tp.Args["log_msg"] = l;
+        if (options.FireCount is { } fc)
         {
             if (fc < -1) throw new CliException(ExitCodes.Usage, $"--fire-count {fc}: use -1 for unlimited, or a count of 0 or more");
             tp.Args["fire_count"] = fc.ToString(CultureInfo.InvariantCulture);
         }
-        if (spec.FirePeriodMs is { } fp)
+        if (options.FirePeriodMs is { } fp)
         {
             if (fp < 0) throw new CliException(ExitCodes.Usage, $"--fire-period {fp}: milliseconds must not be negative");
             tp.Args["fire_period"] = fp.ToString(CultureInfo.InvariantCulture);
         }
-        if (spec.Method is { } m) tp.Args["method_name"] = m;
-        if (spec.Stage is { } s) tp.Args["stage"] = s;
-        if (spec.Span is { } sp) tp.Args["span"] = sp;
-        if (spec.Snapshot is { } sn) tp.Args["snapshot"] = sn;
-        if (spec.Watches is { } watches) tp.Watches.AddRange(watches);
-        foreach (var t in spec.Targets ?? [])
+        if (options.Method is { } m) tp.Args["method_name"] = m;
+        if (options.Stage is { } s) tp.Args["stage"] = s;
+        if (options.Span is { } sp) tp.Args["span"] = sp;
+        if (options.Snapshot is { } sn) tp.Args["snapshot"] = sn;
+        if (options.Watches is { } watches) tp.Watches.AddRange(watches);
+        foreach (var t in options.Targets ?? [])
         {
             var eq = t.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0) throw new CliException(ExitCodes.Usage, $"--target '{t}' must be key=value, e.g. --target service.name=shop");

@@ -1,5 +1,6 @@
 using System.Collections;
 using Deep.Cli.Attach;
+using Deep.Cli.Common;
 
 namespace Deep.Cli.Tests.Attach;
 
@@ -25,9 +26,9 @@ public sealed class AttachCheckTests : IDisposable
     [Fact]
     public void A_pid_without_a_proc_entry_is_no_such_process()
     {
-        var e = Assert.Throws<AttachException>(() => AttachCommand.Check(77, _proc));
+        var e = Assert.Throws<CliException>(() => AttachCommand.Check(77, _proc));
 
-        Assert.Equal(3, e.ExitCode);
+        Assert.Equal(ExitCodes.NotFound, e.ExitCode);
         Assert.Equal("there is no process with id 77", e.Message);
     }
 
@@ -36,9 +37,9 @@ public sealed class AttachCheckTests : IDisposable
     {
         FakeProcess(10, "nginx", "/usr/sbin/nginx", "/usr/lib/x86_64-linux-gnu/libc.so.6");
 
-        var e = Assert.Throws<AttachException>(() => AttachCommand.Check(10, _proc));
+        var e = Assert.Throws<CliException>(() => AttachCommand.Check(10, _proc));
 
-        Assert.Equal(4, e.ExitCode);
+        Assert.Equal(ExitCodes.NotDotNet, e.ExitCode);
         Assert.Equal("process 10 (nginx) is not a .NET process (no libcoreclr.so loaded)", e.Message);
     }
 
@@ -50,9 +51,9 @@ public sealed class AttachCheckTests : IDisposable
     {
         FakeProcess(11, "dotnet", $"/usr/share/dotnet/shared/Microsoft.NETCore.App/{version}/libcoreclr.so");
 
-        var e = Assert.Throws<AttachException>(() => AttachCommand.Check(11, _proc));
+        var e = Assert.Throws<CliException>(() => AttachCommand.Check(11, _proc));
 
-        Assert.Equal(5, e.ExitCode);
+        Assert.Equal(ExitCodes.UnsupportedRuntime, e.ExitCode);
         Assert.Equal(message, e.Message);
     }
 
@@ -74,9 +75,9 @@ public sealed class AttachCheckTests : IDisposable
             "{\"runtimeOptions\":{\"tfm\":\"net7.0\",\"includedFrameworks\":[{\"name\":\"Microsoft.NETCore.App\",\"version\":\"7.0.20\"}]}}");
         FakeProcess(15, "Shop", Path.Combine(app, "libcoreclr.so"));
 
-        var e = Assert.Throws<AttachException>(() => AttachCommand.Check(15, _proc));
+        var e = Assert.Throws<CliException>(() => AttachCommand.Check(15, _proc));
 
-        Assert.Equal(5, e.ExitCode);
+        Assert.Equal(ExitCodes.UnsupportedRuntime, e.ExitCode);
         Assert.Equal("process 15 runs .NET 7.0.20; the agent needs .NET 8 or later", e.Message);
     }
 
@@ -87,9 +88,9 @@ public sealed class AttachCheckTests : IDisposable
             "HOME=/root\0CORECLR_ENABLE_PROFILING=1\0CORECLR_PROFILER={B4C89B0F-9908-4F73-9F59-0D77C5A06874}\0CORECLR_PROFILER_PATH=/opt/apm/libapm.so\0",
             "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12/libcoreclr.so");
 
-        var e = Assert.Throws<AttachException>(() => AttachCommand.Check(16, _proc));
+        var e = Assert.Throws<CliException>(() => AttachCommand.Check(16, _proc));
 
-        Assert.Equal(6, e.ExitCode);
+        Assert.Equal(ExitCodes.ProfilerConflict, e.ExitCode);
         Assert.Equal("process 16 was started with another CLR profiler (CORECLR_PROFILER={B4C89B0F-9908-4F73-9F59-0D77C5A06874} (/opt/apm/libapm.so)) "
             + "and a process loads only one: deep cannot attach; restart it without that profiler's CORECLR_* variables to use deep", e.Message);
     }

@@ -1,3 +1,4 @@
+using Deep.Cli.Common;
 using Deep.Cli.Run;
 
 namespace Deep.Cli.Tests.Run;
@@ -26,8 +27,8 @@ public sealed class RunCheckTests : IDisposable
     private static string Framework(string version) =>
         $"{{\"tfm\":\"net{version[..version.IndexOf('.', StringComparison.Ordinal)]}.0\",\"framework\":{{\"name\":\"Microsoft.NETCore.App\",\"version\":\"{version}\"}}}}";
 
-    private static RunException? Refusal(IReadOnlyList<string> command, Func<string, string?> environment) =>
-        Record.Exception(() => RunCommand.Check(new RunOptions(command, null, null), environment)) as RunException;
+    private static CliException? Refusal(IReadOnlyList<string> command, Func<string, string?> environment) =>
+        Record.Exception(() => RunCommand.Check(new RunOptions(command, null, null), environment)) as CliException;
 
     [Fact]
     public void Another_configured_profiler_stops_the_run_naming_it_and_the_way_out()
@@ -36,7 +37,7 @@ public sealed class RunCheckTests : IDisposable
             ("CORECLR_PROFILER", "{B4C89B0F-9908-4F73-9F59-0D77C5A06874}"), ("CORECLR_PROFILER_PATH", "/opt/apm/libapm.so")));
 
         Assert.NotNull(e);
-        Assert.Equal(2, e.ExitCode);
+        Assert.Equal(ExitCodes.ProfilerConflict, e.ExitCode);
         Assert.StartsWith("another CLR profiler is configured in this environment: CORECLR_PROFILER={B4C89B0F-9908-4F73-9F59-0D77C5A06874} (/opt/apm/libapm.so). "
             + "A .NET process loads only one profiler, so deep run does not replace it.", e.Message, StringComparison.Ordinal);
         Assert.Contains("env -u CORECLR_ENABLE_PROFILING -u CORECLR_PROFILER -u CORECLR_PROFILER_PATH ./deep run", e.Message, StringComparison.Ordinal);
@@ -69,7 +70,7 @@ public sealed class RunCheckTests : IDisposable
         var e = Refusal(["dotnet", app], NoEnv);
 
         Assert.NotNull(e);
-        Assert.Equal(2, e.ExitCode);
+        Assert.Equal(ExitCodes.UnsupportedRuntime, e.ExitCode);
         Assert.Equal($"the program runs on .NET {shown} ({Path.ChangeExtension(app, ".runtimeconfig.json")}); deep supports .NET 8 to 10. "
             + "Build it for one of those, or run it without deep", e.Message);
     }

@@ -95,7 +95,7 @@ public sealed class ServerUrlTests
         for (var i = 0; i < Deep.Server.Polling.TracepointRegistry.MaxTracepointsPerTenant; i++)
             h.Server.Registry.Add(Deep.Server.Security.RequestGate.SingleTenant, new TracePointConfig { Path = "A.cs", LineNumber = 1 });
         var (code, _, error) = await h.RunAsync("tracepoint", "add", "A.cs:2");
-        Assert.Equal(ExitCodes.Rejected, code);
+        Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Contains("delete some first", error, StringComparison.Ordinal);
     }
 

@@ -63,11 +63,37 @@ public sealed class TracepointCommandTests
     {
         await using var h = await CliHarness.StartAsync();
         var (code, _, error) = await h.RunAsync("tracepoint", "add", "A.cs:3", "--stage", "sometime");
-        Assert.Equal(ExitCodes.Rejected, code);
+        Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Contains("unknown stage 'sometime'", error);
         var (code2, _, error2) = await h.RunAsync("tracepoint", "add", "A.cs:3", "--condition", "(x > 1");
-        Assert.Equal(ExitCodes.Rejected, code2);
+        Assert.Equal(ExitCodes.InvalidInput, code2);
         Assert.Contains("not closed", error2);
+    }
+
+    [Fact]
+    public async Task Every_problem_the_server_finds_is_printed_on_its_own_line_as_field_colon_message()
+    {
+        await using var h = await CliHarness.StartAsync();
+        var (code, output, error) = await h.RunAsync("tracepoint", "add", "A.cs:3", "--condition", "a ==", "--watch", "ok", "--watch", "b[",
+            "--stage", "sometime", "--log", "{x");
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Equal("", output);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("deep: the server rejected the request:", lines[0]);
+        Assert.Equal(["args.stage", "args.condition", "args.log_msg", "watches[1]"], lines[1..].Select(l => l[..l.IndexOf(':', StringComparison.Ordinal)]));
+        Assert.StartsWith("args.condition: 'a ==' is malformed: it ends with the operator '='", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("watches[1]: 'b[' is malformed: '[' at position 2 is not closed", lines[4], StringComparison.Ordinal);
+        var (_, list, _) = await h.RunAsync("tracepoint", "list");
+        Assert.Contains("no tracepoints", list);
+    }
+
+    [Fact]
+    public async Task A_refusal_about_the_whole_tracepoint_is_named_so()
+    {
+        await using var h = await CliHarness.StartAsync();
+        var (code, _, error) = await h.RunAsync("tracepoint", "add", "A.cs:3", "--watch", new string('x', 70_000));
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.StartsWith("deep: the server rejected the request:\ntracepoint: the body is", error, StringComparison.Ordinal);
     }
 
     [Fact]

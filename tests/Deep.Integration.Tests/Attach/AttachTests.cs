@@ -162,7 +162,7 @@ public sealed class AttachTests
     }
 
     [Fact]
-    public async Task Attaching_as_another_user_is_permission_denied_with_exit_code_7()
+    public async Task Attaching_as_another_user_is_permission_denied_with_exit_code_13()
     {
         // The app runs as this user (root here) and deep attach as `nobody`, switched with setpriv, which needs root.
         Assert.True(Environment.UserName == "root", "this test runs deep attach as another user with setpriv: it needs root");
@@ -173,31 +173,31 @@ public sealed class AttachTests
         var (code, output) = await Exec.RunAsync("setpriv",
             ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DEEP_ROOT=" + Repo.Root, "dotnet", cli, "attach", app.Id.ToString(CultureInfo.InvariantCulture)]);
 
-        Assert.True(code == 7, $"exit {code}:\n{output}");
+        Assert.True(code == 13, $"exit {code}:\n{output}"); // ExitCodes.PermissionDenied
         Assert.Contains($"deep attach: permission denied on /tmp/dotnet-diagnostic-{app.Id}-", output, StringComparison.Ordinal);
         Assert.Contains($"run deep attach as the user that owns process {app.Id} (or root)", output, StringComparison.Ordinal);
         Assert.Equal("6", app.Call("scale 4"));
     }
 
     [Fact]
-    public async Task Attaching_to_a_process_id_that_does_not_exist_fails_with_exit_code_3()
+    public async Task Attaching_to_a_process_id_that_does_not_exist_fails_with_exit_code_4()
     {
         int pid = 4_000_000; // above Linux's pid_max limit (2^22): never a process
         var (code, output) = await DeepAttachAsync(pid);
 
-        Assert.Equal(3, code);
+        Assert.Equal(4, code); // ExitCodes.NotFound
         Assert.Contains($"deep attach: there is no process with id {pid}", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Attaching_to_a_process_that_is_not_dotnet_fails_with_exit_code_4()
+    public async Task Attaching_to_a_process_that_is_not_dotnet_fails_with_exit_code_10()
     {
         using var sleep = System.Diagnostics.Process.Start("sleep", "120");
         try
         {
             var (code, output) = await DeepAttachAsync(sleep.Id);
 
-            Assert.Equal(4, code);
+            Assert.Equal(10, code); // ExitCodes.NotDotNet
             Assert.Contains($"deep attach: process {sleep.Id} (sleep) is not a .NET process (no libcoreclr.so loaded)", output, StringComparison.Ordinal);
         }
         finally
@@ -207,13 +207,13 @@ public sealed class AttachTests
     }
 
     [Fact]
-    public async Task Attaching_to_a_dotnet_process_with_diagnostics_disabled_fails_with_exit_code_4()
+    public async Task Attaching_to_a_dotnet_process_with_diagnostics_disabled_fails_with_exit_code_10()
     {
         await using var app = PlainProcess.Start(await Builds.TestAppAsync("Debug"), new Dictionary<string, string> { ["DOTNET_EnableDiagnostics"] = "0" });
 
         var (code, output) = await DeepAttachAsync(app.Id);
 
-        Assert.Equal(4, code);
+        Assert.Equal(10, code); // ExitCodes.NotDotNet
         Assert.Contains($"deep attach: process {app.Id} has no diagnostics socket in /tmp", output, StringComparison.Ordinal);
         Assert.Equal("6", app.Call("scale 4"));
     }

@@ -30,7 +30,7 @@ public sealed class OtherProfilerTests
 
         var (code, output) = await Exec.RunAsync(deep, ["run", "--", "dotnet", app], environment: environment, timeout: TimeSpan.FromMinutes(2));
 
-        Assert.Equal(2, code);
+        Assert.Equal(12, code); // ExitCodes.ProfilerConflict
         Assert.Contains($"another CLR profiler is configured in this environment: CORECLR_PROFILER={OtherClsid} ({OtherPath})", output, StringComparison.Ordinal);
         Assert.Contains("env -u CORECLR_ENABLE_PROFILING -u CORECLR_PROFILER", output, StringComparison.Ordinal);
         Assert.DoesNotContain("ready", output, StringComparison.Ordinal); // the test app says "ready" first thing

@@ -42,7 +42,7 @@ public sealed class UnsupportedRuntimeTests
         var (code, output) = await Exec.RunAsync(deep, ["run", "--", app], environment: new Dictionary<string, string> { ["DEEP_ROOT"] = Repo.Root },
             timeout: TimeSpan.FromMinutes(2));
 
-        Assert.Equal(2, code);
+        Assert.Equal(11, code); // ExitCodes.UnsupportedRuntime
         Assert.Contains($"deep run: the program runs on .NET 3.1 ({app}.runtimeconfig.json); deep supports .NET 8 to 10", output, StringComparison.Ordinal);
         Assert.DoesNotContain("hello from", output, StringComparison.Ordinal);
     }
