@@ -39,15 +39,30 @@ public abstract class UiTestBase
         return JsonNode.Parse(text)!["tracepoint"]!;
     }
 
-    /// <summary>Posts a tracepoint to the API and returns the server's error message (it must refuse it).</summary>
-    private protected static async Task<string> ServerRefusalAsync(DeepServerProcess server, JsonObject tracepoint)
+    /// <summary>Posts a tracepoint to the API and returns the server's problems with it (it must refuse it), in order.</summary>
+    private protected static async Task<IReadOnlyList<(string Field, string Message)>> ServerRefusalAsync(DeepServerProcess server, JsonObject tracepoint)
     {
         using var client = server.NewApiClient();
         var body = new JsonObject { ["tracepoint"] = tracepoint };
         using var res = await client.PostAsync("api/tracepoints", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
         var text = await res.Content.ReadAsStringAsync();
         Assert.True((int)res.StatusCode == 400, $"expected the server to refuse {tracepoint.ToJsonString()}, got {(int)res.StatusCode} {text}");
-        return JsonNode.Parse(text)!["error"]!.GetValue<string>();
+        return JsonNode.Parse(text)!["errors"]!.AsArray()
+            .Select(e => (e!["field"]!.GetValue<string>(), e["message"]!.GetValue<string>())).ToList();
+    }
+
+    /// <summary>The server's one problem with a tracepoint: its message (the field must be <paramref name="field"/>).</summary>
+    private protected static async Task<string> ServerRefusalAsync(DeepServerProcess server, JsonObject tracepoint, string field)
+    {
+        var only = Assert.Single(await ServerRefusalAsync(server, tracepoint));
+        Assert.Equal(field, only.Field);
+        return only.Message;
+    }
+
+    /// <summary>Types the watches into the form's watch inputs, one each (a new empty input appears after the last filled).</summary>
+    private protected static async Task FillWatchesAsync(IPage page, params string[] watches)
+    {
+        for (var i = 0; i < watches.Length; i++) await page.Locator($"#tp-watch-{i + 1}").FillAsync(watches[i]);
     }
 
     /// <summary>Retries until <paramref name="get"/> returns a value without failing (or 15 s pass).</summary>

@@ -29,7 +29,7 @@ public sealed class InstrumentedAppTests(UiFixture fx, ITestOutputHelper output)
             var page = await fx.Browser.OpenAsync(fx.Server.HttpUrl);
             await CreateTracepointAsync(page, "OrderService.cs", "22", async p =>
             {
-                await p.Locator("#tp-watches").FillAsync("order.Customer.Name");
+                await FillWatchesAsync(p, "order.Customer.Name");
                 await p.Locator("#tp-fire-count").FillAsync("1");
             });
             var tp = await PollAsync(() => ServerTracepointAsync(fx.Server, "OrderService.cs"));

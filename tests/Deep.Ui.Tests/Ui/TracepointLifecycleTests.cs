@@ -18,7 +18,7 @@ public sealed class TracepointLifecycleTests(UiFixture fx, ITestOutputHelper out
         await CreateTracepointAsync(page, file, "27", async p =>
         {
             await p.Locator("#tp-condition").FillAsync("order.Total > 100");
-            await p.Locator("#tp-watches").FillAsync("order.Id\norder.Customer.Name");
+            await FillWatchesAsync(p, "order.Id", "order.Customer.Name");
             await p.Locator("#tp-log").FillAsync("placing order {order.Id}");
             await p.Locator("#tp-fire-count").FillAsync("5");
             await p.Locator("#tp-fire-period").FillAsync("0");

@@ -45,11 +45,13 @@ function el(tag, attrs, ...children) {
 
 // ---------------------------------------------------------------- API
 
+/** A refused call: the server's problems, {field?, message} each (every error answer is {"errors": [...]}). */
 class ApiError extends Error {
   constructor(status, body) {
-    super((body && (body.error || body.message)) || `HTTP ${status}`);
+    const errors = body && Array.isArray(body.errors) ? body.errors : [];
+    super(errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ') || `HTTP ${status}`);
     this.status = status;
-    this.body = body;
+    this.errors = errors;
   }
 }
 
@@ -72,7 +74,8 @@ async function api(method, path, body) {
     const text = await res.text();
     let json = null;
     if (text) {
-      try { json = JSON.parse(text); } catch { json = { error: text }; }
+      // Not JSON: a proxy's page, say. Shown as it is.
+      try { json = JSON.parse(text); } catch { json = { errors: [{ message: text }] }; }
     }
     if (!res.ok) throw new ApiError(res.status, json);
     setConnection(true);
@@ -270,118 +273,88 @@ async function deleteTracepoint(id, button) {
 
 // ---------------------------------------------------------------- the create form
 
-/** Builds a TracePointConfig from the form: only what the user filled in. */
+/** The watch inputs, in order; the last one is always empty, ready for another watch. */
+function watchInputs() { return [...document.querySelectorAll('#tp-watches input')]; }
+
+function addWatchInput() {
+  const n = watchInputs().length + 1;
+  const input = el('input', {
+    class: 'watch-input', id: `tp-watch-${n}`, 'aria-label': `Watch ${n}`, placeholder: n === 1 ? 'order.Id' : 'another watch',
+    autocomplete: 'off', spellcheck: 'false', oninput: () => { if (input === watchInputs().at(-1) && input.value.trim()) addWatchInput(); },
+  });
+  $('#tp-watches').append(el('li', { class: 'watch-row' }, input, el('span', { class: 'field-error', role: 'alert' })));
+}
+
+function resetWatchInputs() {
+  $('#tp-watches').replaceChildren();
+  addWatchInput();
+}
+
+/**
+ * Builds a TracePointConfig from the form: only what the user filled in. The watch inputs that are sent are labelled
+ * with the field the server names them by (watches[i] counts only the filled ones).
+ */
 function tracepointFromForm(form) {
   const v = (name) => form.elements[name].value.trim();
   const args = {};
   for (const name of ['condition', 'log_msg', 'fire_count', 'fire_period', 'stage', 'span', 'snapshot', 'method_name', 'class_name']) {
     if (v(name)) args[name] = v(name);
   }
-  const lines = (name) => form.elements[name].value.split('\n').map((s) => s.trim()).filter(Boolean);
-  const tp = { path: v('path'), args, watches: lines('watches') };
+  const watches = [];
+  for (const input of watchInputs()) {
+    const error = input.parentElement.querySelector('.field-error');
+    error.removeAttribute('data-error-for');
+    if (!input.value.trim()) continue;
+    error.dataset.errorFor = `watches[${watches.length}]`;
+    watches.push(input.value.trim());
+  }
+  const tp = { path: v('path'), args, watches };
   const line = v('lineNumber');
   // A line that is not a number is sent as it is so the server can say what is wrong with it.
   if (line !== '') tp.lineNumber = /^\d+$/.test(line) ? Number(line) : line;
   const targeting = [];
-  for (const t of lines('targeting')) {
+  for (const t of form.elements.targeting.value.split('\n').map((x) => x.trim()).filter(Boolean)) {
     const eq = t.indexOf('=');
-    if (eq <= 0) return { error: { field: 'targeting', error: `"${t}" is not key=value` } };
+    if (eq <= 0) return { errors: [{ field: 'targeting', message: `"${t}" is not key=value` }] };
     targeting.push({ key: t.slice(0, eq).trim(), value: { stringValue: t.slice(eq + 1).trim() } });
   }
   if (targeting.length) tp.targeting = targeting;
   return { tracepoint: tp };
 }
 
-/**
- * Maps the server's error field ("tracepoint.args.fire_count", "line_number", "watches[1]", "args.stage", ...)
- * to the form field that shows it.
- */
-function formFieldFor(field) {
-  if (!field) return null;
-  let f = String(field).replace(/^tracepoint\./, '').replace(/^args\./, '').replace(/^args\[["']?([^"'\]]+)["']?\]$/, '$1');
-  f = f.replace(/\[\d+\].*$/, '').replace(/\..*$/, '');
-  const aliases = {
-    path: 'path', file: 'path',
-    line: 'lineNumber', lineNumber: 'lineNumber', line_number: 'lineNumber',
-    watch: 'watches', watches: 'watches',
-    condition: 'condition',
-    log_msg: 'log_msg', logMsg: 'log_msg', log: 'log_msg',
-    fire_count: 'fire_count', fireCount: 'fire_count',
-    fire_period: 'fire_period', firePeriod: 'fire_period',
-    stage: 'stage', span: 'span', snapshot: 'snapshot',
-    method_name: 'method_name', methodName: 'method_name', method: 'method_name',
-    class_name: 'class_name', className: 'class_name',
-    targeting: 'targeting', target: 'targeting',
-  };
-  return aliases[f] || null;
-}
-
-/**
- * This server names the field in the message ("args.fire_count '-5' must be...", "the tracepoint has no path",
- * "unknown stage 'x'", "watch 2 'a.(' is malformed"); find it there when the error has no "field".
- */
-function fieldInMessage(message) {
-  const m = String(message);
-  // The field named first is the one the message is about ("has no line_number: ... or args.method_name").
-  const candidates = [
-    [/\bargs\.(\w+)/, (x) => x[1]],
-    [/^watch \d+\b/i, () => 'watches'],
-    [/\bstage\b/i, () => 'stage'],
-    [/\b(line_number|lineNumber|line)\b/, () => 'lineNumber'],
-    [/\b(path|file)\b/i, () => 'path'],
-    [/\btarget(ing)?\b/i, () => 'targeting'],
-  ];
-  let best = null;
-  for (const [re, field] of candidates) {
-    const x = re.exec(m);
-    if (x && (!best || x.index < best.index)) best = { index: x.index, field: field(x) };
-  }
-  return best ? best.field : null;
-}
-
 function clearFormErrors() {
-  for (const span of document.querySelectorAll('#tp-form [data-error-for]')) span.textContent = '';
+  for (const span of document.querySelectorAll('#tp-form .field-error')) span.textContent = '';
   for (const input of document.querySelectorAll('#tp-form [aria-invalid]')) input.removeAttribute('aria-invalid');
   const fe = $('#form-error');
   fe.hidden = true;
-  fe.textContent = '';
+  fe.replaceChildren();
 }
 
-function showFieldError(field, message) {
-  const name = formFieldFor(field);
-  const span = name && document.querySelector(`#tp-form [data-error-for="${name}"]`);
-  if (!span) { showFormError(field ? `${field}: ${message}` : message); return; }
-  span.textContent = message;
-  const input = document.querySelector(`#tp-form [name="${name}"]`);
-  input.setAttribute('aria-invalid', 'true');
-  // The method and targeting fields live in a collapsed section: open it so the error is seen.
-  const more = input.closest('details');
-  if (more) more.open = true;
-  input.focus();
+/**
+ * Shows each problem next to the form input of its field: the server names it (path, line_number, args.condition,
+ * watches[1], ...) as the input's error line does (data-error-for). A field the form has no input for (metrics[0].name,
+ * tracepoint) goes to the form's general error area. Focus goes to the first input in error.
+ */
+function showErrors(errors) {
+  let first = null;
+  for (const { field, message } of errors) {
+    const span = field && document.querySelector(`#tp-form [data-error-for="${CSS.escape(field)}"]`);
+    if (!span) { showFormError(field ? `${field}: ${message}` : message); continue; }
+    span.textContent = span.textContent ? `${span.textContent} ${message}` : message;
+    const input = span.parentElement.querySelector('input, select, textarea');
+    input.setAttribute('aria-invalid', 'true');
+    // The method and targeting fields live in a collapsed section: open it so the error is seen.
+    const more = input.closest('details');
+    if (more) more.open = true;
+    first ??= input;
+  }
+  if (first) first.focus();
 }
 
 function showFormError(message) {
   const fe = $('#form-error');
-  fe.textContent = message;
+  fe.append(el('span', { class: 'form-error-line' }, message));
   fe.hidden = false;
-}
-
-/** The server may answer {error, field}, {errors:[{field, error}]} or {errors:{field:[msg]}}; show each. */
-function showServerErrors(body, status) {
-  if (!body) { showFormError(`The server refused the tracepoint (HTTP ${status}).`); return; }
-  const list = [];
-  if (Array.isArray(body.errors)) {
-    for (const e of body.errors) list.push({ field: e.field, message: e.error || e.message });
-  } else if (body.errors && typeof body.errors === 'object') {
-    for (const [field, msgs] of Object.entries(body.errors)) list.push({ field, message: [].concat(msgs).join(' ') });
-  }
-  if (body.error || body.message) {
-    const message = body.error || body.message;
-    list.push({ field: body.field ?? fieldInMessage(message), message });
-  }
-  if (!list.length) list.push({ field: null, message: `The server refused the tracepoint (HTTP ${status}).` });
-  // Focus ends on the first field in error: show them in reverse.
-  for (const e of list.reverse()) showFieldError(e.field, e.message);
 }
 
 async function submitTracepoint(event) {
@@ -389,19 +362,20 @@ async function submitTracepoint(event) {
   const form = event.currentTarget;
   clearFormErrors();
   const built = tracepointFromForm(form);
-  if (built.error) { showFieldError(built.error.field, built.error.error); return; }
+  if (built.errors) { showErrors(built.errors); return; }
   const button = $('#tp-create');
   button.disabled = true;
   try {
     const created = await api('POST', '/api/tracepoints', { tracepoint: built.tracepoint });
     form.reset();
+    resetWatchInputs();
     form.querySelector('details').open = false;
     const id = tpId(created) || tpId(created.tracepoint);
     state.tracepointsKey = null;
     await loadTracepoints();
     if (id) flash(document.querySelector(`#tp-list li[data-id="${CSS.escape(id)}"]`));
   } catch (err) {
-    if (err instanceof ApiError && err.status >= 400 && err.status < 500) showServerErrors(err.body, err.status);
+    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.errors.length) showErrors(err.errors);
     else showFormError(`Could not create the tracepoint: ${err.message}`);
   } finally {
     button.disabled = false;
@@ -769,6 +743,7 @@ function openSnapshotFromAddress() {
 function start() {
   window.addEventListener('hashchange', openSnapshotFromAddress);
   openSnapshotFromAddress();
+  resetWatchInputs();
   $('#tp-form').addEventListener('submit', submitTracepoint);
   $('#detail-close').addEventListener('click', () => {
     state.selectedKey = null;
