@@ -273,7 +273,7 @@ async function deleteTracepoint(id, button) {
 
 // ---------------------------------------------------------------- the create form
 
-/** The watch inputs, in order; the last one is always empty, ready for another watch. */
+/** The watch inputs, in order; typing into the last one adds an empty one after it, ready for another watch. */
 function watchInputs() { return [...document.querySelectorAll('#tp-watches input')]; }
 
 function addWatchInput() {
