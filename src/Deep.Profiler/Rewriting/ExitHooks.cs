@@ -1,3 +1,5 @@
+using Deep.Abi;
+
 namespace Deep.Profiler.Rewriting;
 
 /// <summary>
@@ -13,7 +15,7 @@ internal static class ExitHooks
         var (count, rest) = SignatureParser.SplitLocals(originalSignature);
         var ret = method.Signature.ReturnType;
         if (ret.Element == ElementType.TypedByRef)
-            throw new InvalidILException("the method returns a TypedReference, which cannot be held in a local: exit hooks cannot wrap it");
+            throw new InvalidILException(new ProbeRefusal(RefusalCode.MethodReturnsTypedReference));
         int next = count;
         int returnLocal = -1;
         if (ret.Element != ElementType.Void || ret.IsByRef)
@@ -41,7 +43,7 @@ internal static class ExitHooks
         // The entry timestamp is read only by an exit probe's duration slot, and only when that probe may fire:
         // a clock read costs 20-120 ns, more than a rate-limited hit may (docs/benchmarks.md, "Method tracepoints").
         // A start of 0 makes ElapsedNanos answer -1 ("unknown") and the runtime skips that exit hit.
-        var timed = exitProbes.Where(p => p.Slots.Any(s => s.Kind == SlotSourceKind.Duration)).ToList();
+        var timed = exitProbes.Where(p => p.Slots.Any(s => s.Kind == SlotKind.Duration)).ToList();
         if (timed.Count == 0)
         {
             prologue.Add(0x16);                                 // ldc.i4.0
@@ -71,7 +73,7 @@ internal static class ExitHooks
         int stackNeed = 2;
         foreach (var probe in exitProbes)
         {
-            var insertion = ProbeCode.Build(probe with { ILOffset = 0, Kind = ProbeKind.AtOffset }, method, tokens, locals);
+            var insertion = ProbeCode.Build(probe with { ILOffset = 0, Kind = InsertionKind.Probe }, method, tokens, locals);
             finallyCode.AddRange(insertion.Code);
             stackNeed = Math.Max(stackNeed, insertion.StackNeed);
         }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Deep.Abi;
 
 namespace Deep.Profiler.Rewriting;
 
@@ -80,7 +81,7 @@ internal static class ILRewriter
             foreach (var instr in instructions)
             {
                 if (instr.OpCode == 0x27)
-                    throw new InvalidILException($"the method uses jmp (IL_{instr.Offset:X4}), which cannot leave a protected region: exit hooks cannot wrap it");
+                    throw new InvalidILException(new ProbeRefusal(RefusalCode.MethodUsesJmp, instr.Offset));
             }
         }
         var regions = PlanRegions(original, instructions, indexOf, lines, byOffset, ref stackNeed);
@@ -344,7 +345,7 @@ internal static class ILRewriter
         for (int k = 1; k < ordered.Count; k++)
         {
             if (ordered[k].StartOffset < ordered[k - 1].EndOffset)
-                throw new InvalidILException($"two line captures overlap (IL_{ordered[k - 1].StartOffset:X4}-IL_{ordered[k - 1].EndOffset:X4} and IL_{ordered[k].StartOffset:X4}-IL_{ordered[k].EndOffset:X4})");
+                throw new InvalidILException(ProbeRefusal.OfLine(RefusalCode.LinesOverlap, ordered[k].StartOffset, ordered[k].EndOffset, ordered[k - 1].StartOffset, ordered[k - 1].EndOffset));
         }
         foreach (var line in ordered)
         {

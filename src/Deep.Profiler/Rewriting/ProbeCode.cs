@@ -1,39 +1,7 @@
 using System.Buffers.Binary;
+using Deep.Abi;
 
 namespace Deep.Profiler.Rewriting;
-
-/// <summary>Where a probe slot's value comes from (the numbers are the C ABI's, see probe-abi.md).</summary>
-internal enum SlotSourceKind
-{
-    /// <summary><c>this</c> (IL argument 0 of an instance method).</summary>
-    This = 0,
-    /// <summary>An IL argument by number (0 is <c>this</c> in instance methods).</summary>
-    Argument = 1,
-    /// <summary>A local variable slot.</summary>
-    Local = 2,
-    /// <summary>The return value (exit probes only; the wrapper's return local).</summary>
-    Return = 3,
-    /// <summary>The exception leaving the method, or null (exit probes only).</summary>
-    Exception = 4,
-    /// <summary>Nanoseconds since the method was entered, as <c>int64</c> (exit probes only).</summary>
-    Duration = 5,
-}
-
-/// <summary>What an insertion is; the numbers are the C ABI's (probe-abi.md §4).</summary>
-internal enum ProbeKind
-{
-    /// <summary>A probe before the instruction at its IL offset.</summary>
-    AtOffset = 0,
-    /// <summary>A probe in the exit hook (the wrapper's finally), on every exit path.</summary>
-    Exit = 1,
-    /// <summary>Not a probe: stops the spans probe <c>ProbeId</c> started in this frame, before its IL offset.</summary>
-    SpanEnd = 2,
-    /// <summary>Not a probe: asks for the exit hooks (frame enter/exit) even without an exit probe.</summary>
-    FrameHooks = 3,
-    /// <summary>A line capture: the line from its IL offset to <see cref="ProbeRequest.EndILOffset"/> is wrapped in a
-    /// try/filter; the probe runs when the line completes and when an exception leaves it (probe-abi.md §1).</summary>
-    LineCapture = 4,
-}
 
 /// <summary>The wrapper's locals, for exit probes and span ends.</summary>
 /// <param name="Return">The return value's local, or -1 (void, or a return type that cannot be held).</param>
@@ -42,11 +10,8 @@ internal enum ProbeKind
 /// <param name="Mark">The frame mark's local (int32) from <c>FrameEnter</c>.</param>
 internal sealed record HookLocals(int Return, int Exception, int Start, int Mark);
 
-/// <summary>One value a probe captures.</summary>
-internal readonly record struct ProbeSlotRequest(SlotSourceKind Kind, int Index);
-
 /// <summary>One probe: its id, where it goes, and what it captures, in slot order.</summary>
-internal sealed record ProbeRequest(int ProbeId, int ILOffset, IReadOnlyList<ProbeSlotRequest> Slots, ProbeKind Kind = ProbeKind.AtOffset)
+internal sealed record ProbeRequest(int ProbeId, int ILOffset, IReadOnlyList<SlotSource> Slots, InsertionKind Kind = InsertionKind.Probe)
 {
     /// <summary>A line capture's after-line offset (the end of the wrapped line).</summary>
     public int EndILOffset { get; init; }
@@ -109,7 +74,7 @@ internal static class ProbeCode
     /// <summary>Builds the insertion for one probe; throws <see cref="InvalidILException"/> for a slot it cannot load.</summary>
     public static ILInsertion Build(ProbeRequest probe, MethodContext method, IProbeTokens tokens, HookLocals? hooks = null)
     {
-        if (probe.Kind == ProbeKind.SpanEnd)
+        if (probe.Kind == InsertionKind.SpanEnd)
         {
             if (hooks is null)
                 throw new InvalidILException($"span end of probe {probe.ProbeId} without exit hooks");
@@ -137,20 +102,20 @@ internal static class ProbeCode
         return new ILInsertion(probe.ILOffset, code, StackNeed);
     }
 
-    private static void EmitSlot(List<byte> il, ProbeSlotRequest request, int slot, MethodContext method, IProbeTokens tokens, HookLocals? hooks)
+    private static void EmitSlot(List<byte> il, SlotSource request, int slot, MethodContext method, IProbeTokens tokens, HookLocals? hooks)
     {
-        if (request.Kind is SlotSourceKind.Return or SlotSourceKind.Exception or SlotSourceKind.Duration)
+        if (request.Kind is SlotKind.Return or SlotKind.Exception or SlotKind.Duration)
         {
             if (hooks is null)
                 throw new InvalidILException($"slot {slot}: {request.Kind} is only available to exit probes");
             switch (request.Kind)
             {
-                case SlotSourceKind.Exception:
+                case SlotKind.Exception:
                     EmitLocalLoad(il, hooks.Exception);
                     Emit(il, 0x20, slot);
                     Emit(il, 0x28, tokens.ValueObject);
                     return;
-                case SlotSourceKind.Duration:
+                case SlotKind.Duration:
                 {
                     int valueOfLong = tokens.ValueOf(s_int64Blob);
                     if (valueOfLong == 0)
@@ -163,7 +128,7 @@ internal static class ProbeCode
                 default:
                     if (hooks.Return < 0)
                         throw new InvalidILException($"slot {slot}: the method returns nothing that can be captured");
-                    request = new ProbeSlotRequest(SlotSourceKind.Local, hooks.Return);
+                    request = new SlotSource(SlotKind.Local, hooks.Return);
                     method = method with { Locals = WithReturnLocal(method, hooks.Return) };
                     break;
             }
@@ -174,15 +139,15 @@ internal static class ProbeCode
         bool isThis = false;
         switch (request.Kind)
         {
-            case SlotSourceKind.This:
-            case SlotSourceKind.Argument when request.Index == 0 && sig.HasThis && !sig.ExplicitThis:
+            case SlotKind.This:
+            case SlotKind.Argument when request.Index == 0 && sig.HasThis && !sig.ExplicitThis:
                 if (!sig.HasThis)
                     throw new InvalidILException($"slot {slot}: a static method has no 'this'");
                 type = ThisType(method);
                 load = code => EmitArgLoad(code, 0);
                 isThis = true;
                 break;
-            case SlotSourceKind.Argument:
+            case SlotKind.Argument:
             {
                 int parameter = request.Index - (sig.HasThis && !sig.ExplicitThis ? 1 : 0);
                 if (request.Index < 0 || parameter < 0 || parameter >= sig.Parameters.Count)
@@ -192,7 +157,7 @@ internal static class ProbeCode
                 load = code => EmitArgLoad(code, index);
                 break;
             }
-            case SlotSourceKind.Local:
+            case SlotKind.Local:
             {
                 if (request.Index < 0 || request.Index >= method.Locals.Count)
                     throw new InvalidILException($"slot {slot}: local {request.Index} does not exist (the method has {method.Locals.Count} locals)");
