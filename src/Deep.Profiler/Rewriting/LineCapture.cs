@@ -1,3 +1,4 @@
+using System.Reflection.Metadata;
 using Deep.Abi;
 
 namespace Deep.Profiler.Rewriting;
@@ -44,27 +45,25 @@ internal static class LineCapture
         var hooks = new HookLocals(-1, exceptionLocal, startLocal, -1);
         // The start time is read only when it can be used (probe-abi.md §1, as the exit hooks do): a start of 0 makes
         // ElapsedNanos answer -1 and the runtime skips that hit.
-        var prologue = new List<byte>(16);
+        var prologue = new ILEmitter(16);
         ProbeCode.EmitTimestampIfAny(prologue, probes.Select(p => p.ProbeId).ToList(), tokens);
-        StoreLocal(prologue, startLocal);
+        prologue.Op(ILOpCode.Stloc, (ushort)startLocal);
 
-        var filter = new List<byte>(64);
-        StoreLocal(filter, exceptionLocal);                         // the exception the filter was given
+        var filter = new ILEmitter(64);
+        filter.Op(ILOpCode.Stloc, (ushort)exceptionLocal);          // the exception the filter was given
         ProbeCode.EmitElapsedInPlace(filter, startLocal, tokens);   // the duration, before any value is captured
-        var completion = new List<byte>(64);
-        completion.Add(0x14);                                       // ldnull: the line completed
-        StoreLocal(completion, exceptionLocal);
+        var completion = new ILEmitter(64);
+        completion.Op(ILOpCode.Ldnull).Op(ILOpCode.Stloc, (ushort)exceptionLocal);   // the line completed
         ProbeCode.EmitElapsedInPlace(completion, startLocal, tokens);
         int stackNeed = 2;
         foreach (var probe in probes)
         {
             var code = ProbeCode.Build(probe with { ILOffset = 0, Kind = InsertionKind.Probe }, method, tokens, hooks);
-            filter.AddRange(code.Code);
-            completion.AddRange(code.Code);
+            filter.Append(code.Code);
+            completion.Append(code.Code);
             stackNeed = Math.Max(stackNeed, code.StackNeed);
         }
-        filter.Add(0x16);                                           // ldc.i4.0: never handle, the exception goes on
-        filter.AddRange([0xFE, 0x11]);                              // endfilter
+        filter.Op(ILOpCode.Ldc_i4_0).Op(ILOpCode.Endfilter);        // never handle: the exception goes on
         return new LineRegion(start, end, prologue.ToArray(), filter.ToArray(), completion.ToArray(), stackNeed);
     }
 
@@ -160,7 +159,4 @@ internal static class LineCapture
 
     private static int LastEnd(IReadOnlyList<Instruction> instructions) =>
         instructions.Count == 0 ? 0 : instructions[^1].Offset + instructions[^1].Size;
-
-    private static void StoreLocal(List<byte> il, int index) =>
-        il.AddRange([0xFE, 0x0E, (byte)index, (byte)(index >> 8)]); // stloc
 }
