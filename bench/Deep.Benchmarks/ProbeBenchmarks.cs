@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Deep.Abi;
 using Deep.Agent;
 using Deep.Agent.Actions;
 using Deep.Agent.Instrumentation;

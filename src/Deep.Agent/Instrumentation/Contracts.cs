@@ -1,5 +1,7 @@
 // The contract between the trigger handler / probe runtime and the instrumentation engine.
 // See docs/design/probe-abi.md; change both sides together.
+using Deep.Abi;
+
 namespace Deep.Agent.Instrumentation;
 
 /// <summary>Where in a location's code an action runs (the tracepoint's <c>stage</c> argument).</summary>
@@ -36,23 +38,6 @@ public interface IInstrumentationEngine
 
     /// <summary>Remove the probe; the method's original code is restored. Never throws.</summary>
     void Remove(int probeId);
-}
-
-/// <summary>What a probe slot holds.</summary>
-public enum SlotKind
-{
-    /// <summary><c>this</c>.</summary>
-    This,
-    /// <summary>A method argument.</summary>
-    Argument,
-    /// <summary>A local variable in scope at the probe's IL offset.</summary>
-    Local,
-    /// <summary>The method's return value (exit probes; default on an exceptional exit).</summary>
-    Return,
-    /// <summary>The exception leaving the method, or null (exit probes).</summary>
-    Exception,
-    /// <summary>Nanoseconds from method entry to exit, as <c>long</c> (exit probes).</summary>
-    Duration,
 }
 
 /// <summary>One captured value of a probe: slot <c>i</c> is the i-th <c>Value&lt;T&gt;</c> call of the IL.</summary>

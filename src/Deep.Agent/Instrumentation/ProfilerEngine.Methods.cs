@@ -78,7 +78,7 @@ internal sealed partial class ProfilerEngine
         {
             _binder.BindAlias(id, probeId, layout);
         }
-        if (Place(probeId, placements) is { } error)
+        if (Place(probeId, placements) is { Error: var error })
         {
             foreach (var (id, _) in aliases)
             {

@@ -292,7 +292,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         var spans = _binder.SpanScopes(probeId);
         bool hooks = spans.Line || spans.Method;
 
-        string? TryPlace(bool wrapLine, string? outcomeMissing)
+        MethodProbeResult? TryPlace(bool wrapLine, string? outcomeMissing)
         {
             var slots = capture.Values.Select(v => v.Slot).ToList();
             var sources = capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList();
@@ -317,27 +317,27 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
             }
             // The runtime must know the layout before the rewritten code can call it.
             _binder.Bind(probeId, layout);
-            var error = Place(probeId, placements);
-            if (error is not null)
+            var failed = Place(probeId, placements);
+            if (failed is not null)
             {
                 _binder.Unbind(probeId);
             }
-            return error;
+            return failed;
         }
 
         // line_capture on a line that cannot be wrapped in one protected region (seen in the PDB, or refused by the
         // profiler from the IL) still fires after the line, like line_end, and says in its status why it has no outcome.
         bool capturing = location.Stage == ProbeStage.LineCapture;
-        string? outcomeMissing = capturing && LineCaptureRefusal(line) is { } refused ? WhyNotWrapped(refused) : null;
-        var error = TryPlace(capturing && outcomeMissing is null, outcomeMissing);
-        if (error is not null && capturing && outcomeMissing is null)
+        string? outcomeMissing = capturing ? LineCaptureRefusal(line) : null;
+        var failed = TryPlace(capturing && outcomeMissing is null, outcomeMissing);
+        if (failed is not null && capturing && outcomeMissing is null)
         {
-            outcomeMissing = WhyNotWrapped(error);
-            error = TryPlace(false, outcomeMissing);
+            outcomeMissing = WhyNotWrapped(failed);
+            failed = TryPlace(false, outcomeMissing);
         }
-        if (error is not null)
+        if (failed is not null)
         {
-            Fail(location, $"{LineResolver.Describe(line.Method)} cannot be instrumented: {error}");
+            Fail(location, $"{LineResolver.Describe(line.Method)} cannot be instrumented: {failed.Error}");
             return;
         }
         // The "not captured" list reaches the log and the status the server and the UI show.
@@ -348,19 +348,23 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
             line.LineUsed, notCaptured, DateTimeOffset.UtcNow));
     }
 
-    // A refusal read as the reason for a fallback: the probe is placed after the line, so the advice to use line_end
-    // and the profiler's "cannot be instrumented" no longer apply.
-    private static string WhyNotWrapped(string refusal)
+    // A failure read as the reason for a fallback: the probe is placed after the line, so the advice to use line_end
+    // and "cannot be instrumented" no longer apply: a refusal's reason alone (ProbeRefusals words it), else the error.
+    private static string WhyNotWrapped(MethodProbeResult failed)
     {
         const string prefix = "the method cannot be instrumented: ";
-        var why = refusal.StartsWith(prefix, StringComparison.Ordinal) ? refusal[prefix.Length..] : refusal;
-        int advice = why.IndexOf("use line_end", StringComparison.Ordinal); // after "; " or ": "
-        return advice > 2 ? why[..(advice - 2)] : why;
+        if (failed.Refusal is { } refusal && ProbeRefusals.Reason(refusal) is { } reason)
+        {
+            return reason;
+        }
+        string error = failed.Error ?? "the profiler refused the method";
+        return error.StartsWith(prefix, StringComparison.Ordinal) ? error[prefix.Length..] : error;
     }
 
     /// <summary>
     /// Why <c>line_capture</c> cannot wrap the line in one protected region, seen from the PDB (the profiler checks the
-    /// IL itself too: jumps into the line, the evaluation stack, try statements), or null.
+    /// IL itself too: jumps into the line, the evaluation stack, try statements), or null. Without advice: the probe is
+    /// then placed after the line, like <c>line_end</c>.
     /// </summary>
     internal static string? LineCaptureRefusal(ResolvedLine line)
     {
@@ -368,7 +372,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         {
             return $"line {line.LineUsed} of {line.DocumentPath} has an await on the line (it yields at IL_{yield:X4} of " +
                    $"{LineResolver.Describe(line.Method)}, and the async method resumes in the middle of the line): line_capture " +
-                   "wraps the line in a try/filter, which can only be entered at its start; use line_end (after the line) or line_start";
+                   "wraps the line in a try/filter, which can only be entered at its start";
         }
         if (line.ElsewhereILOffset is not { } elsewhere)
         {
@@ -378,7 +382,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
                             "on one line, or an await the method resumes from in the middle of the line";
         return $"line {line.LineUsed} of {line.DocumentPath} is code in several places of {LineResolver.Describe(line.Method)} " +
                $"(IL_{line.ILOffset:X4} and IL_{elsewhere:X4}; {what}): line_capture wraps one contiguous piece of code " +
-               "in a try/filter and cannot capture its outcome; use line_end (after the line) or line_start";
+               "in a try/filter and cannot capture its outcome";
     }
 
     private void DoRemove(int probeId)
@@ -455,7 +459,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
     /// Registers the probe's placements and rewrites every method they touch; on a failure puts every touched method
     /// back as it was and returns why.
     /// </summary>
-    private string? Place(int probeId, List<Placement> placements)
+    private MethodProbeResult? Place(int probeId, List<Placement> placements)
     {
         _placed[probeId] = placements;
         var methods = placements.Select(p => p.Method).Distinct().ToList();
@@ -493,7 +497,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
                     Apply(touched); // the method's other probes as they were (or the original code)
                 }
             }
-            return methods.Count > 1 ? $"{LineResolver.Describe(method)}: {result.Error}" : result.Error;
+            return methods.Count > 1 ? result with { Error = $"{LineResolver.Describe(method)}: {result.Error}" } : result;
         }
         return null;
     }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Deep.Abi;
 using Deep.Agent.Instrumentation;
 
 namespace Deep.Agent.Native;
@@ -11,11 +12,8 @@ namespace Deep.Agent.Native;
 /// </summary>
 internal static unsafe class ProfilerBridge
 {
-    /// <summary>The C ABI version this bridge speaks; the profiler reports its own.</summary>
-    internal const int AbiVersion = 4;
-
     /// <summary>The CLSID the profiler answers to (what <c>CORECLR_PROFILER</c> must be set to).</summary>
-    internal const string ProfilerClsid = OtherProfiler.DeepClsid;
+    internal const string ProfilerClsid = ProbeAbi.ProfilerClsid;
 
     // How long one call may wait for the profiler's worker thread (it serialises all profiling-API calls).
     private const int CallTimeoutMs = 30_000;
@@ -147,19 +145,20 @@ internal static unsafe class ProfilerBridge
             foreach (var p in probes)
                 slotCount += p.Slots?.Count ?? 0;
             var items = new NativeInsertion[probes.Count];
-            var slots = new NativeSlot[slotCount];
+            var slots = new SlotSource[slotCount];
             int next = 0;
             for (int i = 0; i < probes.Count; i++)
             {
                 var p = probes[i];
                 int count = p.Slots?.Count ?? 0;
-                items[i] = new NativeInsertion { ProbeId = p.ProbeId, ILOffset = p.ILOffset, SlotStart = next, SlotCount = count, Kind = (int)p.Kind, EndILOffset = p.EndILOffset };
+                items[i] = new NativeInsertion { ProbeId = p.ProbeId, ILOffset = p.ILOffset, SlotStart = next, SlotCount = count, Kind = p.Kind, EndILOffset = p.EndILOffset };
                 for (int s = 0; s < count; s++)
-                    slots[next++] = new NativeSlot { Kind = (int)p.Slots![s].Kind, Index = p.Slots[s].Index };
+                    slots[next++] = p.Slots![s];
             }
 
             char* error = stackalloc char[ErrorCapacity];
             int errorLength = 0;
+            ProbeRefusal refused = default;
             int rc;
             // The profiler reads `this` of a struct through a byref, typed by the declaring type (open if generic).
             var declaring = method.DeclaringType;
@@ -167,17 +166,17 @@ internal static unsafe class ProfilerBridge
                 : (declaring.IsValueType ? 1 : 0) | (declaring.IsGenericType ? declaring.GetGenericArguments().Length & 0xFF : 0) << 8;
             fixed (char* pathChars = path)
             fixed (NativeInsertion* itemPtr = items)
-            fixed (NativeSlot* slotPtr = slots)
+            fixed (SlotSource* slotPtr = slots)
             {
                 rc = native.SetMethodProbes(pathChars, path.Length, (uint)method.MetadataToken, typeFlags,
-                    itemPtr, items.Length, slotPtr, slots.Length, CallTimeoutMs, error, ErrorCapacity, &errorLength);
+                    itemPtr, items.Length, slotPtr, slots.Length, CallTimeoutMs, &refused, error, ErrorCapacity, &errorLength);
             }
             if (rc == 0)
                 return new MethodProbeResult(true, null);
-            string message = errorLength > 0
-                ? new string(error, 0, Math.Min(errorLength, ErrorCapacity))
-                : $"the profiler refused the method (0x{rc:X8})";
-            return new MethodProbeResult(false, message);
+            string? detail = errorLength > 0 ? new string(error, 0, Math.Min(errorLength, ErrorCapacity)) : null;
+            if (refused.Code == RefusalCode.None)
+                refused = new ProbeRefusal(RefusalCode.Other);
+            return MethodProbeResult.Refused(refused, detail ?? $"the profiler refused the method (0x{rc:X8})");
         }
         catch (Exception e)
         {
@@ -271,9 +270,9 @@ internal static unsafe class ProfilerBridge
             var native = new Native(handle);
             int abi = 0, initialized = 0, hr = 0;
             native.GetInfo(&abi, &initialized, &hr);
-            if (abi != AbiVersion)
+            if (abi != ProbeAbi.Version)
             {
-                s_notLoadedReason = $"the profiler at '{path}' speaks ABI {abi}, the agent {AbiVersion}: rebuild both";
+                s_notLoadedReason = $"the profiler at '{path}' speaks ABI {abi}, the agent {ProbeAbi.Version}: rebuild both";
                 return null;
             }
             if (initialized == 0)
@@ -307,24 +306,6 @@ internal static unsafe class ProfilerBridge
         }
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct NativeInsertion
-    {
-        public int ProbeId;
-        public int ILOffset;
-        public int SlotStart;
-        public int SlotCount;
-        public int Kind;
-        public int EndILOffset;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct NativeSlot
-    {
-        public int Kind;
-        public int Index;
-    }
-
     /// <summary>The profiler's exports, resolved once.</summary>
     private sealed class Native(IntPtr handle)
     {
@@ -334,8 +315,8 @@ internal static unsafe class ProfilerBridge
         public readonly delegate* unmanaged<char*, int, int, int, int, int, int> Configure =
             (delegate* unmanaged<char*, int, int, int, int, int, int>)NativeLibrary.GetExport(handle, "deep_profiler_configure");
 
-        public readonly delegate* unmanaged<char*, int, uint, int, NativeInsertion*, int, NativeSlot*, int, int, char*, int, int*, int> SetMethodProbes =
-            (delegate* unmanaged<char*, int, uint, int, NativeInsertion*, int, NativeSlot*, int, int, char*, int, int*, int>)NativeLibrary.GetExport(handle, "deep_set_method_probes");
+        public readonly delegate* unmanaged<char*, int, uint, int, NativeInsertion*, int, SlotSource*, int, int, ProbeRefusal*, char*, int, int*, int> SetMethodProbes =
+            (delegate* unmanaged<char*, int, uint, int, NativeInsertion*, int, SlotSource*, int, int, ProbeRefusal*, char*, int, int*, int>)NativeLibrary.GetExport(handle, "deep_set_method_probes");
 
         public readonly delegate* unmanaged<char*, int, uint, int*, int*, char*, int, int*, int> GetMethodStatus =
             (delegate* unmanaged<char*, int, uint, int*, int*, char*, int, int*, int>)NativeLibrary.GetExport(handle, "deep_get_method_status");
@@ -353,53 +334,15 @@ internal static unsafe class ProfilerBridge
 /// <param name="EndILOffset">A line capture's after-line offset: the line from <paramref name="ILOffset"/> up to it is wrapped.</param>
 internal sealed record ProbeInsertion(int ProbeId, int ILOffset, IReadOnlyList<SlotSource> Slots, InsertionKind Kind = InsertionKind.Probe, int EndILOffset = 0);
 
-/// <summary>What an insertion is (the C ABI's <c>NativeInsertion.Kind</c>, probe-abi.md §4).</summary>
-internal enum InsertionKind
-{
-    /// <summary>A probe before the instruction at the IL offset.</summary>
-    Probe = 0,
-    /// <summary>A probe in the method's exit hook: every exit path, with return value, exception and duration slots.</summary>
-    Exit = 1,
-    /// <summary>Not a probe: stops the spans the probe started in this frame, before the IL offset (end of a line).</summary>
-    SpanEnd = 2,
-    /// <summary>Not a probe: the method gets exit hooks (spans started in it stop when it exits).</summary>
-    FrameHooks = 3,
-    /// <summary>
-    /// A line capture: the line from the IL offset to the end offset is wrapped in a try with a filter; the probe runs
-    /// when the line completes and when an exception leaves it, with exception and duration slots.
-    /// </summary>
-    LineCapture = 4,
-}
-
-/// <summary>
-/// Where a slot's value comes from. Kind This: <c>ldarg.0</c> (<c>ldobj</c> for a struct); Argument: Index = IL
-/// argument number (0 is <c>this</c> in instance methods); Local: Index = local slot; Return, Exception, Duration
-/// (exit probes; Exception and Duration also line captures): the hook's locals, Index unused.
-/// </summary>
-internal readonly record struct SlotSource(SlotKind Kind, int Index);
-
 /// <summary>Whether the profiler accepted a method's probes, and why not.</summary>
-internal sealed record MethodProbeResult(bool Success, string? Error);
-
-/// <summary>The state of a method's rewritten code in the profiler.</summary>
-internal enum MethodState
+/// <param name="Success">The profiler took the probes.</param>
+/// <param name="Error">Why not, as users read it (see <see cref="ProbeRefusals"/>).</param>
+/// <param name="Refusal">The profiler's refusal code and offsets, when it answered one.</param>
+internal sealed record MethodProbeResult(bool Success, string? Error, ProbeRefusal? Refusal = null)
 {
-    /// <summary>The profiler has no record of the method.</summary>
-    Unknown = 0,
-    /// <summary>ReJIT was requested; the new body is used from the method's next call.</summary>
-    Requested = 1,
-    /// <summary>The runtime took the rewritten body (GetReJITParameters ran).</summary>
-    Active = 2,
-    /// <summary>Building or installing the body failed; the original code runs.</summary>
-    Failed = 3,
-    /// <summary>The probes were removed and the original code restored.</summary>
-    Reverted = 4,
-    /// <summary>
-    /// Agent-side only (the profiler reports state 1 with HRESULT S_FALSE): the runtime took the body, but a compiled
-    /// copy of the method (a generic instantiation) has no code for it yet: not called since the request, or it kept
-    /// its old code (docs/line-tracepoints.md, "When the new code runs").
-    /// </summary>
-    Partial = 100,
+    /// <summary>A refusal of the profiler, worded for users; <paramref name="detail"/> is its text for codes without wording.</summary>
+    public static MethodProbeResult Refused(ProbeRefusal refusal, string? detail) =>
+        new(false, ProbeRefusals.Describe(refusal, detail), refusal);
 }
 
 /// <summary>A method's state in the profiler, with the last HRESULT and message.</summary>

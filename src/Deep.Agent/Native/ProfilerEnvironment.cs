@@ -10,7 +10,7 @@ namespace Deep.Agent.Native;
 internal sealed record OtherProfiler(string Clsid, string? Path)
 {
     /// <summary>The deep profiler's CLSID (what <c>CORECLR_PROFILER</c> is set to for it).</summary>
-    internal const string DeepClsid = "{8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}";
+    internal const string DeepClsid = Deep.Abi.ProbeAbi.ProfilerClsid;
 
     /// <summary>The profiler <paramref name="environment"/> enables, when it is not ours; else null.</summary>
     public static OtherProfiler? In(Func<string, string?> environment)

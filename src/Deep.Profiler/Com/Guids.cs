@@ -3,11 +3,8 @@ namespace Deep.Profiler.Com;
 /// <summary>Interface and class IDs, from the runtime's public headers (corprof.idl, cor.h) and COM.</summary>
 internal static class Guids
 {
-    /// <summary>
-    /// The profiler's CLSID: what <c>CORECLR_PROFILER</c> must be set to. Chosen for this project; the agent's
-    /// <c>ProfilerBridge.ProfilerClsid</c> and <c>deep run</c> use the same value.
-    /// </summary>
-    public static readonly Guid ProfilerClsid = new("8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57");
+    /// <summary>The profiler's CLSID: what <c>CORECLR_PROFILER</c> must be set to (the probe ABI's, shared with the agent).</summary>
+    public static readonly Guid ProfilerClsid = new(Deep.Abi.ProbeAbi.ProfilerClsid);
 
     public static readonly Guid IUnknown = new("00000000-0000-0000-C000-000000000046");
     public static readonly Guid IClassFactory = new("00000001-0000-0000-C000-000000000046");

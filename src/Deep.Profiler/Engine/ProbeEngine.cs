@@ -1,19 +1,10 @@
 using System.Runtime.InteropServices;
+using Deep.Abi;
 using Deep.Profiler.Com;
 using Deep.Profiler.Rewriting;
 using MethodBody = Deep.Profiler.Rewriting.MethodBody;
 
 namespace Deep.Profiler.Engine;
-
-/// <summary>The state of one method's rewritten code; the numbers are the C ABI's.</summary>
-internal enum MethodState
-{
-    Unknown = 0,
-    Requested = 1,
-    Active = 2,
-    Failed = 3,
-    Reverted = 4,
-}
 
 /// <summary>A rewritten body in native memory, handed to the runtime in GetReJITParameters.</summary>
 internal sealed record NativeBody(nint Pointer, int Size);
@@ -137,9 +128,10 @@ internal static unsafe class ProbeEngine
     }
 
     /// <summary>
-    /// Replaces the probes of one method (worker thread). Returns 0 or an HRESULT, with a message for the agent.
+    /// Replaces the probes of one method (worker thread). Returns 0 or an HRESULT, with why for the agent: a refusal
+    /// code, and a message when the code is <see cref="RefusalCode.Other"/> or <see cref="RefusalCode.ModuleNotInstrumentable"/>.
     /// </summary>
-    public static int SetMethodProbes(string modulePath, uint methodToken, int typeFlags, IReadOnlyList<ProbeRequest> probes, out string? message)
+    public static int SetMethodProbes(string modulePath, uint methodToken, int typeFlags, IReadOnlyList<ProbeRequest> probes, out ProbeRefusal refusal, out string? message)
     {
         var modules = Modules.FindAllByPath(modulePath);
         if (modules.Count == 0)
@@ -150,42 +142,48 @@ internal static unsafe class ProbeEngine
         if (modules.Count == 0)
         {
             message = $"the module '{modulePath}' is not loaded in this process (as far as the profiler saw)";
+            refusal = new ProbeRefusal(RefusalCode.Other);
             return HResults.E_INVALIDARG;
         }
         // The same file loaded into several AssemblyLoadContexts is one module per context, each with its own code:
         // every copy gets the probes. The call succeeds when at least one copy took them; the others are logged.
         int result = HResults.S_OK;
         message = null;
+        refusal = default;
         bool anySucceeded = false;
         foreach (var module in modules)
         {
-            int hr = SetMethodProbesIn(module, methodToken, typeFlags, probes, out string? why);
+            int hr = SetMethodProbesIn(module, methodToken, typeFlags, probes, out var refused, out string? why);
             if (HResults.Failed(hr))
             {
                 if (modules.Count > 1)
-                    Log.Write($"module 0x{module.Id:X} ({module.AssemblyName}), one of {modules.Count} copies of {modulePath}: 0x{methodToken:X8} failed: {why}");
+                    Log.Write($"module 0x{module.Id:X} ({module.AssemblyName}), one of {modules.Count} copies of {modulePath}: 0x{methodToken:X8} failed: {why ?? refused.ToString()}");
                 if (!anySucceeded)
                 {
                     result = hr;
                     message = why;
+                    refusal = refused;
                 }
             }
             else if (!anySucceeded)
             {
                 anySucceeded = true;
                 result = hr;
-                message = why;
+                message = null;
+                refusal = default;
             }
         }
         return result;
     }
 
-    private static int SetMethodProbesIn(LoadedModule module, uint methodToken, int typeFlags, IReadOnlyList<ProbeRequest> probes, out string? message)
+    private static int SetMethodProbesIn(LoadedModule module, uint methodToken, int typeFlags, IReadOnlyList<ProbeRequest> probes, out ProbeRefusal refusal, out string? message)
     {
         var info = Info!;
+        refusal = default;
         if (module.AssemblyName is "System.Private.CoreLib" || string.Equals(module.AssemblyName, AgentAssemblyName, StringComparison.Ordinal))
         {
             message = $"methods of {module.AssemblyName} cannot be instrumented";
+            refusal = new ProbeRefusal(RefusalCode.ModuleNotInstrumentable);
             return HResults.E_INVALIDARG;
         }
 
@@ -197,7 +195,12 @@ internal static unsafe class ProbeEngine
         }
 
         if (probes.Count == 0)
-            return Revert(entry, "probes removed", out message);
+        {
+            int reverted = Revert(entry, "probes removed", out message);
+            if (HResults.Failed(reverted))
+                refusal = new ProbeRefusal(RefusalCode.Other);
+            return reverted;
+        }
 
         try
         {
@@ -211,11 +214,11 @@ internal static unsafe class ProbeEngine
             HookLocals? hooks = null;
             ExitWrap? wrap = null;
             byte[]? signature = null;
-            if (probes.Any(p => p.Kind is ProbeKind.Exit or ProbeKind.SpanEnd or ProbeKind.FrameHooks))
+            if (probes.Any(p => p.Kind is InsertionKind.Exit or InsertionKind.SpanEnd or InsertionKind.FrameHooks))
                 (hooks, signature) = ExitHooks.PlanLocals(context, context.LocalsSignature);
             // Line captures wrap their lines (two locals each, after the exit hooks' ones).
             LineRegions? lines = null;
-            var captured = probes.Where(p => p.Kind == ProbeKind.LineCapture).GroupBy(p => (p.ILOffset, p.EndILOffset)).ToList();
+            var captured = probes.Where(p => p.Kind == InsertionKind.LineCapture).GroupBy(p => (p.ILOffset, p.EndILOffset)).ToList();
             List<LineRegion>? regions = null;
             if (captured.Count > 0)
             {
@@ -224,13 +227,13 @@ internal static unsafe class ProbeEngine
             }
             int localsToken = signature is null ? entry.Original.LocalVarSigToken : tokens.LocalsToken(signature);
             if (hooks is not null)
-                wrap = ExitHooks.Build(context, hooks, localsToken, probes.Where(p => p.Kind == ProbeKind.Exit).ToList(), tokens);
+                wrap = ExitHooks.Build(context, hooks, localsToken, probes.Where(p => p.Kind == InsertionKind.Exit).ToList(), tokens);
             if (regions is not null)
                 lines = new LineRegions(regions, localsToken, new MetadataCallSignatures(tokens.Metadata));
             var insertions = new List<ILInsertion>(probes.Count);
             foreach (var probe in probes)
             {
-                if (probe.Kind is ProbeKind.AtOffset or ProbeKind.SpanEnd)
+                if (probe.Kind is InsertionKind.Probe or InsertionKind.SpanEnd)
                     insertions.Add(ProbeCode.Build(probe, context, tokens, hooks));
             }
             var rewritten = ILRewriter.Rewrite(entry.Original, insertions, wrap, lines).Body.Encode();
@@ -255,6 +258,7 @@ internal static unsafe class ProbeEngine
             {
                 Fail(entry, hr, $"RequestReJITWithInliners failed (0x{hr:X8})");
                 message = entry.Message;
+                refusal = new ProbeRefusal(RefusalCode.Other);
                 return hr;
             }
             Log.Write($"ReJIT requested: {module.AssemblyName} 0x{methodToken:X8} in module 0x{module.Id:X}, {probes.Count} probe(s), body {rewritten.Length} bytes");
@@ -263,12 +267,14 @@ internal static unsafe class ProbeEngine
         }
         catch (Exception e)
         {
+            // A refusal the agent words itself travels as its code; anything else as text.
+            refusal = (e as InvalidILException)?.Refusal ?? new ProbeRefusal(RefusalCode.Other);
             string why = e is InvalidILException ? "the method cannot be instrumented: " + e.Message : e.Message;
             Fail(entry, HResults.E_FAIL, why);
             Revert(entry, why, out _);
             entry.State = (int)MethodState.Failed;
             entry.Message = why;
-            message = why;
+            message = refusal.Code == RefusalCode.Other ? why : null;
             return HResults.E_FAIL;
         }
     }

@@ -1,32 +1,10 @@
 using System.Runtime.InteropServices;
+using Deep.Abi;
 using Deep.Profiler.Com;
 using Deep.Profiler.Engine;
 using Deep.Profiler.Rewriting;
 
 namespace Deep.Profiler.Exports;
-
-/// <summary>One probe of <c>deep_set_method_probes</c>: its slots are <c>slots[SlotStart .. SlotStart+SlotCount)</c>.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct NativeInsertion
-{
-    public int ProbeId;
-    public int ILOffset;
-    public int SlotStart;
-    public int SlotCount;
-    /// <summary>0 a probe at <c>ILOffset</c>, 1 an exit probe, 2 a span end at <c>ILOffset</c>, 3 frame hooks only,
-    /// 4 a line capture of the line from <c>ILOffset</c> to <c>EndILOffset</c>.</summary>
-    public int Kind;
-    /// <summary>Kind 4 only: the after-line offset (where the next sequence point begins); 0 otherwise.</summary>
-    public int EndILOffset;
-}
-
-/// <summary>One slot: <c>Kind</c> 0 this, 1 argument, 2 local, 3 return value, 4 exception, 5 duration; <c>Index</c> the IL argument number or local slot.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct NativeSlot
-{
-    public int Kind;
-    public int Index;
-}
 
 /// <summary>
 /// The C ABI the agent calls (docs/design/probe-abi.md, "Native exports"). Plain data only: the agent's runtime
@@ -34,9 +12,6 @@ internal struct NativeSlot
 /// </summary>
 internal static unsafe class NativeExports
 {
-    /// <summary>The version of this ABI; the bridge refuses a profiler with another.</summary>
-    public const int AbiVersion = 4;
-
     // How long a status query waits for the worker to look at the method's compiled copies.
     private const int StatusCheckTimeoutMs = 2000;
 
@@ -46,7 +21,7 @@ internal static unsafe class NativeExports
         try
         {
             if (abiVersion != null)
-                *abiVersion = AbiVersion;
+                *abiVersion = ProbeAbi.Version;
             if (initialized != null)
                 *initialized = ProbeEngine.Initialized ? 1 : 0;
             if (hresult != null)
@@ -79,13 +54,15 @@ internal static unsafe class NativeExports
 
     [UnmanagedCallersOnly(EntryPoint = "deep_set_method_probes")]
     private static int SetMethodProbes(char* modulePath, int pathLength, uint methodToken, int typeFlags,
-        NativeInsertion* items, int itemCount, NativeSlot* slots, int slotCount, int timeoutMs,
-        char* error, int errorCapacity, int* errorLength)
+        NativeInsertion* items, int itemCount, SlotSource* slots, int slotCount, int timeoutMs,
+        ProbeRefusal* refusal, char* error, int errorCapacity, int* errorLength)
     {
         try
         {
             if (errorLength != null)
                 *errorLength = 0;
+            if (refusal != null)
+                *refusal = new ProbeRefusal(RefusalCode.Other); // until the worker answers
             if (!ProbeEngine.Initialized || ProbeEngine.Worker is not { } worker)
                 return Error(HResults.E_FAIL, "the profiler is not initialised", error, errorCapacity, errorLength);
             if (modulePath == null || pathLength <= 0 || itemCount < 0 || slotCount < 0 || (itemCount > 0 && items == null) || (slotCount > 0 && slots == null))
@@ -99,22 +76,22 @@ internal static unsafe class NativeExports
                 var item = items[i];
                 if (item.SlotStart < 0 || item.SlotCount < 0 || item.SlotStart + item.SlotCount > slotCount)
                     return Error(HResults.E_INVALIDARG, $"probe {item.ProbeId}: slot range out of bounds", error, errorCapacity, errorLength);
-                var list = new ProbeSlotRequest[item.SlotCount];
+                var list = new SlotSource[item.SlotCount];
                 for (int s = 0; s < item.SlotCount; s++)
-                {
-                    var slot = slots[item.SlotStart + s];
-                    list[s] = new ProbeSlotRequest((SlotSourceKind)slot.Kind, slot.Index);
-                }
-                if (item.Kind is < 0 or > 4)
-                    return Error(HResults.E_INVALIDARG, $"probe {item.ProbeId}: unknown insertion kind {item.Kind}", error, errorCapacity, errorLength);
-                probes.Add(new ProbeRequest(item.ProbeId, item.ILOffset, list, (ProbeKind)item.Kind) { EndILOffset = item.EndILOffset });
+                    list[s] = slots[item.SlotStart + s];
+                if (item.Kind is < InsertionKind.Probe or > InsertionKind.LineCapture)
+                    return Error(HResults.E_INVALIDARG, $"probe {item.ProbeId}: unknown insertion kind {(int)item.Kind}", error, errorCapacity, errorLength);
+                probes.Add(new ProbeRequest(item.ProbeId, item.ILOffset, list, item.Kind) { EndILOffset = item.EndILOffset });
             }
 
             string? message = null;
-            bool completed = worker.TryInvoke(() => ProbeEngine.SetMethodProbes(path, methodToken, typeFlags, probes, out message), timeoutMs, out int hr, out string? failure);
+            ProbeRefusal refused = default;
+            bool completed = worker.TryInvoke(() => ProbeEngine.SetMethodProbes(path, methodToken, typeFlags, probes, out refused, out message), timeoutMs, out int hr, out string? failure);
             if (!completed)
                 return Error(failure?.Contains("did not answer", StringComparison.Ordinal) == true ? HResults.E_TIMEOUT : HResults.E_FAIL, failure ?? "failed", error, errorCapacity, errorLength);
-            return hr == 0 ? 0 : Error(hr, message ?? $"0x{hr:X8}", error, errorCapacity, errorLength);
+            if (refusal != null)
+                *refusal = hr == 0 ? default : refused;
+            return hr == 0 ? 0 : Error(hr, message ?? "", error, errorCapacity, errorLength);
         }
         catch (Exception e)
         {

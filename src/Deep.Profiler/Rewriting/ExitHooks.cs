@@ -1,3 +1,6 @@
+using System.Reflection.Metadata;
+using Deep.Abi;
+
 namespace Deep.Profiler.Rewriting;
 
 /// <summary>
@@ -13,7 +16,7 @@ internal static class ExitHooks
         var (count, rest) = SignatureParser.SplitLocals(originalSignature);
         var ret = method.Signature.ReturnType;
         if (ret.Element == ElementType.TypedByRef)
-            throw new InvalidILException("the method returns a TypedReference, which cannot be held in a local: exit hooks cannot wrap it");
+            throw new InvalidILException(new ProbeRefusal(RefusalCode.MethodReturnsTypedReference));
         int next = count;
         int returnLocal = -1;
         if (ret.Element != ElementType.Void || ret.IsByRef)
@@ -35,51 +38,36 @@ internal static class ExitHooks
     /// <summary>The wrapper: prologue (locals initialised, frame entered) and finally (exit probes, frame exit).</summary>
     public static ExitWrap Build(MethodContext method, HookLocals locals, int localsToken, IReadOnlyList<ProbeRequest> exitProbes, IProbeTokens tokens)
     {
-        var prologue = new List<byte>(32);
-        ProbeCode.EmitOp(prologue, 0x28, tokens.FrameEnter);   // call FrameEnter
-        StoreLocal(prologue, locals.Mark);
+        var prologue = new ILEmitter(32);
+        prologue.Op(ILOpCode.Call, tokens.FrameEnter).Op(ILOpCode.Stloc, (ushort)locals.Mark);
         // The entry timestamp is read only by an exit probe's duration slot, and only when that probe may fire:
         // a clock read costs 20-120 ns, more than a rate-limited hit may (docs/benchmarks.md, "Method tracepoints").
         // A start of 0 makes ElapsedNanos answer -1 ("unknown") and the runtime skips that exit hit.
-        var timed = exitProbes.Where(p => p.Slots.Any(s => s.Kind == SlotSourceKind.Duration)).ToList();
+        var timed = exitProbes.Where(p => p.Slots.Any(s => s.Kind == SlotKind.Duration)).ToList();
         if (timed.Count == 0)
-        {
-            prologue.Add(0x16);                                 // ldc.i4.0
-            prologue.Add(0x6A);                                 // conv.i8   (nothing reads start)
-        }
+            prologue.Op(ILOpCode.Ldc_i4_0).Op(ILOpCode.Conv_i8);  // nothing reads start
         else
-        {
             ProbeCode.EmitTimestampIfAny(prologue, timed.Select(p => p.ProbeId).ToList(), tokens);
-        }
-        StoreLocal(prologue, locals.Start);
-        prologue.Add(0x14);                                     // ldnull
-        StoreLocal(prologue, locals.Exception);
+        prologue.Op(ILOpCode.Stloc, (ushort)locals.Start);
+        prologue.Op(ILOpCode.Ldnull).Op(ILOpCode.Stloc, (ushort)locals.Exception);
         var ret = method.Signature.ReturnType;
         if (locals.Return >= 0 && !ret.IsByRef)
         {
             // An exception path reads the return local too (its slot is then ignored): never read garbage.
-            prologue.AddRange([0xFE, 0x0D, (byte)locals.Return, (byte)(locals.Return >> 8)]); // ldloca
-            prologue.AddRange([0xFE, 0x15]);                                                  // initobj T
-            var token = new byte[4];
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(token, tokens.TypeToken(ret.Blob));
-            prologue.AddRange(token);
+            prologue.Op(ILOpCode.Ldloca, (ushort)locals.Return).Op(ILOpCode.Initobj, tokens.TypeToken(ret.Blob));
         }
 
-        var finallyCode = new List<byte>(64);
+        var finallyCode = new ILEmitter(64);
         if (timed.Count > 0)
             ProbeCode.EmitElapsedInPlace(finallyCode, locals.Start, tokens); // the duration, before any value is captured
         int stackNeed = 2;
         foreach (var probe in exitProbes)
         {
-            var insertion = ProbeCode.Build(probe with { ILOffset = 0, Kind = ProbeKind.AtOffset }, method, tokens, locals);
-            finallyCode.AddRange(insertion.Code);
+            var insertion = ProbeCode.Build(probe with { ILOffset = 0, Kind = InsertionKind.Probe }, method, tokens, locals);
+            finallyCode.Append(insertion.Code);
             stackNeed = Math.Max(stackNeed, insertion.StackNeed);
         }
-        ProbeCode.LoadLocal(finallyCode, locals.Mark);
-        ProbeCode.EmitOp(finallyCode, 0x28, tokens.FrameExit); // call FrameExit(mark)
+        finallyCode.LoadLocal(locals.Mark).Op(ILOpCode.Call, tokens.FrameExit);   // FrameExit(mark)
         return new ExitWrap(prologue.ToArray(), finallyCode.ToArray(), locals.Return, locals.Exception, localsToken, stackNeed);
     }
-
-    private static void StoreLocal(List<byte> il, int index) =>
-        il.AddRange([0xFE, 0x0E, (byte)index, (byte)(index >> 8)]); // stloc
 }

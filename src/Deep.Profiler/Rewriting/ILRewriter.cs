@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Reflection.Metadata;
+using Deep.Abi;
 
 namespace Deep.Profiler.Rewriting;
 
@@ -41,6 +43,14 @@ internal sealed record ExitWrap(byte[] Prologue, byte[] FinallyCode, int ReturnL
 /// </summary>
 internal static class ILRewriter
 {
+    private static readonly int StlocSize = ILEmitter.OpCodeSize(ILOpCode.Stloc) + 2;
+    private static readonly int LeaveSize = ILEmitter.BranchSize(ILOpCode.Leave);
+
+    // The handler of a filter that always answers 0 (the wrapper's, a wrapped line's): never entered.
+    private static readonly byte[] s_neverEnteredHandler = new ILEmitter(3).Op(ILOpCode.Pop).Op(ILOpCode.Rethrow).ToArray();
+
+    private static ILOpCode LongForm(ushort shortBranch) => (ILOpCode)OpCodeInfo.LongFormOf(shortBranch);
+
     /// <summary>Rewrites <paramref name="original"/>; throws <see cref="InvalidILException"/> when it cannot.</summary>
     public static RewriteResult Rewrite(MethodBody original, IReadOnlyList<ILInsertion> insertions, ExitWrap? wrap = null, LineRegions? lines = null)
     {
@@ -80,7 +90,7 @@ internal static class ILRewriter
             foreach (var instr in instructions)
             {
                 if (instr.OpCode == 0x27)
-                    throw new InvalidILException($"the method uses jmp (IL_{instr.Offset:X4}), which cannot leave a protected region: exit hooks cannot wrap it");
+                    throw new InvalidILException(new ProbeRefusal(RefusalCode.MethodUsesJmp, instr.Offset));
             }
         }
         var regions = PlanRegions(original, instructions, indexOf, lines, byOffset, ref stackNeed);
@@ -92,8 +102,8 @@ internal static class ILRewriter
                 regionOf[i] = r.Index;
         }
 
-        // ret inside the wrapper: [stloc ret (FE 0E u16)] leave EXIT (DD i32).
-        int retSize = wrap is null ? 1 : (wrap.ReturnLocal >= 0 ? 4 : 0) + 5;
+        // ret inside the wrapper: [stloc ret] leave EXIT.
+        int retSize = wrap is null ? 1 : (wrap.ReturnLocal >= 0 ? StlocSize : 0) + LeaveSize;
         int codeStart = wrap?.Prologue.Length ?? 0;
 
         // Lay out until no short branch needs widening; widening only grows the code, so this ends.
@@ -116,7 +126,7 @@ internal static class ILRewriter
                 if (regionOf[i] >= 0 && regions[regionOf[i]].First == i)
                     regions[regionOf[i]].TryStart = pos;
                 newOffset[i] = pos;
-                pos += widened[i] ? 5 : instr.OpCode == 0x2A ? retSize : instr.Size;
+                pos += widened[i] ? ILEmitter.BranchSize(LongForm(instr.OpCode)) : instr.OpCode == 0x2A ? retSize : instr.Size;
                 if (regionOf[i] >= 0 && regions[regionOf[i]].Last == i)
                     pos = regions[regionOf[i]].LayTail(pos);
             }
@@ -140,11 +150,22 @@ internal static class ILRewriter
         }
 
         // The wrapper's tail: filter, its (never entered) handler, finally, and the single real ret.
+        byte[] filterCode = [], finallyBlock = [], exitCode = [];
+        if (wrap is not null)
+        {
+            // Never catch: the exception goes on unchanged.
+            filterCode = new ILEmitter(8).Op(ILOpCode.Stloc, (ushort)wrap.ExceptionLocal).Op(ILOpCode.Ldc_i4_0).Op(ILOpCode.Endfilter).ToArray();
+            finallyBlock = new ILEmitter(wrap.FinallyCode.Length + 1).Append(wrap.FinallyCode).Op(ILOpCode.Endfinally).ToArray();
+            var exit = new ILEmitter(5);
+            if (wrap.ReturnLocal >= 0)
+                exit.Op(ILOpCode.Ldloc, (ushort)wrap.ReturnLocal);
+            exitCode = exit.Op(ILOpCode.Ret).ToArray();
+        }
         int filterAt = newLength;
-        int handlerAt = filterAt + 7;                       // stloc exc (FE 0E u16); ldc.i4.0 (16); endfilter (FE 11)
-        int finallyAt = handlerAt + 3;                      // pop (26); rethrow (FE 1A)
-        int exitAt = wrap is null ? newLength : finallyAt + wrap.FinallyCode.Length + 1; // + endfinally (DC)
-        int totalLength = wrap is null ? newLength : exitAt + (wrap.ReturnLocal >= 0 ? 4 : 0) + 1;
+        int handlerAt = filterAt + filterCode.Length;
+        int finallyAt = handlerAt + s_neverEnteredHandler.Length;
+        int exitAt = wrap is null ? newLength : finallyAt + finallyBlock.Length;
+        int totalLength = wrap is null ? newLength : exitAt + exitCode.Length;
 
         var code = new byte[totalLength];
         var span = code.AsSpan();
@@ -165,16 +186,10 @@ internal static class ILRewriter
             switch (instr.Kind)
             {
                 case OperandKind.ShortBranch when widened[i]:
-                    code[o] = (byte)OpCodeInfo.LongFormOf(OpCodeOf(i));
-                    BinaryPrimitives.WriteInt32LittleEndian(span[(o + 1)..], TargetOf(i, 0) - (o + 5));
+                    ILEmitter.WriteBranch(span, o, LongForm(OpCodeOf(i)), TargetOf(i, 0));
                     break;
-                case OperandKind.ShortBranch:
-                    code[o] = (byte)OpCodeOf(i);
-                    code[o + 1] = (byte)(sbyte)(TargetOf(i, 0) - (o + 2));
-                    break;
-                case OperandKind.Branch:
-                    code[o] = (byte)OpCodeOf(i);
-                    BinaryPrimitives.WriteInt32LittleEndian(span[(o + 1)..], TargetOf(i, 0) - (o + 5));
+                case OperandKind.ShortBranch or OperandKind.Branch:
+                    ILEmitter.WriteBranch(span, o, (ILOpCode)OpCodeOf(i), TargetOf(i, 0));
                     break;
                 case OperandKind.Switch:
                 {
@@ -191,19 +206,17 @@ internal static class ILRewriter
                     int at = o;
                     if (wrap.ReturnLocal >= 0)
                     {
-                        code[at] = 0xFE;
-                        code[at + 1] = 0x0E;
-                        BinaryPrimitives.WriteUInt16LittleEndian(span[(at + 2)..], (ushort)wrap.ReturnLocal);
-                        at += 4;
+                        at = ILEmitter.WriteOpCode(span, at, ILOpCode.Stloc);
+                        BinaryPrimitives.WriteUInt16LittleEndian(span[at..], (ushort)wrap.ReturnLocal);
+                        at += 2;
                     }
-                    code[at] = 0xDD;
-                    BinaryPrimitives.WriteInt32LittleEndian(span[(at + 1)..], exitAt - (at + 5));
+                    ILEmitter.WriteBranch(span, at, ILOpCode.Leave, exitAt);
                     break;
                 }
                 case OperandKind.None when wrap is not null && instr.OpCode == 0xFE14:
                     // tail. cannot leave a protected region: the call becomes an ordinary call (two nops keep the size).
-                    code[o] = 0x00;
-                    code[o + 1] = 0x00;
+                    code[o] = (byte)ILOpCode.Nop;
+                    code[o + 1] = (byte)ILOpCode.Nop;
                     break;
                 default:
                     // Position-independent: copy the bytes as they were.
@@ -247,24 +260,10 @@ internal static class ILRewriter
 
         if (wrap is not null)
         {
-            int at = filterAt;
-            code[at++] = 0xFE; code[at++] = 0x0E;          // stloc exc
-            BinaryPrimitives.WriteUInt16LittleEndian(span[at..], (ushort)wrap.ExceptionLocal);
-            at += 2;
-            code[at++] = 0x16;                              // ldc.i4.0: never catch, the exception goes on unchanged
-            code[at++] = 0xFE; code[at++] = 0x11;          // endfilter
-            code[at++] = 0x26;                              // pop (unreachable handler)
-            code[at++] = 0xFE; code[at++] = 0x1A;          // rethrow
-            wrap.FinallyCode.CopyTo(span[at..]);
-            at += wrap.FinallyCode.Length;
-            code[at++] = 0xDC;                              // endfinally
-            if (wrap.ReturnLocal >= 0)
-            {
-                code[at++] = 0xFE; code[at++] = 0x0C;      // ldloc ret
-                BinaryPrimitives.WriteUInt16LittleEndian(span[at..], (ushort)wrap.ReturnLocal);
-                at += 2;
-            }
-            code[at] = 0x2A;                                // ret
+            filterCode.CopyTo(span[filterAt..]);
+            s_neverEnteredHandler.CopyTo(span[handlerAt..]);
+            finallyBlock.CopyTo(span[finallyAt..]);
+            exitCode.CopyTo(span[exitAt..]);
             // Ours are the outermost clauses: after the method's own (inner first), the filter, then the finally.
             clauses.Add(new ExceptionClause(ExceptionClauseKind.Filter, codeStart, filterAt - codeStart, handlerAt, finallyAt - handlerAt, filterAt));
             clauses.Add(new ExceptionClause(ExceptionClauseKind.Finally, codeStart, finallyAt - codeStart, finallyAt, exitAt - finallyAt, 0));
@@ -344,7 +343,7 @@ internal static class ILRewriter
         for (int k = 1; k < ordered.Count; k++)
         {
             if (ordered[k].StartOffset < ordered[k - 1].EndOffset)
-                throw new InvalidILException($"two line captures overlap (IL_{ordered[k - 1].StartOffset:X4}-IL_{ordered[k - 1].EndOffset:X4} and IL_{ordered[k].StartOffset:X4}-IL_{ordered[k].EndOffset:X4})");
+                throw new InvalidILException(ProbeRefusal.OfLine(RefusalCode.LinesOverlap, ordered[k].StartOffset, ordered[k].EndOffset, ordered[k - 1].StartOffset, ordered[k - 1].EndOffset));
         }
         foreach (var line in ordered)
         {
@@ -404,16 +403,16 @@ internal static class ILRewriter
         {
             TailStart = pos;
             if (fallsThrough)
-                pos += 5;                               // leave COMPLETION
+                pos += LeaveSize;                       // leave COMPLETION
             _stubsAt = pos;
-            pos += 5 * stubs.Count;                     // leave <target> each
+            pos += LeaveSize * stubs.Count;             // leave <target> each
             _tryEnd = pos;
             pos += region.FilterCode.Length;
             _handlerAt = pos;
-            pos += 3;                                   // pop; rethrow
+            pos += s_neverEnteredHandler.Length;
             _completionAt = pos;
             if (completes)
-                pos += region.CompletionCode.Length + (endsBlock ? 5 : 0);
+                pos += region.CompletionCode.Length + (endsBlock ? LeaveSize : 0);
             return pos;
         }
 
@@ -426,9 +425,8 @@ internal static class ILRewriter
                 at = WriteLeave(code, at, LeaveTarget(target, map));
             region.FilterCode.CopyTo(code[at..]);
             at += region.FilterCode.Length;
-            code[at++] = 0x26;                          // pop (the handler is never entered: the filter answers 0)
-            code[at++] = 0xFE;
-            code[at++] = 0x1A;                          // rethrow
+            s_neverEnteredHandler.CopyTo(code[at..]);   // the filter answers 0
+            at += s_neverEnteredHandler.Length;
             if (completes)
             {
                 region.CompletionCode.CopyTo(code[at..]);
@@ -441,7 +439,7 @@ internal static class ILRewriter
         /// <summary>Where a jump out of the line goes: the completion probes for the after-line offset, else the target.</summary>
         public int LeaveTarget(int target, Func<int, int> map) => target == region.EndOffset ? _completionAt : map(target);
 
-        public int StubFor(int target) => _stubsAt + 5 * stubs.IndexOf(target);
+        public int StubFor(int target) => _stubsAt + LeaveSize * stubs.IndexOf(target);
 
         /// <summary>The line lies inside one of the clause's blocks: the line's clause must come first.</summary>
         public bool IsInside(ExceptionClause c) =>
@@ -454,15 +452,10 @@ internal static class ILRewriter
             && c.HandlerOffset >= region.StartOffset && c.HandlerOffset + c.HandlerLength <= region.EndOffset;
 
         public ExceptionClause Clause() =>
-            new(ExceptionClauseKind.Filter, TryStart, _tryEnd - TryStart, _handlerAt, 3, _tryEnd);
+            new(ExceptionClauseKind.Filter, TryStart, _tryEnd - TryStart, _handlerAt, s_neverEnteredHandler.Length, _tryEnd);
 
         private bool Encloses(int start, int end) => start <= region.StartOffset && region.EndOffset <= end;
 
-        private static int WriteLeave(Span<byte> code, int at, int target)
-        {
-            code[at] = 0xDD;
-            BinaryPrimitives.WriteInt32LittleEndian(code[(at + 1)..], target - (at + 5));
-            return at + 5;
-        }
+        private static int WriteLeave(Span<byte> code, int at, int target) => ILEmitter.WriteBranch(code, at, ILOpCode.Leave, target);
     }
 }

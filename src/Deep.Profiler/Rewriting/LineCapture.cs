@@ -1,3 +1,6 @@
+using System.Reflection.Metadata;
+using Deep.Abi;
+
 namespace Deep.Profiler.Rewriting;
 
 /// <summary>
@@ -42,27 +45,25 @@ internal static class LineCapture
         var hooks = new HookLocals(-1, exceptionLocal, startLocal, -1);
         // The start time is read only when it can be used (probe-abi.md §1, as the exit hooks do): a start of 0 makes
         // ElapsedNanos answer -1 and the runtime skips that hit.
-        var prologue = new List<byte>(16);
+        var prologue = new ILEmitter(16);
         ProbeCode.EmitTimestampIfAny(prologue, probes.Select(p => p.ProbeId).ToList(), tokens);
-        StoreLocal(prologue, startLocal);
+        prologue.Op(ILOpCode.Stloc, (ushort)startLocal);
 
-        var filter = new List<byte>(64);
-        StoreLocal(filter, exceptionLocal);                         // the exception the filter was given
+        var filter = new ILEmitter(64);
+        filter.Op(ILOpCode.Stloc, (ushort)exceptionLocal);          // the exception the filter was given
         ProbeCode.EmitElapsedInPlace(filter, startLocal, tokens);   // the duration, before any value is captured
-        var completion = new List<byte>(64);
-        completion.Add(0x14);                                       // ldnull: the line completed
-        StoreLocal(completion, exceptionLocal);
+        var completion = new ILEmitter(64);
+        completion.Op(ILOpCode.Ldnull).Op(ILOpCode.Stloc, (ushort)exceptionLocal);   // the line completed
         ProbeCode.EmitElapsedInPlace(completion, startLocal, tokens);
         int stackNeed = 2;
         foreach (var probe in probes)
         {
-            var code = ProbeCode.Build(probe with { ILOffset = 0, Kind = ProbeKind.AtOffset }, method, tokens, hooks);
-            filter.AddRange(code.Code);
-            completion.AddRange(code.Code);
+            var code = ProbeCode.Build(probe with { ILOffset = 0, Kind = InsertionKind.Probe }, method, tokens, hooks);
+            filter.Append(code.Code);
+            completion.Append(code.Code);
             stackNeed = Math.Max(stackNeed, code.StackNeed);
         }
-        filter.Add(0x16);                                           // ldc.i4.0: never handle, the exception goes on
-        filter.AddRange([0xFE, 0x11]);                              // endfilter
+        filter.Op(ILOpCode.Ldc_i4_0).Op(ILOpCode.Endfilter);        // never handle: the exception goes on
         return new LineRegion(start, end, prologue.ToArray(), filter.ToArray(), completion.ToArray(), stackNeed);
     }
 
@@ -76,25 +77,24 @@ internal static class LineCapture
         IReadOnlyList<ExceptionClause> clauses, ICallSignatures calls, Func<int[]> depths)
     {
         int s = region.StartOffset, e = region.EndOffset;
-        string line = $"the line's code (IL_{s:X4} to IL_{e:X4})";
         if (!indexOf.ContainsKey(s))
             throw new InvalidILException($"line capture: IL_{s:X4} is not the start of an instruction");
         if (!indexOf.ContainsKey(e) && e != LastEnd(instructions))
             throw new InvalidILException($"line capture: IL_{e:X4} is not the start of an instruction");
         if (e <= s)
-            throw new InvalidILException($"line capture: {line} is empty");
+            throw new InvalidILException($"line capture: the line's code (IL_{s:X4} to IL_{e:X4}) is empty");
 
         foreach (var c in clauses)
         {
             if (c.Kind == ExceptionClauseKind.Filter && s >= c.ClassTokenOrFilterOffset && e <= c.HandlerOffset)
-                throw new InvalidILException($"{line} is inside an exception filter (a 'when' clause), where no protected region can be opened: use line_end");
-            var regions = new List<(int Start, int End, string What)>
+                throw new InvalidILException(ProbeRefusal.OfLine(RefusalCode.LineInFilter, s, e));
+            var regions = new List<(int Start, int End, TryBlockKind What)>
             {
-                (c.TryOffset, c.TryOffset + c.TryLength, "try block"),
-                (c.HandlerOffset, c.HandlerOffset + c.HandlerLength, "handler"),
+                (c.TryOffset, c.TryOffset + c.TryLength, TryBlockKind.Try),
+                (c.HandlerOffset, c.HandlerOffset + c.HandlerLength, TryBlockKind.Handler),
             };
             if (c.Kind == ExceptionClauseKind.Filter)
-                regions.Add((c.ClassTokenOrFilterOffset, c.HandlerOffset, "filter"));
+                regions.Add((c.ClassTokenOrFilterOffset, c.HandlerOffset, TryBlockKind.Filter));
             int inside = 0, outside = 0;
             foreach (var (start, end, what) in regions)
             {
@@ -102,14 +102,14 @@ internal static class LineCapture
                 bool contains = start <= s && e <= end;
                 bool contained = s <= start && end <= e;
                 if (!disjoint && !contains && !contained)
-                    throw new InvalidILException($"{line} partly overlaps the {what} IL_{start:X4}-IL_{end:X4} of a try statement: a protected region cannot cut across it; use line_end");
+                    throw new InvalidILException(ProbeRefusal.OfLine(RefusalCode.LinePartlyOverlapsBlock, s, e, start, end, (int)what));
                 if (contained && !contains)
                     inside++;
                 else if (disjoint)
                     outside++;
             }
             if (inside > 0 && outside > 0)
-                throw new InvalidILException($"{line} holds part of a try statement (try IL_{c.TryOffset:X4}, handler IL_{c.HandlerOffset:X4}) whose other part lies outside the line: use line_end");
+                throw new InvalidILException(ProbeRefusal.OfLine(RefusalCode.LineHoldsPartOfTry, s, e, c.TryOffset, c.HandlerOffset));
         }
 
         int first = indexOf[s];
@@ -118,17 +118,8 @@ internal static class LineCapture
         {
             last = i;
             var instr = instructions[i];
-            string? refused = instr.OpCode switch
-            {
-                0x2A => "returns (ret)",
-                0x27 => "uses jmp",
-                0xFE14 => "makes a tail call",
-                0xDC => "ends a finally block (endfinally)",
-                0xFE11 => "ends a filter (endfilter)",
-                _ => null,
-            };
-            if (refused is not null)
-                throw new InvalidILException($"{line} {refused} at IL_{instr.Offset:X4}, which cannot be inside a protected region: use line_start or line_end");
+            if (instr.OpCode is 0x2A or 0x27 or 0xFE14 or 0xDC or 0xFE11) // ret, jmp, tail., endfinally, endfilter
+                throw new InvalidILException(ProbeRefusal.OfLine(RefusalCode.LineHasExitInstruction, s, e, instr.Offset, count: instr.OpCode));
         }
 
         // Entered in the middle: a jump from outside the line to an instruction after its first one.
@@ -139,14 +130,13 @@ internal static class LineCapture
             foreach (int target in instr.Targets)
             {
                 if (target > s && target < e)
-                    throw new InvalidILException($"{line} is entered in the middle from outside it (IL_{instr.Offset:X4} jumps to IL_{target:X4}): " +
-                        "a loop condition, a for header or an await's resume point; a protected region can only be entered at its start: use line_end");
+                    throw new InvalidILException(ProbeRefusal.OfLine(RefusalCode.LineEnteredInMiddle, s, e, instr.Offset, target));
             }
         }
 
         var depth = depths();
         if (depth[first] > 0)
-            throw new InvalidILException($"the evaluation stack holds {depth[first]} value(s) at the line's first instruction IL_{s:X4}: a protected region must start with an empty stack; use line_end");
+            throw new InvalidILException(ProbeRefusal.OfLine(RefusalCode.LineStartsWithStack, s, e, s, count: depth[first]));
         for (int i = first; i <= last; i++)
         {
             var instr = instructions[i];
@@ -159,7 +149,7 @@ internal static class LineCapture
             var (pops, pushes) = StackDepths.Effect(instr, calls);
             int after = depth[i] - pops + pushes;
             if (after != 0)
-                throw new InvalidILException($"IL_{instr.Offset:X4} leaves the line with {after} value(s) on the evaluation stack: leaving a protected region empties the stack; use line_end");
+                throw new InvalidILException(ProbeRefusal.OfLine(RefusalCode.LineLeavesWithStack, s, e, instr.Offset, count: after));
         }
     }
 
@@ -169,7 +159,4 @@ internal static class LineCapture
 
     private static int LastEnd(IReadOnlyList<Instruction> instructions) =>
         instructions.Count == 0 ? 0 : instructions[^1].Offset + instructions[^1].Size;
-
-    private static void StoreLocal(List<byte> il, int index) =>
-        il.AddRange([0xFE, 0x0E, (byte)index, (byte)(index >> 8)]); // stloc
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Deep.Abi;
 
 namespace Deep.Profiler.Rewriting;
 
@@ -24,8 +25,20 @@ internal readonly record struct ExceptionClause(
     int HandlerLength,
     int ClassTokenOrFilterOffset);
 
-/// <summary>Raised for a method body or IL stream that is not well formed.</summary>
-internal sealed class InvalidILException(string message) : Exception(message);
+/// <summary>
+/// Raised when a method cannot be rewritten: a body or IL stream that is not well formed, a request that does not fit
+/// the method (<see cref="RefusalCode.Other"/>, the message says what), or a shape the rewriter refuses, with its code
+/// and offsets (the agent words it for users; the message is the refusal's fields, for the profiler's log).
+/// </summary>
+internal sealed class InvalidILException : Exception
+{
+    public InvalidILException(string message) : base(message) => Refusal = new ProbeRefusal(RefusalCode.Other);
+
+    public InvalidILException(ProbeRefusal refusal) : base(refusal.ToString()) => Refusal = refusal;
+
+    /// <summary>What the agent is told: <see cref="RefusalCode.Other"/> with the message, or a typed refusal.</summary>
+    public ProbeRefusal Refusal { get; }
+}
 
 /// <summary>
 /// A method body as the runtime stores it (ECMA-335 II.25.4): header, code, and exception clauses.

@@ -1,3 +1,5 @@
+using System.Reflection.Metadata;
+
 namespace Deep.Profiler.Rewriting;
 
 /// <summary>The kinds of inline operand a CIL instruction carries (ECMA-335 III.1.9).</summary>
@@ -125,6 +127,5 @@ internal static class OpCodeInfo
         opcode is 0xFE12 or 0xFE13 or 0xFE14 or 0xFE16 or 0xFE19 or 0xFE1E;
 
     /// <summary>The long form of a short branch (<c>br.s</c> → <c>br</c>, <c>leave.s</c> → <c>leave</c>).</summary>
-    public static ushort LongFormOf(ushort shortBranch) =>
-        shortBranch == 0xDE ? (ushort)0xDD : (ushort)(shortBranch + 0x0D);
+    public static ushort LongFormOf(ushort shortBranch) => (ushort)((ILOpCode)shortBranch).GetLongBranch();
 }

@@ -1,39 +1,7 @@
-using System.Buffers.Binary;
+using System.Reflection.Metadata;
+using Deep.Abi;
 
 namespace Deep.Profiler.Rewriting;
-
-/// <summary>Where a probe slot's value comes from (the numbers are the C ABI's, see probe-abi.md).</summary>
-internal enum SlotSourceKind
-{
-    /// <summary><c>this</c> (IL argument 0 of an instance method).</summary>
-    This = 0,
-    /// <summary>An IL argument by number (0 is <c>this</c> in instance methods).</summary>
-    Argument = 1,
-    /// <summary>A local variable slot.</summary>
-    Local = 2,
-    /// <summary>The return value (exit probes only; the wrapper's return local).</summary>
-    Return = 3,
-    /// <summary>The exception leaving the method, or null (exit probes only).</summary>
-    Exception = 4,
-    /// <summary>Nanoseconds since the method was entered, as <c>int64</c> (exit probes only).</summary>
-    Duration = 5,
-}
-
-/// <summary>What an insertion is; the numbers are the C ABI's (probe-abi.md §4).</summary>
-internal enum ProbeKind
-{
-    /// <summary>A probe before the instruction at its IL offset.</summary>
-    AtOffset = 0,
-    /// <summary>A probe in the exit hook (the wrapper's finally), on every exit path.</summary>
-    Exit = 1,
-    /// <summary>Not a probe: stops the spans probe <c>ProbeId</c> started in this frame, before its IL offset.</summary>
-    SpanEnd = 2,
-    /// <summary>Not a probe: asks for the exit hooks (frame enter/exit) even without an exit probe.</summary>
-    FrameHooks = 3,
-    /// <summary>A line capture: the line from its IL offset to <see cref="ProbeRequest.EndILOffset"/> is wrapped in a
-    /// try/filter; the probe runs when the line completes and when an exception leaves it (probe-abi.md §1).</summary>
-    LineCapture = 4,
-}
 
 /// <summary>The wrapper's locals, for exit probes and span ends.</summary>
 /// <param name="Return">The return value's local, or -1 (void, or a return type that cannot be held).</param>
@@ -42,11 +10,8 @@ internal enum ProbeKind
 /// <param name="Mark">The frame mark's local (int32) from <c>FrameEnter</c>.</param>
 internal sealed record HookLocals(int Return, int Exception, int Start, int Mark);
 
-/// <summary>One value a probe captures.</summary>
-internal readonly record struct ProbeSlotRequest(SlotSourceKind Kind, int Index);
-
 /// <summary>One probe: its id, where it goes, and what it captures, in slot order.</summary>
-internal sealed record ProbeRequest(int ProbeId, int ILOffset, IReadOnlyList<ProbeSlotRequest> Slots, ProbeKind Kind = ProbeKind.AtOffset)
+internal sealed record ProbeRequest(int ProbeId, int ILOffset, IReadOnlyList<SlotSource> Slots, InsertionKind Kind = InsertionKind.Probe)
 {
     /// <summary>A line capture's after-line offset (the end of the wrapped line).</summary>
     public int EndILOffset { get; init; }
@@ -109,96 +74,86 @@ internal static class ProbeCode
     /// <summary>Builds the insertion for one probe; throws <see cref="InvalidILException"/> for a slot it cannot load.</summary>
     public static ILInsertion Build(ProbeRequest probe, MethodContext method, IProbeTokens tokens, HookLocals? hooks = null)
     {
-        if (probe.Kind == ProbeKind.SpanEnd)
+        if (probe.Kind == InsertionKind.SpanEnd)
         {
             if (hooks is null)
                 throw new InvalidILException($"span end of probe {probe.ProbeId} without exit hooks");
-            var end = new List<byte>(16);
-            EmitLocalLoad(end, hooks.Mark);
-            Emit(end, 0x20, probe.ProbeId);     // ldc.i4 P
-            Emit(end, 0x28, tokens.SpanEnd);    // call SpanEnd(mark, P)
+            var end = new ILEmitter(16).LoadLocal(hooks.Mark)
+                .Op(ILOpCode.Ldc_i4, probe.ProbeId)
+                .Op(ILOpCode.Call, tokens.SpanEnd);     // SpanEnd(mark, P)
             return new ILInsertion(probe.ILOffset, end.ToArray(), StackNeed);
         }
-        var il = new List<byte>(32 + probe.Slots.Count * 16);
-        Emit(il, 0x20, probe.ProbeId);          // ldc.i4 P
-        Emit(il, 0x28, tokens.Enter);           // call Enter
-        il.Add(0x39);                           // brfalse <to the end of this code>
-        int displacementAt = il.Count;
-        il.AddRange(new byte[4]);
-        int afterBranch = il.Count;
+        var il = new ILEmitter(32 + probe.Slots.Count * 16);
+        il.Op(ILOpCode.Ldc_i4, probe.ProbeId).Op(ILOpCode.Call, tokens.Enter);
+        int skip = il.Branch(ILOpCode.Brfalse);         // to the end of this code
 
         for (int slot = 0; slot < probe.Slots.Count; slot++)
             EmitSlot(il, probe.Slots[slot], slot, method, tokens, hooks);
 
-        Emit(il, 0x20, probe.ProbeId);          // ldc.i4 P
-        Emit(il, 0x28, tokens.Fire);            // call Fire
-        var code = il.ToArray();
-        BinaryPrimitives.WriteInt32LittleEndian(code.AsSpan(displacementAt), code.Length - afterBranch);
-        return new ILInsertion(probe.ILOffset, code, StackNeed);
+        il.Op(ILOpCode.Ldc_i4, probe.ProbeId).Op(ILOpCode.Call, tokens.Fire);
+        il.Land(skip, ILOpCode.Brfalse);
+        return new ILInsertion(probe.ILOffset, il.ToArray(), StackNeed);
     }
 
-    private static void EmitSlot(List<byte> il, ProbeSlotRequest request, int slot, MethodContext method, IProbeTokens tokens, HookLocals? hooks)
+    private static void EmitSlot(ILEmitter il, SlotSource request, int slot, MethodContext method, IProbeTokens tokens, HookLocals? hooks)
     {
-        if (request.Kind is SlotSourceKind.Return or SlotSourceKind.Exception or SlotSourceKind.Duration)
+        if (request.Kind is SlotKind.Return or SlotKind.Exception or SlotKind.Duration)
         {
             if (hooks is null)
                 throw new InvalidILException($"slot {slot}: {request.Kind} is only available to exit probes");
             switch (request.Kind)
             {
-                case SlotSourceKind.Exception:
-                    EmitLocalLoad(il, hooks.Exception);
-                    Emit(il, 0x20, slot);
-                    Emit(il, 0x28, tokens.ValueObject);
+                case SlotKind.Exception:
+                    il.LoadLocal(hooks.Exception).Op(ILOpCode.Ldc_i4, slot).Op(ILOpCode.Call, tokens.ValueObject);
                     return;
-                case SlotSourceKind.Duration:
+                case SlotKind.Duration:
                 {
                     int valueOfLong = tokens.ValueOf(s_int64Blob);
                     if (valueOfLong == 0)
                         throw new InvalidILException($"slot {slot}: no Value<int64> instantiation could be made");
-                    EmitLocalLoad(il, hooks.Start);     // already the elapsed nanoseconds (EmitElapsedInPlace)
-                    Emit(il, 0x20, slot);
-                    Emit(il, 0x28, valueOfLong);
+                    il.LoadLocal(hooks.Start)           // already the elapsed nanoseconds (EmitElapsedInPlace)
+                        .Op(ILOpCode.Ldc_i4, slot).Op(ILOpCode.Call, valueOfLong);
                     return;
                 }
                 default:
                     if (hooks.Return < 0)
                         throw new InvalidILException($"slot {slot}: the method returns nothing that can be captured");
-                    request = new ProbeSlotRequest(SlotSourceKind.Local, hooks.Return);
+                    request = new SlotSource(SlotKind.Local, hooks.Return);
                     method = method with { Locals = WithReturnLocal(method, hooks.Return) };
                     break;
             }
         }
         var sig = method.Signature;
         SigType type;
-        Action<List<byte>> load;
+        Action<ILEmitter> load;
         bool isThis = false;
         switch (request.Kind)
         {
-            case SlotSourceKind.This:
-            case SlotSourceKind.Argument when request.Index == 0 && sig.HasThis && !sig.ExplicitThis:
+            case SlotKind.This:
+            case SlotKind.Argument when request.Index == 0 && sig.HasThis && !sig.ExplicitThis:
                 if (!sig.HasThis)
                     throw new InvalidILException($"slot {slot}: a static method has no 'this'");
                 type = ThisType(method);
-                load = code => EmitArgLoad(code, 0);
+                load = code => code.LoadArgument(0);
                 isThis = true;
                 break;
-            case SlotSourceKind.Argument:
+            case SlotKind.Argument:
             {
                 int parameter = request.Index - (sig.HasThis && !sig.ExplicitThis ? 1 : 0);
                 if (request.Index < 0 || parameter < 0 || parameter >= sig.Parameters.Count)
                     throw new InvalidILException($"slot {slot}: argument {request.Index} does not exist (the method has {sig.Parameters.Count} parameters{(sig.HasThis ? " and 'this'" : "")})");
                 type = sig.Parameters[parameter];
                 int index = request.Index;
-                load = code => EmitArgLoad(code, index);
+                load = code => code.LoadArgument(index);
                 break;
             }
-            case SlotSourceKind.Local:
+            case SlotKind.Local:
             {
                 if (request.Index < 0 || request.Index >= method.Locals.Count)
                     throw new InvalidILException($"slot {slot}: local {request.Index} does not exist (the method has {method.Locals.Count} locals)");
                 type = method.Locals[request.Index];
                 int index = request.Index;
-                load = code => EmitLocalLoad(code, index);
+                load = code => code.LoadLocal(index);
                 break;
             }
             default:
@@ -210,24 +165,21 @@ internal static class ProbeCode
 
         // A byref local (or a ref argument given Unsafe.NullRef) may be null where the probe runs: dereferencing
         // it would throw in the application. Such a slot is skipped when its reference is null.
-        int guardAt = -1;
+        int guard = -1;
         if (type.IsByRef && !isThis)
         {
             load(il);
-            il.Add(0x39);                       // brfalse <past this slot>
-            guardAt = il.Count;
-            il.AddRange(new byte[4]);
+            guard = il.Branch(ILOpCode.Brfalse);    // past this slot
         }
 
         load(il);
         if (type.IsByRef)
         {
             // A managed pointer: load what it points to, so the probe sees the value and not an address.
-            byte? ldind = LdindFor(type);
-            if (ldind is { } op)
-                il.Add(op);
+            if (LdindFor(type) is { } ldind)
+                il.Op(ldind);
             else
-                Emit(il, 0x71, tokens.TypeToken(type.Blob)); // ldobj T
+                il.Op(ILOpCode.Ldobj, tokens.TypeToken(type.Blob));
         }
         byte[] valueBlob = type.IsReference ? s_objectBlob
             : type.Element is ElementType.Ptr or ElementType.FnPtr ? s_nativeUIntBlob
@@ -235,24 +187,21 @@ internal static class ProbeCode
 
         if (valueBlob == s_objectBlob)
         {
-            Emit(il, 0x20, slot);               // ldc.i4 slot
-            Emit(il, 0x28, tokens.ValueObject); // a reference is handed over as it is
+            // A reference is handed over as it is.
+            il.Op(ILOpCode.Ldc_i4, slot).Op(ILOpCode.Call, tokens.ValueObject);
         }
         else if (tokens.ValueOf(valueBlob) is int valueMethod && valueMethod != 0)
         {
-            Emit(il, 0x20, slot);
-            Emit(il, 0x28, valueMethod);        // call Value<T>
+            il.Op(ILOpCode.Ldc_i4, slot).Op(ILOpCode.Call, valueMethod);   // Value<T>
         }
         else
         {
             // No instantiation could be made: box the value and hand it over as an object.
-            Emit(il, 0x8C, tokens.TypeToken(valueBlob)); // box T
-            Emit(il, 0x20, slot);
-            Emit(il, 0x28, tokens.ValueObject);
+            il.Op(ILOpCode.Box, tokens.TypeToken(valueBlob)).Op(ILOpCode.Ldc_i4, slot).Op(ILOpCode.Call, tokens.ValueObject);
         }
 
-        if (guardAt >= 0)
-            BinaryPrimitives.WriteInt32LittleEndian(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(il)[guardAt..], il.Count - (guardAt + 4));
+        if (guard >= 0)
+            il.Land(guard, ILOpCode.Brfalse);
     }
 
     // The return local is past the original locals: give the slot code its type (the method's return type).
@@ -265,9 +214,6 @@ internal static class ProbeCode
         return locals;
     }
 
-    /// <summary>Loads a local variable (the shortest form).</summary>
-    internal static void LoadLocal(List<byte> il, int index) => EmitLocalLoad(il, index);
-
     /// <summary>
     /// At an exit (the exit hooks' finally, a line capture's filter or completion), before any probe runs: turns the
     /// start timestamp in <paramref name="startLocal"/> into the elapsed nanoseconds (<c>ElapsedNanos</c>), or -1 when
@@ -275,41 +221,38 @@ internal static class ProbeCode
     /// capture of the probes' values (nor, on a first hit, the compilation of the agent's code that stores them).
     /// <c>ldloc s; brfalse.s Z; ldloc s; call ElapsedNanos; br.s W; Z: ldc.i4.m1; conv.i8; W: stloc s</c>.
     /// </summary>
-    internal static void EmitElapsedInPlace(List<byte> il, int startLocal, IProbeTokens tokens)
+    internal static void EmitElapsedInPlace(ILEmitter il, int startLocal, IProbeTokens tokens)
     {
-        var call = new List<byte>(16);
-        EmitLocalLoad(call, startLocal);
-        Emit(call, 0x28, tokens.ElapsedNanos);
-        EmitLocalLoad(il, startLocal);
-        il.AddRange([0x2C, (byte)(call.Count + 2)]);    // brfalse.s Z (over the call and the br.s)
-        il.AddRange(call);
-        il.AddRange([0x2B, 2]);                         // br.s W (over ldc.i4.m1; conv.i8)
-        il.AddRange([0x15, 0x6A]);                      // Z: ldc.i4.m1; conv.i8
-        il.AddRange([0xFE, 0x0E, (byte)startLocal, (byte)(startLocal >> 8)]); // W: stloc
+        il.LoadLocal(startLocal);
+        int zero = il.Branch(ILOpCode.Brfalse_s);
+        il.LoadLocal(startLocal).Op(ILOpCode.Call, tokens.ElapsedNanos);
+        int done = il.Branch(ILOpCode.Br_s);
+        il.Land(zero, ILOpCode.Brfalse_s);
+        il.Op(ILOpCode.Ldc_i4_m1).Op(ILOpCode.Conv_i8);
+        il.Land(done, ILOpCode.Br_s);
+        il.Op(ILOpCode.Stloc, (ushort)startLocal);
     }
-
-    /// <summary>Writes <c>opcode</c> with a 32-bit operand.</summary>
-    internal static void EmitOp(List<byte> il, byte opcode, int operand) => Emit(il, opcode, operand);
 
     /// <summary>
     /// Pushes a start timestamp for timed probes <paramref name="probeIds"/> (at least one): <c>TimestampIf(P)</c> for
     /// one; for several the first non-zero <c>TimestampIf(P1)</c>, <c>TimestampIf(P2)</c>, ..., so the clock is read at
     /// most once, and only when one of them may fire. Self-contained (relative branches only), stack need 2.
     /// </summary>
-    internal static void EmitTimestampIfAny(List<byte> il, IReadOnlyList<int> probeIds, IProbeTokens tokens)
+    internal static void EmitTimestampIfAny(ILEmitter il, IReadOnlyList<int> probeIds, IProbeTokens tokens)
     {
-        const int link = 17; // ldc.i4 P (5) call TimestampIf (5) dup (1) brtrue END (5) pop (1)
-        int end = (probeIds.Count - 1) * link + 10;
+        var toEnd = new List<int>(probeIds.Count);
         for (int k = 0; k < probeIds.Count; k++)
         {
-            EmitOp(il, 0x20, probeIds[k]);              // ldc.i4 Pk
-            EmitOp(il, 0x28, tokens.TimestampIf);       // call TimestampIf(Pk): 0 when Pk cannot fire
+            // TimestampIf(Pk): 0 when Pk cannot fire
+            il.Op(ILOpCode.Ldc_i4, probeIds[k]).Op(ILOpCode.Call, tokens.TimestampIf);
             if (k == probeIds.Count - 1)
                 break;
-            il.Add(0x25);                               // dup
-            EmitOp(il, 0x3A, end - (k * link + 16));    // brtrue END (relative to the next instruction)
-            il.Add(0x26);                               // pop
+            il.Op(ILOpCode.Dup);
+            toEnd.Add(il.Branch(ILOpCode.Brtrue));
+            il.Op(ILOpCode.Pop);
         }
+        foreach (int branch in toEnd)
+            il.Land(branch, ILOpCode.Brtrue);
     }
 
     private static SigType ThisType(MethodContext method)
@@ -339,48 +282,19 @@ internal static class ProbeCode
         return new SigType(blob.ToArray(), true, false);
     }
 
-    private static byte? LdindFor(SigType type) => type.Element switch
+    private static ILOpCode? LdindFor(SigType type) => type.Element switch
     {
-        ElementType.Boolean or ElementType.U1 => 0x47,      // ldind.u1
-        ElementType.I1 => 0x46,                             // ldind.i1
-        ElementType.Char or ElementType.U2 => 0x49,         // ldind.u2
-        ElementType.I2 => 0x48,                             // ldind.i2
-        ElementType.I4 => 0x4A,                             // ldind.i4
-        ElementType.U4 => 0x4B,                             // ldind.u4
-        ElementType.I8 or ElementType.U8 => 0x4C,           // ldind.i8
-        ElementType.R4 => 0x4E,                             // ldind.r4
-        ElementType.R8 => 0x4F,                             // ldind.r8
-        ElementType.I or ElementType.U or ElementType.Ptr or ElementType.FnPtr => 0x4D, // ldind.i
-        _ when type.IsReference => 0x50,                    // ldind.ref
+        ElementType.Boolean or ElementType.U1 => ILOpCode.Ldind_u1,
+        ElementType.I1 => ILOpCode.Ldind_i1,
+        ElementType.Char or ElementType.U2 => ILOpCode.Ldind_u2,
+        ElementType.I2 => ILOpCode.Ldind_i2,
+        ElementType.I4 => ILOpCode.Ldind_i4,
+        ElementType.U4 => ILOpCode.Ldind_u4,
+        ElementType.I8 or ElementType.U8 => ILOpCode.Ldind_i8,
+        ElementType.R4 => ILOpCode.Ldind_r4,
+        ElementType.R8 => ILOpCode.Ldind_r8,
+        ElementType.I or ElementType.U or ElementType.Ptr or ElementType.FnPtr => ILOpCode.Ldind_i,
+        _ when type.IsReference => ILOpCode.Ldind_ref,
         _ => null,                                          // structs and generic parameters: ldobj
     };
-
-    private static void EmitArgLoad(List<byte> il, int index)
-    {
-        if (index <= 3)
-            il.Add((byte)(0x02 + index));       // ldarg.0..3
-        else if (index <= 255)
-            il.AddRange([0x0E, (byte)index]);   // ldarg.s
-        else
-            il.AddRange([0xFE, 0x09, (byte)index, (byte)(index >> 8)]); // ldarg
-    }
-
-    private static void EmitLocalLoad(List<byte> il, int index)
-    {
-        if (index <= 3)
-            il.Add((byte)(0x06 + index));       // ldloc.0..3
-        else if (index <= 255)
-            il.AddRange([0x11, (byte)index]);   // ldloc.s
-        else
-            il.AddRange([0xFE, 0x0C, (byte)index, (byte)(index >> 8)]); // ldloc
-    }
-
-    private static void Emit(List<byte> il, byte opcode, int operand)
-    {
-        il.Add(opcode);
-        il.Add((byte)operand);
-        il.Add((byte)(operand >> 8));
-        il.Add((byte)(operand >> 16));
-        il.Add((byte)(operand >> 24));
-    }
 }

@@ -161,14 +161,14 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public async Task Line_capture_the_profiler_cannot_wrap_falls_back_to_after_the_line_with_the_profiler_s_reason()
     {
-        _rewriter.RefuseNext = "the method cannot be instrumented: IL_0012 leaves the line with 1 value(s) on the evaluation stack; use line_end";
+        _rewriter.RefuseNextWith = MethodProbeResult.Refused(ProbeRefusal.OfLine(RefusalCode.LineLeavesWithStack, 0x10, 0x14, ilOffset: 0x12, count: 1), null);
 
         var status = await InstallAsync(At(Sample, Line("loop-body"), ProbeStage.LineCapture));
 
         Assert.Equal(ProbeState.Installed, status.State);
         // The profiler's reason, without its advice to use line_end (that is what happened).
-        Assert.Equal("exception, duration (placed after the line, like line_end): IL_0012 leaves the line with 1 value(s) on the evaluation stack",
-            status.NotCaptured[0]);
+        Assert.Equal("exception, duration (placed after the line, like line_end): IL_0012 leaves the line with 1 value(s) on the evaluation stack: " +
+            "leaving a protected region empties the stack", status.NotCaptured[0]);
         // The refused request is not recorded; the method was put back as it was, then probed after the line.
         Assert.Equal(2, _rewriter.Calls.Count);
         Assert.Empty(_rewriter.Calls[0].Insertions);
@@ -511,6 +511,8 @@ public sealed class ProfilerEngineTests : IDisposable
 
         public string? RefuseNext { get; set; }
 
+        public MethodProbeResult? RefuseNextWith { get; set; }
+
         public bool ThrowNext { get; set; }
 
         // What the "runtime" reports per method; null = the rewriter cannot tell (as a rewriter without a profiler).
@@ -529,6 +531,11 @@ public sealed class ProfilerEngineTests : IDisposable
             {
                 RefuseNext = null;
                 return Task.FromResult(new MethodProbeResult(false, why));
+            }
+            if (RefuseNextWith is { } refused)
+            {
+                RefuseNextWith = null;
+                return Task.FromResult(refused);
             }
             lock (Calls)
             {

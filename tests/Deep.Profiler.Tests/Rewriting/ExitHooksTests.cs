@@ -20,8 +20,8 @@ public class ExitHooksTests
         tokens ??= new Tokens();
         probes ??= [];
         var (locals, signature) = ExitHooks.PlanLocals(context, context.LocalsSignature);
-        var wrap = ExitHooks.Build(context, locals, tokens.LocalsToken(signature), probes.Where(p => p.Kind == ProbeKind.Exit).ToList(), tokens);
-        var insertions = probes.Where(p => p.Kind is ProbeKind.AtOffset or ProbeKind.SpanEnd)
+        var wrap = ExitHooks.Build(context, locals, tokens.LocalsToken(signature), probes.Where(p => p.Kind == InsertionKind.Exit).ToList(), tokens);
+        var insertions = probes.Where(p => p.Kind is InsertionKind.Probe or InsertionKind.SpanEnd)
             .Select(p => ProbeCode.Build(p, context, tokens, locals)).ToList();
         return (ILRewriter.Rewrite(body, insertions, wrap), locals, signature);
     }
@@ -152,7 +152,7 @@ public class ExitHooksTests
     {
         byte[] code = [0x02, 0x2A];
         var tokens = new Tokens();
-        var entry = new ProbeRequest(3, 0, [new(SlotSourceKind.Argument, 0)]);
+        var entry = new ProbeRequest(3, 0, [new(SlotKind.Argument, 0)]);
         var (result, _, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32), [entry], tokens);
         var body = result.Body;
         int tryStart = body.Clauses[^1].TryOffset;
@@ -182,7 +182,8 @@ public class ExitHooksTests
     public void A_method_with_jmp_is_refused()
     {
         byte[] code = [0x27, 0x01, 0x00, 0x00, 0x06];
-        Assert.Throws<InvalidILException>(() => Wrap(new MethodBody(code, 8, 0, false, []), Context(Void)));
+        var e = Assert.Throws<InvalidILException>(() => Wrap(new MethodBody(code, 8, 0, false, []), Context(Void)));
+        Assert.Equal(new ProbeRefusal(RefusalCode.MethodUsesJmp, 0), e.Refusal);
     }
 
     [Fact]
@@ -191,8 +192,8 @@ public class ExitHooksTests
         byte[] code = [0x02, 0x2A]; // ldarg.0; ret
         var tokens = new Tokens();
         var probe = new ProbeRequest(9, 0,
-            [new(SlotSourceKind.Argument, 0), new(SlotSourceKind.Return, 0), new(SlotSourceKind.Exception, 0), new(SlotSourceKind.Duration, 0)],
-            ProbeKind.Exit);
+            [new(SlotKind.Argument, 0), new(SlotKind.Return, 0), new(SlotKind.Exception, 0), new(SlotKind.Duration, 0)],
+            InsertionKind.Exit);
         var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32), [probe], tokens);
         var body = result.Body;
         var @finally = body.Clauses[1];
@@ -234,10 +235,10 @@ public class ExitHooksTests
     public void Several_exit_probes_reading_the_duration_share_one_timestamp_read_only_when_one_of_them_may_fire()
     {
         byte[] code = [0x02, 0x2A]; // ldarg.0; ret
-        ProbeSlotRequest[] slots = [new(SlotSourceKind.Duration, 0)];
+        SlotSource[] slots = [new(SlotKind.Duration, 0)];
         var probes = new[]
         {
-            new ProbeRequest(4, 0, slots, ProbeKind.Exit), new ProbeRequest(6, 0, slots, ProbeKind.Exit), new ProbeRequest(8, 0, slots, ProbeKind.Exit),
+            new ProbeRequest(4, 0, slots, InsertionKind.Exit), new ProbeRequest(6, 0, slots, InsertionKind.Exit), new ProbeRequest(8, 0, slots, InsertionKind.Exit),
         };
         var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32), probes);
         var prologue = ILDecoder.Decode(result.Body.Code).Take(16).ToList();
@@ -260,7 +261,7 @@ public class ExitHooksTests
     public void An_exit_probe_without_a_duration_slot_reads_no_clock()
     {
         byte[] code = [0x02, 0x2A]; // ldarg.0; ret
-        var probe = new ProbeRequest(7, 0, [new(SlotSourceKind.Return, 0)], ProbeKind.Exit);
+        var probe = new ProbeRequest(7, 0, [new(SlotKind.Return, 0)], InsertionKind.Exit);
         var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32), [probe]);
         var prologue = ILDecoder.Decode(result.Body.Code).Take(5).ToList();
         // call FrameEnter; stloc mark; ldc.i4.0; conv.i8; stloc start
@@ -272,7 +273,7 @@ public class ExitHooksTests
     public void A_span_end_before_an_offset_passes_the_frame_mark_and_the_probe_id()
     {
         byte[] code = [0x00, 0x00, 0x2A];
-        var probes = new[] { new ProbeRequest(5, 1, [], ProbeKind.SpanEnd) };
+        var probes = new[] { new ProbeRequest(5, 1, [], InsertionKind.SpanEnd) };
         var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Void), probes);
         var il = ILDecoder.Decode(result.Body.Code);
         int at = result.InsertionOffsets[1];
@@ -285,7 +286,7 @@ public class ExitHooksTests
     [Fact]
     public void Return_and_exception_slots_outside_an_exit_hook_are_refused()
     {
-        var probe = new ProbeRequest(1, 0, [new(SlotSourceKind.Return, 0)]);
+        var probe = new ProbeRequest(1, 0, [new(SlotKind.Return, 0)]);
         Assert.Throws<InvalidILException>(() => ProbeCode.Build(probe, Context(Int32), new Tokens()));
     }
 

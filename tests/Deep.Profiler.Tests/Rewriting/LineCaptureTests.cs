@@ -23,24 +23,26 @@ public class LineCaptureTests
         };
     }
 
-    private static readonly ProbeSlotRequest[] OutcomeSlots =
-        [new(SlotSourceKind.Argument, 0), new(SlotSourceKind.Exception, 0), new(SlotSourceKind.Duration, 0)];
+    private static readonly SlotSource[] OutcomeSlots =
+        [new(SlotKind.Argument, 0), new(SlotKind.Exception, 0), new(SlotKind.Duration, 0)];
 
     private static (RewriteResult Result, LineRegion Region) Capture(ILBuilder il, int start, int end, IReadOnlyList<ExceptionClause>? clauses = null,
         IReadOnlyList<ILInsertion>? insertions = null)
     {
         var tokens = new ExitHooksTests.Tokens();
-        var probe = new ProbeRequest(Probe, start, OutcomeSlots, ProbeKind.LineCapture) { EndILOffset = end };
+        var probe = new ProbeRequest(Probe, start, OutcomeSlots, InsertionKind.LineCapture) { EndILOffset = end };
         var region = LineCapture.Build(start, end, [probe], exceptionLocal: 0, startLocal: 1, Context, tokens);
         var body = new MethodBody(il.ToArray(), 8, 0, true, clauses ?? []);
         var lines = new LineRegions([region], 0x11000042, new Calls());
         return (ILRewriter.Rewrite(body, insertions ?? [], null, lines), region);
     }
 
-    private static void Throws(string expected, Action rewrite)
+    // The refusal the agent is told (its code and offsets; the agent words it: ProbeRefusals in the agent).
+    private static void Throws(ProbeRefusal expected, Action rewrite)
     {
         var e = Assert.Throws<InvalidILException>(rewrite);
-        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Equal(expected, e.Refusal);
+        Assert.True(e.Refusal.IsLineShape);
     }
 
     private static int Leave(byte[] code, int at)
@@ -64,7 +66,7 @@ public class LineCaptureTests
     public void The_start_time_is_read_through_TimestampIf_of_the_probe_and_the_filter_never_handles()
     {
         var tokens = new ExitHooksTests.Tokens();
-        var probe = new ProbeRequest(Probe, 0, OutcomeSlots, ProbeKind.LineCapture) { EndILOffset = 6 };
+        var probe = new ProbeRequest(Probe, 0, OutcomeSlots, InsertionKind.LineCapture) { EndILOffset = 6 };
         var region = LineCapture.Build(0, 6, [probe], 3, 4, Context, tokens);
         // ldc.i4 7; call TimestampIf; stloc 4
         Assert.Equal([0x20, 7, 0, 0, 0, 0x28, 0x16, 0, 0, 0x0A, 0xFE, 0x0E, 4, 0], region.Prologue);
@@ -226,7 +228,7 @@ public class LineCaptureTests
     {
         // S=0: ldarg.0; M: pop; E: br.s M
         var il = new ILBuilder().Op(0x02).Label("M").Op(0x26).Label("E").BranchShort(0x2B, "M");
-        Throws("is entered in the middle from outside it (IL_0002 jumps to IL_0001)", () => Capture(il, 0, il["E"]));
+        Throws(ProbeRefusal.OfLine(RefusalCode.LineEnteredInMiddle, 0, il["E"], ilOffset: 2, otherILOffset: 1), () => Capture(il, 0, il["E"]));
     }
 
     [Fact]
@@ -234,7 +236,7 @@ public class LineCaptureTests
     {
         // ldc.i4.1; S: ldc.i4.2; add; pop; E: ldc.i4.0; ret
         var il = new ILBuilder().Op(0x17).Label("S").Op(0x18, 0x58, 0x26).Label("E").Op(0x16, 0x2A);
-        Throws("the evaluation stack holds 1 value(s) at the line's first instruction IL_0001", () => Capture(il, 1, il["E"]));
+        Throws(ProbeRefusal.OfLine(RefusalCode.LineStartsWithStack, 1, il["E"], ilOffset: 1, count: 1), () => Capture(il, 1, il["E"]));
     }
 
     [Fact]
@@ -242,22 +244,22 @@ public class LineCaptureTests
     {
         // S: ldc.i4.1; ldarg.0; brtrue.s OUT; E: pop; ... OUT: ret (with the value)
         var il = new ILBuilder().Op(0x17, 0x02).BranchShort(0x2D, "OUT").Label("E").Op(0x26, 0x16).Label("OUT").Op(0x2A);
-        Throws("IL_0002 leaves the line with 1 value(s) on the evaluation stack", () => Capture(il, 0, il["E"]));
+        Throws(ProbeRefusal.OfLine(RefusalCode.LineLeavesWithStack, 0, il["E"], ilOffset: 2, count: 1), () => Capture(il, 0, il["E"]));
         // and falling out of the line with a value
         var il2 = new ILBuilder().Op(0x02).OpInt(0x28, CallIntToInt).Label("E").Op(0x2A);
-        Throws("IL_0001 leaves the line with 1 value(s)", () => Capture(il2, 0, il2["E"]));
+        Throws(ProbeRefusal.OfLine(RefusalCode.LineLeavesWithStack, 0, il2["E"], ilOffset: 1, count: 1), () => Capture(il2, 0, il2["E"]));
     }
 
     [Fact]
     public void A_line_with_ret_or_overlapping_a_try_is_refused()
     {
         var il = new ILBuilder().Op(0x02, 0x2A).Label("E").Op(0x16, 0x2A);
-        Throws("returns (ret) at IL_0001", () => Capture(il, 0, il["E"]));
+        Throws(ProbeRefusal.OfLine(RefusalCode.LineHasExitInstruction, 0, il["E"], ilOffset: 1, count: 0x2A), () => Capture(il, 0, il["E"]));
 
         // try starts in the middle of the line and ends after it
         var il2 = new ILBuilder().Op(0x00).Label("T").Op(0x00).Label("E").BranchShort(0xDE, "END").Label("H").Op(0xDC).Label("END").Op(0x16, 0x2A);
         var clause = new ExceptionClause(ExceptionClauseKind.Finally, il2["T"], il2["H"] - il2["T"], il2["H"], 1, 0);
-        Throws("partly overlaps the try block IL_0001-IL_0004", () => Capture(il2, 0, il2["E"], [clause]));
+        Throws(ProbeRefusal.OfLine(RefusalCode.LinePartlyOverlapsBlock, 0, il2["E"], ilOffset: 1, otherILOffset: 4, count: (int)TryBlockKind.Try), () => Capture(il2, 0, il2["E"], [clause]));
     }
 
     [Fact]

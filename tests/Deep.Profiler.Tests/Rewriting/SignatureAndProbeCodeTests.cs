@@ -140,7 +140,7 @@ public class SignatureAndProbeCodeTests
     {
         var method = Sample(nameof(SampleMethods.Signature));
         var tokens = new CountingTokens();
-        var probe = new ProbeRequest(42, 0, [new(SlotSourceKind.Argument, 0), new(SlotSourceKind.Argument, 1), new(SlotSourceKind.Argument, 2), new(SlotSourceKind.Argument, 3)]);
+        var probe = new ProbeRequest(42, 0, [new(SlotKind.Argument, 0), new(SlotKind.Argument, 1), new(SlotKind.Argument, 2), new(SlotKind.Argument, 3)]);
         var insertion = ProbeCode.Build(probe, ContextOf(method), tokens);
         var il = ILDecoder.Decode(insertion.Code);
         Assert.Equal(
@@ -174,7 +174,7 @@ public class SignatureAndProbeCodeTests
         var method = Sample(nameof(SampleMethods.Switch));
         var tokens = new CountingTokens();
         var ctx = ContextOf(method, declaringIsStruct: true) with { DeclaringTypeToken = 0x02000007 };
-        var il = ILDecoder.Decode(ProbeCode.Build(new ProbeRequest(1, 0, [new(SlotSourceKind.This, 0)]), ctx, tokens).Code);
+        var il = ILDecoder.Decode(ProbeCode.Build(new ProbeRequest(1, 0, [new(SlotKind.This, 0)]), ctx, tokens).Code);
         Assert.Equal([0x02, 0x71], il.Skip(3).Take(2).Select(i => (int)i.OpCode));
         Assert.Equal(ElementType.ValueType, tokens.TypeBlobs.Single()[0]);
         Assert.Equal(0x02000007, SignatureParser.TypeTokenOf(tokens.TypeBlobs.Single()));
@@ -186,11 +186,11 @@ public class SignatureAndProbeCodeTests
         var method = Sample(nameof(SampleMethods.Generic));
         var ctx = ContextOf(method);
         var tokens = new CountingTokens();
-        ProbeCode.Build(new ProbeRequest(1, 0, [new(SlotSourceKind.Argument, 0)]), ctx, tokens);
+        ProbeCode.Build(new ProbeRequest(1, 0, [new(SlotKind.Argument, 0)]), ctx, tokens);
         Assert.Equal([ElementType.MVar, 0], tokens.ValueBlobs.Single());
 
         var refusing = new CountingTokens { RefuseMethodSpecs = true };
-        var il = ILDecoder.Decode(ProbeCode.Build(new ProbeRequest(1, 0, [new(SlotSourceKind.Argument, 0)]), ctx, refusing).Code);
+        var il = ILDecoder.Decode(ProbeCode.Build(new ProbeRequest(1, 0, [new(SlotKind.Argument, 0)]), ctx, refusing).Code);
         Assert.Equal([0x02, 0x8C, 0x20, 0x28], il.Skip(3).Take(4).Select(i => (int)i.OpCode)); // ldarg.0 box ldc.i4 call
         Assert.Equal(refusing.ValueObject, il[6].Operand);
     }
@@ -202,7 +202,7 @@ public class SignatureAndProbeCodeTests
         var tokens = new CountingTokens();
         var ctx = ContextOf(method);
         var many = ctx with { Locals = Enumerable.Repeat(new SigType([ElementType.I4], false, false), 300).ToList() };
-        var il = ILDecoder.Decode(ProbeCode.Build(new ProbeRequest(1, 0, [new(SlotSourceKind.Local, 5), new(SlotSourceKind.Local, 299), new(SlotSourceKind.Argument, 2)]), many, tokens).Code);
+        var il = ILDecoder.Decode(ProbeCode.Build(new ProbeRequest(1, 0, [new(SlotKind.Local, 5), new(SlotKind.Local, 299), new(SlotKind.Argument, 2)]), many, tokens).Code);
         Assert.Equal(0x11, il[3].OpCode);
         Assert.Equal(5, il[3].Operand);
         Assert.Equal(0xFE0C, il[6].OpCode);
@@ -216,7 +216,7 @@ public class SignatureAndProbeCodeTests
     [InlineData(2, 99, "local 99 does not exist")]
     public void Slots_that_do_not_exist_are_refused_with_a_reason(int kindNumber, int index, string reason)
     {
-        var kind = (SlotSourceKind)kindNumber;
+        var kind = (SlotKind)kindNumber;
         var ctx = ContextOf(Sample(nameof(SampleMethods.Generic)));
         var e = Assert.Throws<InvalidILException>(() => ProbeCode.Build(new ProbeRequest(1, 0, [new(kind, index)]), ctx, new CountingTokens()));
         Assert.Contains(reason, e.Message);

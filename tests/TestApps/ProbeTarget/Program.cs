@@ -1,4 +1,5 @@
 using System.Reflection;
+using Deep.Abi;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Native;
 using Deep.Agent.Probes;
