@@ -263,7 +263,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
             if (resolution.Failure == ResolutionFailure.FileNotFound)
             {
                 _pending.Add(probeId);
-                _status.Set(StatusOf(location, ProbeState.Pending, resolution.Error));
+                _status.Set(StatusOf(location, ProbeInstallState.Pending, resolution.Error));
             }
             else
             {
@@ -344,7 +344,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         var notCaptured = outcomeMissing is null
             ? capture.NotCaptured
             : [$"exception, duration (placed after the line, like line_end): {outcomeMissing}", .. capture.NotCaptured];
-        _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, null, LineResolver.Describe(line.Method), ilOffset,
+        _status.Set(new ProbeInstallStatus(probeId, location, ProbeInstallState.Installed, null, LineResolver.Describe(line.Method), ilOffset,
             line.LineUsed, notCaptured, DateTimeOffset.UtcNow));
     }
 
@@ -412,7 +412,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         }
         if (hadLocation)
         {
-            _status.Set(StatusOf(location!, ProbeState.Removed, null));
+            _status.Set(StatusOf(location!, ProbeInstallState.Removed, null));
         }
     }
 
@@ -498,9 +498,9 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         return null;
     }
 
-    private void Fail(ProbeLocation location, string why) => _status.Set(StatusOf(location, ProbeState.Error, why));
+    private void Fail(ProbeLocation location, string why) => _status.Set(StatusOf(location, ProbeInstallState.Error, why));
 
-    private static ProbeStatus StatusOf(ProbeLocation location, ProbeState state, string? detail) =>
+    private static ProbeInstallStatus StatusOf(ProbeLocation location, ProbeInstallState state, string? detail) =>
         new(location.ProbeId, location, state, detail, null, null, null, [], DateTimeOffset.UtcNow);
 
     /// <summary>Stops the engine thread after the queued work (the probes stay as they are).</summary>

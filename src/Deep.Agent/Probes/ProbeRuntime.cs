@@ -12,7 +12,7 @@ namespace Deep.Agent.Probes;
 public static partial class ProbeRuntime
 {
     private static readonly object s_lock = new();
-    private static ProbeState?[] s_probes = new ProbeState?[64];
+    private static ProbeEntry?[] s_probes = new ProbeEntry?[64];
 
     // Nonzero while the thread runs agent code (re-entrancy), and permanently on the agent's own threads.
     [ThreadStatic] private static int t_busy;
@@ -336,21 +336,21 @@ public static partial class ProbeRuntime
         }
     }
 
-    private static ProbeState GetOrCreate(int probeId)
+    private static ProbeEntry GetOrCreate(int probeId)
     {
         if (probeId <= 0) throw new ArgumentOutOfRangeException(nameof(probeId), "probe ids start at 1");
         var probes = s_probes;
         if (probeId >= probes.Length)
         {
-            var bigger = new ProbeState?[Math.Max(probeId + 1, probes.Length * 2)];
+            var bigger = new ProbeEntry?[Math.Max(probeId + 1, probes.Length * 2)];
             Array.Copy(probes, bigger, probes.Length);
             Volatile.Write(ref s_probes, bigger);
             probes = bigger;
         }
-        return probes[probeId] ??= new ProbeState();
+        return probes[probeId] ??= new ProbeEntry();
     }
 
-    private static void Rearm(int probeId, ProbeState state)
+    private static void Rearm(int probeId, ProbeEntry state)
     {
         if (state.Aliases is { } aliases)
         {
@@ -388,7 +388,7 @@ public static partial class ProbeRuntime
         state.Armed = ready.Count == 0 ? null : new ArmedProbe(layout, ready.ToArray());
     }
 
-    private sealed class ProbeState
+    private sealed class ProbeEntry
     {
         public ProbeFrameLayout? Layout;
         public ProbeAction[] Actions = [];

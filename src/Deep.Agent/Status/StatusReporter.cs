@@ -5,7 +5,7 @@ using Deep.Agent.Transport;
 using Deep.Agent.Triggers;
 using Deep.Protocol;
 using Deep.Protocol.Grpc;
-using ProbeState = Deep.Agent.Instrumentation.ProbeState;
+using ProbeInstallState = Deep.Agent.Instrumentation.ProbeInstallState;
 using WireStatus = Deep.Protocol.ProbeStatus;
 
 namespace Deep.Agent.Status;
@@ -83,7 +83,7 @@ internal sealed class StatusReporter : IDisposable
         }
     }
 
-    private void OnChanged(Instrumentation.ProbeStatus status) => Nudge();
+    private void OnChanged(Instrumentation.ProbeInstallStatus status) => Nudge();
 
     private void Run()
     {
@@ -148,7 +148,7 @@ internal sealed class StatusReporter : IDisposable
         return report;
     }
 
-    private WireStatus StatusOf(ParsedTracepoint tracepoint, Instrumentation.ProbeStatus? probe)
+    private WireStatus StatusOf(ParsedTracepoint tracepoint, Instrumentation.ProbeInstallStatus? probe)
     {
         var status = new WireStatus { TracepointId = tracepoint.Tracepoint.ID };
         if (tracepoint.Error is { } rejected)
@@ -169,7 +169,7 @@ internal sealed class StatusReporter : IDisposable
         status.Detail = probe.Detail ?? "";
         switch (probe.State)
         {
-            case ProbeState.Installed:
+            case ProbeInstallState.Installed:
                 // What the probe cannot show (a ref struct local, a line_capture's missing outcome), with why.
                 if (probe.NotCaptured.Count > 0)
                     status.Detail = "not captured: " + string.Join("; ", probe.NotCaptured);
@@ -189,7 +189,7 @@ internal sealed class StatusReporter : IDisposable
                         status.State = ProbeStatusState.Error;
                 }
                 break;
-            case ProbeState.Error:
+            case ProbeInstallState.Error:
                 status.State = ProbeStatusState.Error;
                 break;
             default:

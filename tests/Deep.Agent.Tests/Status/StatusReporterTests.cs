@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
-using InstrumentationStatus = Deep.Agent.Instrumentation.ProbeStatus;
+using InstrumentationStatus = Deep.Agent.Instrumentation.ProbeInstallStatus;
 
 namespace Deep.Agent.Tests.Status;
 
@@ -31,7 +31,7 @@ internal sealed class StatusEngine(ProbeStatusRegistry registry) : IInstrumentat
     {
         if (location.Path.StartsWith("Missing", StringComparison.Ordinal))
         {
-            registry.Set(new InstrumentationStatus(location.ProbeId, location, ProbeState.Error,
+            registry.Set(new InstrumentationStatus(location.ProbeId, location, ProbeInstallState.Error,
                 $"no loaded assembly has a file {location.Path}", null, null, null, [], DateTimeOffset.UtcNow));
             return;
         }
@@ -40,7 +40,7 @@ internal sealed class StatusEngine(ProbeStatusRegistry registry) : IInstrumentat
         IReadOnlyList<string> notCaptured = location.Path.StartsWith("Spans", StringComparison.Ordinal)
             ? ["buffer: Span<byte> is a ref struct and cannot be captured"]
             : [];
-        registry.Set(new InstrumentationStatus(location.ProbeId, location, ProbeState.Installed, null,
+        registry.Set(new InstrumentationStatus(location.ProbeId, location, ProbeInstallState.Installed, null,
             "Shop.OrderService.Place", 0x1C, location.Line + 1, notCaptured, DateTimeOffset.UtcNow));
     }
 
