@@ -29,8 +29,11 @@ internal sealed class ConfigService : IDisposable
     private long _queued;
     private long _done;
 
-    public ConfigService()
+    private readonly TimeProvider _time;
+
+    public ConfigService(TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _worker = new Thread(Run) { IsBackground = true, Name = "deep-config" };
         _worker.Start();
     }
@@ -80,7 +83,7 @@ internal sealed class ConfigService : IDisposable
         lock (_lock)
         {
             _custom[tracepoint.ID] = tracepoint;
-            Publish(Clock.EpochNanos(), CurrentHash);
+            Publish(UnixNanos.Now(_time), CurrentHash);
         }
         return new CustomHandle(this, tracepoint.ID);
     }
@@ -89,7 +92,7 @@ internal sealed class ConfigService : IDisposable
     {
         lock (_lock)
         {
-            if (_custom.Remove(id)) Publish(Clock.EpochNanos(), CurrentHash);
+            if (_custom.Remove(id)) Publish(UnixNanos.Now(_time), CurrentHash);
         }
     }
 

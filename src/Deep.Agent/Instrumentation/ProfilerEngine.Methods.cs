@@ -12,16 +12,6 @@ namespace Deep.Agent.Instrumentation;
 /// </summary>
 internal sealed partial class ProfilerEngine
 {
-    // A line location that gained or lost a span needs its method rewritten with (or without) exit hooks.
-    private void OnSpanScopesChanged(int probeId) => Enqueue(() =>
-    {
-        if (_locations.TryGetValue(probeId, out var location) && location.MethodName is null && _placed.ContainsKey(probeId))
-        {
-            DoRemove(probeId);
-            DoInstall(location);
-        }
-    });
-
     private void InstallMethodLocation(ProbeLocation location)
     {
         int probeId = location.ProbeId;

@@ -14,7 +14,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
 {
     private readonly SymbolIndex _symbols;
     private readonly IMethodRewriter _rewriter;
-    private readonly IProbeBinder _binder;
+    private IProbeBinder _binder; // only touched on the engine thread (after construction)
     private readonly ProbeStatusRegistry _status;
 
     private readonly object _gate = new();
@@ -44,16 +44,15 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         _binder = binder;
         _status = status;
         _symbols.AssemblyAdded += OnAssemblyAdded;
-        ProbeRuntime.SpanScopesChanged += OnSpanScopesChanged;
         _thread = new Thread(Run) { IsBackground = true, Name = "deep-engine" };
         _thread.Start();
     }
 
-    /// <summary>The engine over the loaded profiler, every loaded assembly, and the agent's probe runtime.</summary>
-    public static ProfilerEngine CreateForProcess()
+    /// <summary>The engine over the loaded profiler, every loaded assembly, and the agent's probe table.</summary>
+    public static ProfilerEngine CreateForProcess(IProbeBinder probes)
     {
         var symbols = new SymbolIndex();
-        var engine = new ProfilerEngine(symbols, new ProfilerRewriter(), new ProbeRuntimeBinder(), ProbeStatusRegistry.Shared);
+        var engine = new ProfilerEngine(symbols, new ProfilerRewriter(), probes, ProbeStatusRegistry.Shared);
         symbols.TrackAppDomain();
         return engine;
     }
@@ -73,6 +72,12 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
 
     /// <inheritdoc />
     public void Remove(int probeId) => Enqueue(() => DoRemove(probeId));
+
+    /// <summary>
+    /// The engine is one per process (the profiler holds one set of probes per method); an agent started after
+    /// another stopped gives it its own probe table, for the work queued from now on.
+    /// </summary>
+    public void UseProbes(IProbeBinder probes) => Enqueue(() => _binder = probes);
 
     /// <summary>Completes when all work queued so far is done (tests and orderly shutdown).</summary>
     public Task WhenIdleAsync()
@@ -242,8 +247,11 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         int probeId = location.ProbeId;
         if (_placed.ContainsKey(probeId))
         {
-            if (_locations.TryGetValue(probeId, out var current) && current == location)
+            if (_locations.TryGetValue(probeId, out var current)
+                && (current == location || (location.MethodName is not null && current == location with { SpanScopes = current.SpanScopes })))
             {
+                // Unchanged; a method location has exit hooks whatever spans its actions open.
+                _locations[probeId] = location;
                 return;
             }
             DoRemove(probeId);
@@ -289,7 +297,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
 
         var capture = FrameLayoutBuilder.Build(line, ilOffset);
         // A span around the line (or from the line to the method's end) is stopped by the method's exit hooks.
-        var spans = _binder.SpanScopes(probeId);
+        var spans = location.SpanScopes;
         bool hooks = spans.Line || spans.Method;
 
         string? TryPlace(bool wrapLine, string? outcomeMissing)
@@ -508,7 +516,6 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
     {
         StopActivationWatch();
         _symbols.AssemblyAdded -= OnAssemblyAdded;
-        ProbeRuntime.SpanScopesChanged -= OnSpanScopesChanged;
         lock (_gate)
         {
             _stopping = true;

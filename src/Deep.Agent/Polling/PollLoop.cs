@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Deep.Agent.Config;
 using Deep.Agent.Diagnostics;
 using Deep.Agent.Probes;
@@ -26,8 +25,11 @@ internal sealed class PollLoop : IDisposable
     private long _polls;
     private long _failures;
 
-    public PollLoop(AgentSettings settings, IDeepTransport transport, ConfigService config, Resource resource)
+    private readonly TimeProvider _time;
+
+    public PollLoop(AgentSettings settings, IDeepTransport transport, ConfigService config, Resource resource, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _settings = settings;
         _transport = transport;
         _config = config;
@@ -77,13 +79,13 @@ internal sealed class PollLoop : IDisposable
     internal TimeSpan PollOnce(CancellationToken token)
     {
         var hash = _config.CurrentHash;
-        var request = new PollRequest { TsNanos = (ulong)Clock.EpochNanos(), CurrentHash = hash ?? "", Resource = _resource };
+        var request = new PollRequest { TsNanos = (ulong)UnixNanos.Now(_time), CurrentHash = hash ?? "", Resource = _resource };
         // Long polling only makes sense once the server knows what we have.
         TimeSpan? longPoll = hash is not null && _settings.LongPoll > TimeSpan.Zero ? _settings.LongPoll : null;
         var timeout = _settings.CallTimeout + (longPoll ?? TimeSpan.Zero);
-        var started = Stopwatch.GetTimestamp();
+        var started = _time.GetTimestamp();
         var response = _transport.PollAsync(request, longPoll, timeout, token).GetAwaiter().GetResult();
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        var elapsed = _time.GetElapsedTime(started);
         Interlocked.Increment(ref _polls);
         if (response.ResponseType == ResponseType.Update)
         {

@@ -141,7 +141,7 @@ internal sealed class StatusReporter : IDisposable
     /// <summary>The full current set: every tracepoint the agent holds, with its probe's state.</summary>
     internal ProbeStatusReport BuildReport()
     {
-        var report = new ProbeStatusReport { AgentId = AgentId, TsNanos = (ulong)Clock.EpochNanos() };
+        var report = new ProbeStatusReport { AgentId = AgentId, TsNanos = (ulong)UnixNanos.Now() };
         report.Resource.AddRange(_resource);
         foreach (var (tracepoint, probeId) in _triggers.Current())
             report.Statuses.Add(StatusOf(tracepoint, probeId is { } id ? _registry.Get(id) : null));

@@ -23,7 +23,7 @@ public sealed class ProfilerEngineTests : IDisposable
     public ProfilerEngineTests()
     {
         _symbols.Add(typeof(ProfilerEngineTests).Assembly);
-        _engine = new ProfilerEngine(_symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+        _engine = new ProfilerEngine(_symbols, _rewriter, ProbeRuntime.Table, _status);
     }
 
     public void Dispose()
@@ -63,7 +63,7 @@ public sealed class ProfilerEngineTests : IDisposable
         Assert.Equal(ProbeInstallState.Installed, status.State);
         Assert.Equal("Deep.Agent.Tests.Symbols.SymbolsSample.Sum", status.Method);
         Assert.Equal(Line("loop-body"), status.LineUsed);
-        Assert.True(ProbeRuntime.IsBound(location.ProbeId));
+        Assert.True(ProbeRuntime.Table.IsBound(location.ProbeId));
     }
 
     [Fact]
@@ -96,14 +96,14 @@ public sealed class ProfilerEngineTests : IDisposable
         _engine.Remove(first.ProbeId);
         await _engine.WhenIdleAsync();
         Assert.Equal([second.ProbeId], _rewriter.Calls[^1].Insertions.Select(i => i.ProbeId));
-        Assert.False(ProbeRuntime.IsBound(first.ProbeId));
+        Assert.False(ProbeRuntime.Table.IsBound(first.ProbeId));
 
         _engine.Remove(second.ProbeId);
         await _engine.WhenIdleAsync();
         Assert.Equal(Sum, _rewriter.Calls[^1].Method);
         Assert.Empty(_rewriter.Calls[^1].Insertions); // empty set = the original code
         Assert.Equal(ProbeInstallState.Removed, _status.Get(second.ProbeId)!.State);
-        Assert.False(ProbeRuntime.IsBound(second.ProbeId));
+        Assert.False(ProbeRuntime.Table.IsBound(second.ProbeId));
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public sealed class ProfilerEngineTests : IDisposable
     public async Task A_file_that_no_assembly_has_stays_pending_until_an_assembly_with_it_loads()
     {
         using var symbols = new SymbolIndex();
-        using var engine = new ProfilerEngine(symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+        using var engine = new ProfilerEngine(symbols, _rewriter, ProbeRuntime.Table, _status);
         var location = At(Sample, Line("loop-body"));
 
         engine.Install(location);
@@ -211,7 +211,7 @@ public sealed class ProfilerEngineTests : IDisposable
     public async Task A_method_location_in_a_file_no_assembly_has_stays_pending_until_an_assembly_with_it_loads()
     {
         using var symbols = new SymbolIndex();
-        using var engine = new ProfilerEngine(symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+        using var engine = new ProfilerEngine(symbols, _rewriter, ProbeRuntime.Table, _status);
         var location = MethodAt("Pick", "MethodSample", ProbeStage.MethodCapture);
 
         engine.Install(location);
@@ -250,7 +250,7 @@ public sealed class ProfilerEngineTests : IDisposable
 
         Assert.Equal(ProbeInstallState.Error, status.State);
         Assert.Contains("SymbolsSample.Sum cannot be instrumented: ReJIT failed (0x80131363)", status.Detail, StringComparison.Ordinal);
-        Assert.False(ProbeRuntime.IsBound(bad.ProbeId));
+        Assert.False(ProbeRuntime.Table.IsBound(bad.ProbeId));
         Assert.Equal([good.ProbeId], _rewriter.Calls[^1].Insertions.Select(i => i.ProbeId));
         Assert.Equal(ProbeInstallState.Installed, _status.Get(good.ProbeId)!.State);
     }
@@ -330,7 +330,7 @@ public sealed class ProfilerEngineTests : IDisposable
 
         Assert.Equal(4, _rewriter.Calls.Count);
         Assert.All(_rewriter.Calls.Skip(2), c => Assert.Empty(c.Insertions));
-        Assert.All(aliases, a => Assert.False(ProbeRuntime.IsBound(a)));
+        Assert.All(aliases, a => Assert.False(ProbeRuntime.Table.IsBound(a)));
         Assert.Equal(ProbeInstallState.Removed, _status.Get(location.ProbeId)!.State);
     }
 
@@ -347,9 +347,7 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public async Task A_line_with_a_line_span_gets_a_span_end_after_the_line_and_exit_hooks()
     {
-        var location = At(Sample, Line("loop-body"));
-        var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("span-line", args: ("span", "line"));
-        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
+        var location = At(Sample, Line("loop-body")) with { SpanScopes = (Line: true, Method: false) };
 
         await InstallAsync(location);
 
@@ -365,13 +363,12 @@ public sealed class ProfilerEngineTests : IDisposable
     public async Task A_line_whose_tracepoint_gains_a_span_is_rewritten_with_a_span_end_and_exit_hooks()
     {
         var location = At(Sample, Line("loop-body"));
-        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Tests.Probes.RecordingAction()]);
+        ProbeRuntime.Table.SetActions(location.ProbeId, [new Deep.Agent.Tests.Probes.RecordingAction()]);
         await InstallAsync(location);
         Assert.Equal([InsertionKind.Probe], _rewriter.Calls.Last().Insertions.Select(i => i.Kind));
 
-        var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("gains-span", args: ("span", "line"));
-        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
-        await _engine.WhenIdleAsync();
+        // The trigger handler re-installs the location with the span scope its actions now open.
+        await InstallAsync(location with { SpanScopes = (Line: true, Method: false) });
 
         Assert.Equal([InsertionKind.SpanEnd, InsertionKind.Probe, InsertionKind.FrameHooks], _rewriter.Calls.Last().Insertions.Select(i => i.Kind));
         Assert.Equal(ProbeInstallState.Installed, _status.Get(location.ProbeId)!.State);
@@ -384,9 +381,7 @@ public sealed class ProfilerEngineTests : IDisposable
         var second = At(Sample, Line("loop-body"), ProbeStage.LineEnd);
         await InstallAsync(second);
 
-        var first = At(Sample, Line("loop-body"));
-        var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("first-span", args: ("span", "line"));
-        ProbeRuntime.SetActions(first.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
+        var first = At(Sample, Line("loop-body")) with { SpanScopes = (Line: true, Method: false) };
         await InstallAsync(first);
 
         var insertions = _rewriter.Calls.Last().Insertions;
@@ -421,7 +416,7 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public void Without_the_profiler_the_locator_says_why_there_is_no_engine()
     {
-        var engine = EngineLocator.TryCreate(out var whyNot);
+        var engine = EngineLocator.TryCreate(ProbeRuntime.Table, out var whyNot);
 
         Assert.Null(engine);
         // Which reason depends on what ran before in this test process (a DeepAgent.Start() test may have tried to
@@ -532,7 +527,7 @@ public sealed class ProfilerEngineTests : IDisposable
             }
             lock (Calls)
             {
-                Calls.Add((method, probes.ToList(), probes.Select(p => ProbeRuntime.IsBound(p.ProbeId)).ToArray()));
+                Calls.Add((method, probes.ToList(), probes.Select(p => ProbeRuntime.Table.IsBound(p.ProbeId)).ToArray()));
             }
             return Task.FromResult(new MethodProbeResult(true, null));
         }

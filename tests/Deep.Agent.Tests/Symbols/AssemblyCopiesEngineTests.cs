@@ -22,7 +22,7 @@ public sealed class AssemblyCopiesEngineTests : IDisposable
 
     public AssemblyCopiesEngineTests()
     {
-        _engine = new ProfilerEngine(_symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+        _engine = new ProfilerEngine(_symbols, _rewriter, ProbeRuntime.Table, _status);
     }
 
     public void Dispose()
@@ -50,7 +50,7 @@ public sealed class AssemblyCopiesEngineTests : IDisposable
 
         Assert.Equal(3, _rewriter.Count);
         Assert.All(_rewriter.Methods, m => Assert.Same(first, m.Module.Assembly)); // one method: the profiler finds the copies by path
-        ProbeRuntime.Unbind(location.ProbeId);
+        ProbeRuntime.Table.Unbind(location.ProbeId);
     }
 
     private async Task WaitForCallsAsync(int count)
