@@ -1,6 +1,5 @@
 using Deep.Agent.Config;
 using Deep.Agent.Diagnostics;
-using Deep.Agent.Probes;
 using Deep.Agent.Settings;
 using Deep.Agent.Transport;
 using Deep.Protocol;
@@ -19,9 +18,8 @@ internal sealed class PollLoop : IDisposable
     private readonly IDeepTransport _transport;
     private readonly ConfigService _config;
     private readonly Resource _resource;
-    private readonly CancellationTokenSource _stop = new();
     private readonly Backoff _backoff;
-    private readonly Thread _thread;
+    private readonly AgentWorker _worker;
     private long _polls;
     private long _failures;
 
@@ -36,7 +34,7 @@ internal sealed class PollLoop : IDisposable
         _resource = resource;
         _backoff = new Backoff(TimeSpan.FromMilliseconds(Math.Min(1000, settings.PollInterval.TotalMilliseconds)),
             TimeSpan.FromMilliseconds(Math.Max(60_000, settings.PollInterval.TotalMilliseconds)));
-        _thread = new Thread(Run) { IsBackground = true, Name = "deep-poll" };
+        _worker = new AgentWorker("deep-poll", round => PollRound(round.Stopping));
     }
 
     /// <summary>Polls answered.</summary>
@@ -45,33 +43,28 @@ internal sealed class PollLoop : IDisposable
     /// <summary>Polls that failed.</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
-    public void Start() => _thread.Start();
+    public void Start() => _worker.Start();
 
-    private void Run()
+    private TimeSpan PollRound(CancellationToken token)
     {
-        ProbeRuntime.MarkAgentThread();
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
+        try
         {
-            TimeSpan wait;
-            try
-            {
-                wait = PollOnce(token);
-                _backoff.Reset();
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Interlocked.Increment(ref _failures);
-                wait = _backoff.Next();
-                var message = e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Detail}" : e.Message;
-                if (_backoff.Failures == 1) SelfLog.Warning($"poll to {_settings.ServiceUrl} failed ({message}); retrying with backoff");
-                else SelfLog.Debug($"poll failed again ({message}); next try in {wait.TotalMilliseconds:F0} ms");
-            }
-            if (wait > TimeSpan.Zero && token.WaitHandle.WaitOne(wait)) return;
+            var wait = PollOnce(token);
+            _backoff.Reset();
+            return wait;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return AgentWorker.Finished;
+        }
+        catch (Exception e)
+        {
+            Interlocked.Increment(ref _failures);
+            var wait = _backoff.Next();
+            var message = e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Detail}" : e.Message;
+            if (_backoff.Failures == 1) SelfLog.Warning($"poll to {_settings.ServiceUrl} failed ({message}); retrying with backoff");
+            else SelfLog.Debug($"poll failed again ({message}); next try in {wait.TotalMilliseconds:F0} ms");
+            return wait;
         }
     }
 
@@ -100,9 +93,5 @@ internal sealed class PollLoop : IDisposable
         return longPoll is { } lp && elapsed >= lp * 0.5 ? TimeSpan.Zero : _settings.PollInterval;
     }
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        if (_thread.IsAlive && Thread.CurrentThread != _thread) _thread.Join(TimeSpan.FromSeconds(2));
-    }
+    public void Dispose() => _worker.Stop(TimeSpan.FromSeconds(2));
 }
