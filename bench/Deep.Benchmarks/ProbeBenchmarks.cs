@@ -46,11 +46,11 @@ public class ProbeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        ProbeRuntime.GlobalCap = new GlobalSnapshotCap(-1);
+        ProbeRuntime.Activate(new ProbeTable(new GlobalSnapshotCap(-1)));
         var settings = AgentSettings.FromEnvironment(new Dictionary<string, string?>());
         var context = new AgentContext(settings, ResourceDetector.Detect(settings), new DiscardSink(), [new DiscardSink()]);
         var engine = new LayoutEngine();
-        _triggers = new TriggerHandler(context, engine);
+        _triggers = new TriggerHandler(context, ProbeRuntime.Table, engine);
         _triggers.Apply(
         [
             Tracepoint("rate-limited", 10, ("fire_count", "1")),
@@ -65,8 +65,8 @@ public class ProbeBenchmarks
         // The same condition as a hand-written delegate over the hit state: what the expression compiler aims for.
         _delegateConditionProbe = 900_000;
         var limiter = new RateLimiter(-1, 0, null, null);
-        ProbeRuntime.SetActions(_delegateConditionProbe, [new DelegateConditionAction(Tracepoint("delegate", 40), limiter, h => h.Get<int>(0) > 100)]);
-        ProbeRuntime.Bind(_delegateConditionProbe, LayoutEngine.SmallLayout);
+        ProbeRuntime.Table.SetActions(_delegateConditionProbe, [new DelegateConditionAction(Tracepoint("delegate", 40), limiter, h => h.Get<int>(0) > 100)]);
+        ProbeRuntime.Table.Bind(_delegateConditionProbe, LayoutEngine.SmallLayout);
 
         _order = Order.Sample();
     }
@@ -168,9 +168,9 @@ public class ProbeBenchmarks
             s_ten, "/bench/ProbeBenchmarks.cs", 30, 0, []);
 
         public void Install(ProbeLocation location) =>
-            ProbeRuntime.Bind(location.ProbeId, location.Line == 30 ? TenLayout : SmallLayout);
+            ProbeRuntime.Table.Bind(location.ProbeId, location.Line == 30 ? TenLayout : SmallLayout);
 
-        public void Remove(int probeId) => ProbeRuntime.Unbind(probeId);
+        public void Remove(int probeId) => ProbeRuntime.Table.Unbind(probeId);
     }
 
     private sealed class DiscardSink : ISnapshotSink, IDeepLogSink

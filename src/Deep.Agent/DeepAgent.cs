@@ -263,18 +263,23 @@ public static class DeepAgent
     }
 }
 
-/// <summary>The parts of a started agent, wired together.</summary>
+/// <summary>
+/// The parts of a started agent, wired together in one place (<see cref="Create"/>, the agent's composition root):
+/// settings → transport → push queue → probe table and engine → triggers → config and polling → status.
+/// docs/design/agent.md follows a tracepoint through them.
+/// </summary>
 internal sealed class RunningAgent
 {
     private int _stopped;
 
-    private RunningAgent(AgentSettings settings, Resource resource, IDeepTransport transport, PushQueue push, ConfigService config,
-        TriggerHandler triggers, PollLoop poll, AgentContext context, StatusReporter status)
+    private RunningAgent(AgentSettings settings, Resource resource, IDeepTransport transport, PushQueue push, ProbeTable probes,
+        ConfigService config, TriggerHandler triggers, PollLoop poll, AgentContext context, StatusReporter status)
     {
         Settings = settings;
         Resource = resource;
         Transport = transport;
         Push = push;
+        Probes = probes;
         Config = config;
         Triggers = triggers;
         Poll = poll;
@@ -286,6 +291,7 @@ internal sealed class RunningAgent
     public Resource Resource { get; }
     public IDeepTransport Transport { get; }
     public PushQueue Push { get; }
+    public ProbeTable Probes { get; }
     public ConfigService Config { get; }
     public TriggerHandler Triggers { get; }
     public PollLoop Poll { get; }
@@ -294,38 +300,45 @@ internal sealed class RunningAgent
 
     public static RunningAgent Create(AgentSettings settings, DeepAgentOptions? options, IDeepTransport? transport)
     {
+        var time = TimeProvider.System;
+
+        // Where data leaves the process: the transport to the server, and the bounded queue snapshots wait in.
         var resource = ResourceDetector.Detect(settings);
         transport ??= new GrpcDeepTransport(settings);
         var push = new PushQueue(transport, settings.QueueCapacity, settings.CallTimeout);
         IReadOnlyList<IDeepLogSink> sinks = options?.LogSinks is { Count: > 0 } given ? given.ToArray() : [new ConsoleLogSink()];
         var context = new AgentContext(settings, resource, push, sinks);
 
-        ProbeRuntime.GlobalCap = new GlobalSnapshotCap(settings.MaxSnapshotsPerSecond);
-        ProbeRuntime.ErrorSink = (action, message) => SelfLog.ActionFailed(action?.TracepointId ?? "?", message);
-        ProbeRuntime.PrepareErrorSink = (_, action, message) => SelfLog.Rejected(action.TracepointId, message);
-
+        // What instrumented code reaches: this agent's probe table, bound by the engine that rewrites methods.
+        var probes = new ProbeTable(new GlobalSnapshotCap(settings.MaxSnapshotsPerSecond), time);
         var engine = options?.Engine;
         string? whyNot = null;
         if (engine is null)
         {
             try
             {
-                engine = EngineLocator.TryCreate(out whyNot);
+                engine = EngineLocator.TryCreate(probes, out whyNot);
             }
             catch (Exception e)
             {
                 whyNot = e.Message;
             }
         }
-        var triggers = new TriggerHandler(context, engine, whyNot);
-        var config = new ConfigService();
+
+        // Tracepoints become actions on probes; the config service hands every change to the trigger handler.
+        var triggers = new TriggerHandler(context, probes, engine, whyNot);
+        var config = new ConfigService(time);
         config.AddListener(triggers.OnConfigChanged);
-        var poll = new PollLoop(settings, transport, config, resource);
-        // The profiler engine keeps probe states in its registry; any other engine reports through the shared one.
+        var poll = new PollLoop(settings, transport, config, resource, time);
+
+        // The probe install states go back to the server. The profiler engine keeps them in its registry; any other
+        // engine reports through the shared one.
         var registry = (engine as ProfilerEngine)?.Status ?? ProbeStatusRegistry.Shared;
         var status = new StatusReporter(transport, triggers, registry, context.ResourceKeyValues, StatusReporter.DefaultPeriod, settings.CallTimeout);
         config.AddListener(_ => status.Nudge());
-        var agent = new RunningAgent(settings, resource, transport, push, config, triggers, poll, context, status);
+
+        var agent = new RunningAgent(settings, resource, transport, push, probes, config, triggers, poll, context, status);
+        ProbeRuntime.Activate(probes);
         AppDomain.CurrentDomain.ProcessExit += agent.OnProcessExit;
         poll.Start();
         status.Start();
@@ -361,6 +374,7 @@ internal sealed class RunningAgent
         Status.Dispose();
         Config.Dispose();
         Triggers.Clear();
+        ProbeRuntime.Deactivate(Probes);
         Push.Shutdown(Settings.FlushTimeout);
         Transport.Dispose();
         SelfLog.Info($"deep agent stopped: {Push.Sent} snapshot(s) sent, {Push.Dropped} dropped, {Push.Rejected} refused, {Push.GivenUp} given up after retries");

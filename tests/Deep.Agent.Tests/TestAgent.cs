@@ -50,14 +50,14 @@ internal sealed class BindingEngine : IInstrumentationEngine
     public void Install(ProbeLocation location)
     {
         // Bind before recording, so a test that saw the install can hit the probe at once.
-        if (_resolve(location) is { } layout) ProbeRuntime.Bind(location.ProbeId, layout);
+        if (_resolve(location) is { } layout) ProbeRuntime.Table.Bind(location.ProbeId, layout);
         Installed.Enqueue(location);
     }
 
     public void Remove(int probeId)
     {
         Removed.Enqueue(probeId);
-        ProbeRuntime.Unbind(probeId);
+        ProbeRuntime.Table.Unbind(probeId);
     }
 
     /// <summary>Hits a probe exactly as the rewritten IL does, with x and name.</summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Deep.Agent.Diagnostics;
-using Deep.Agent.Probes;
 using Deep.Protocol;
 
 namespace Deep.Agent.Config;
@@ -21,17 +20,21 @@ internal sealed class ConfigService : IDisposable
 {
     private readonly object _lock = new();
     private readonly List<Action<ConfigChange>> _listeners = new();
-    private readonly BlockingCollection<ConfigChange> _pending = new();
-    private readonly Thread _worker;
+    private readonly ConcurrentQueue<ConfigChange> _pending = new();
+    private readonly AgentWorker _worker;
+    private bool _closed; // under _lock: disposed, nobody listens any more
     private readonly Dictionary<string, TracePointConfig> _custom = new(StringComparer.Ordinal);
     private List<TracePointConfig> _server = new();
     private IReadOnlyList<TracePointConfig> _published = [];
     private long _queued;
     private long _done;
 
-    public ConfigService()
+    private readonly TimeProvider _time;
+
+    public ConfigService(TimeProvider? time = null)
     {
-        _worker = new Thread(Run) { IsBackground = true, Name = "deep-config" };
+        _time = time ?? TimeProvider.System;
+        _worker = new AgentWorker("deep-config", Notify);
         _worker.Start();
     }
 
@@ -80,7 +83,7 @@ internal sealed class ConfigService : IDisposable
         lock (_lock)
         {
             _custom[tracepoint.ID] = tracepoint;
-            Publish(Clock.EpochNanos(), CurrentHash);
+            Publish(UnixNanos.Now(_time), CurrentHash);
         }
         return new CustomHandle(this, tracepoint.ID);
     }
@@ -89,7 +92,7 @@ internal sealed class ConfigService : IDisposable
     {
         lock (_lock)
         {
-            if (_custom.Remove(id)) Publish(Clock.EpochNanos(), CurrentHash);
+            if (_custom.Remove(id)) Publish(UnixNanos.Now(_time), CurrentHash);
         }
     }
 
@@ -99,14 +102,13 @@ internal sealed class ConfigService : IDisposable
         var now = _server.Concat(_custom.Values).ToList();
         _published = now;
         Interlocked.Increment(ref _queued);
-        try
-        {
-            _pending.Add(new ConfigChange(tsNanos, oldHash, CurrentHash, old, now));
-        }
-        catch (InvalidOperationException)
+        if (_closed)
         {
             Interlocked.Increment(ref _done); // disposed: nobody listens any more
+            return;
         }
+        _pending.Enqueue(new ConfigChange(tsNanos, oldHash, CurrentHash, old, now));
+        _worker.Wake();
     }
 
     /// <summary>Waits until every notification queued so far was delivered; false on timeout.</summary>
@@ -122,39 +124,36 @@ internal sealed class ConfigService : IDisposable
         return true;
     }
 
-    private void Run()
+    // Delivers every queued change, in order, to every listener; one failing listener never stops the others.
+    private TimeSpan Notify(WorkerRound round)
     {
-        ProbeRuntime.MarkAgentThread();
-        try
+        while (_pending.TryDequeue(out var change))
         {
-            foreach (var change in _pending.GetConsumingEnumerable())
+            Action<ConfigChange>[] listeners;
+            lock (_lock) listeners = _listeners.ToArray();
+            foreach (var listener in listeners)
             {
-                Action<ConfigChange>[] listeners;
-                lock (_lock) listeners = _listeners.ToArray();
-                foreach (var listener in listeners)
+                try
                 {
-                    try
-                    {
-                        listener(change);
-                    }
-                    catch (Exception e)
-                    {
-                        SelfLog.Error($"config listener {listener.Method.DeclaringType?.Name}.{listener.Method.Name} failed: {e.Message}");
-                    }
+                    listener(change);
                 }
-                Interlocked.Increment(ref _done);
+                catch (Exception e)
+                {
+                    SelfLog.Error($"config listener {listener.Method.DeclaringType?.Name}.{listener.Method.Name} failed: {e.Message}");
+                }
             }
+            Interlocked.Increment(ref _done);
         }
-        catch (Exception e)
-        {
-            SelfLog.Error($"config worker stopped: {e.Message}");
-        }
+        return AgentWorker.UntilWoken;
     }
 
+    /// <summary>Delivers what is already queued (within 2 s), then stops: later changes reach nobody.</summary>
     public void Dispose()
     {
-        _pending.CompleteAdding();
-        if (Thread.CurrentThread != _worker) _worker.Join(TimeSpan.FromSeconds(2));
+        lock (_lock) _closed = true;
+        var bound = TimeSpan.FromSeconds(2);
+        if (!_worker.IsCurrentThread) WaitForNotifications(bound);
+        _worker.Stop(bound);
     }
 
     private sealed class CustomHandle(ConfigService owner, string id) : IDisposable

@@ -19,7 +19,8 @@ internal sealed class DropSummary
     private readonly object _lock = new();
     private readonly Action<string> _write;
     private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
-    private Timer? _timer;
+    private AgentWorker? _worker; // started at the first drop
+    private long _flushAt; // under _lock: when the counted drops are written (TimeProvider.System timestamp)
     private long _other;
     private bool _armed;
 
@@ -94,37 +95,33 @@ internal sealed class DropSummary
     {
         try
         {
-            _timer ??= CreateTimer();
-            _timer.Change(Interval, Timeout.InfiniteTimeSpan);
+            var time = TimeProvider.System;
+            _flushAt = time.GetTimestamp() + (long)(Interval.TotalSeconds * time.TimestampFrequency);
+            if (_worker is null)
+            {
+                _worker = new AgentWorker("deep-drops", FlushRound);
+                _worker.Start();
+            }
+            _worker.Wake();
         }
         catch (Exception)
         {
-            // Diagnostics must never hurt the host; without a timer the counts wait for the next drop's flush.
+            // Diagnostics must never hurt the host; without a worker the counts wait for the next drop's flush.
             _armed = false;
         }
     }
 
-    private Timer CreateTimer()
+    // Writes the summary when its interval is over; quiet, waits for the next first drop.
+    private TimeSpan FlushRound(WorkerRound round)
     {
-        // The first drop may happen on an application thread: its execution context (an Activity, AsyncLocals)
-        // must not be captured by the agent's timer.
-        if (ExecutionContext.IsFlowSuppressed()) return new Timer(static s => ((DropSummary)s!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
-        using (ExecutionContext.SuppressFlow())
+        lock (_lock)
         {
-            return new Timer(static s => ((DropSummary)s!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+            if (!_armed) return AgentWorker.UntilWoken;
+            var left = TimeProvider.System.GetElapsedTime(TimeProvider.System.GetTimestamp(), _flushAt);
+            if (left > TimeSpan.Zero) return left;
         }
-    }
-
-    private void OnTimer()
-    {
-        try
-        {
-            Flush();
-        }
-        catch (Exception)
-        {
-            // Diagnostics must never hurt the host.
-        }
+        Flush();
+        return TimeSpan.Zero;
     }
 
     private static string Seconds(TimeSpan t) =>

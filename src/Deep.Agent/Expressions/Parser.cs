@@ -267,7 +267,7 @@ internal sealed class Parser
             _index = save;
             return false;
         }
-        var keyword = TypeNames.IsKeyword(first.Text);
+        var keyword = TypeNameResolver.IsKeyword(first.Text);
         var name = first.Text;
         Next();
         while (Current.Is(".") && Peek(1).Kind == TokenKind.Identifier)
@@ -308,7 +308,7 @@ internal sealed class Parser
             _index = save;
             return false;
         }
-        var type = TypeNames.Resolve(name, first.Position)
+        var type = TypeNameResolver.Resolve(name, first.Position)
                    ?? throw new ExpressionSyntaxException("unknown type '" + name + "'", first.Position);
         if (nullable)
         {
@@ -393,7 +393,7 @@ internal sealed class Parser
         {
             return Binder.Member(new Operand(self, "this", token.Position), name, token.Position, name);
         }
-        var type = TypeNames.Resolve(name, token.Position);
+        var type = TypeNameResolver.Resolve(name, token.Position);
         if (type != null)
         {
             return new Operand(type, name, token.Position);
@@ -407,7 +407,7 @@ internal sealed class Parser
         {
             Next();
             dotted += "." + Next().Text;
-            type = TypeNames.Resolve(dotted, token.Position);
+            type = TypeNameResolver.Resolve(dotted, token.Position);
             if (type != null)
             {
                 return new Operand(type, dotted, token.Position);

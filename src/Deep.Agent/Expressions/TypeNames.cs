@@ -5,7 +5,7 @@ using Deep.Agent.Capture;
 namespace Deep.Agent.Expressions;
 
 /// <summary>Resolves the type names an expression may use: C# keywords, common framework types, and application types.</summary>
-internal static class TypeNames
+internal static class TypeNameResolver
 {
     private static readonly Dictionary<string, Type> Known = new(StringComparer.Ordinal)
     {

@@ -28,7 +28,14 @@ public enum ProbeStage
 /// <param name="MethodName">Set for method locations.</param>
 /// <param name="ClassName">Narrows <paramref name="MethodName"/>.</param>
 /// <param name="Stage">Where the probe runs.</param>
-public sealed record ProbeLocation(int ProbeId, string Path, int Line, string? MethodName, string? ClassName, ProbeStage Stage);
+public sealed record ProbeLocation(int ProbeId, string Path, int Line, string? MethodName, string? ClassName, ProbeStage Stage)
+{
+    /// <summary>
+    /// Which spans the location's actions open: around its line, and/or until its method exits. A line location with
+    /// either gets exit hooks (probe-abi.md §1); a change re-installs the location.
+    /// </summary>
+    public (bool Line, bool Method) SpanScopes { get; init; }
+}
 
 /// <summary>Resolves locations to methods and has the profiler rewrite them.</summary>
 public interface IInstrumentationEngine

@@ -11,8 +11,8 @@ internal static class EngineLocator
     private static readonly object s_gate = new();
     private static ProfilerEngine? s_engine;
 
-    /// <summary>The engine, or null with the reason there is none. Never throws.</summary>
-    public static IInstrumentationEngine? TryCreate(out string? whyNot)
+    /// <summary>The engine binding into <paramref name="probes"/>, or null with the reason there is none. Never throws.</summary>
+    public static IInstrumentationEngine? TryCreate(IProbeBinder probes, out string? whyNot)
     {
         try
         {
@@ -24,7 +24,8 @@ internal static class EngineLocator
             lock (s_gate)
             {
                 // One engine per process: the profiler holds one set of probes per method.
-                s_engine ??= ProfilerEngine.CreateForProcess();
+                if (s_engine is null) s_engine = ProfilerEngine.CreateForProcess(probes);
+                else s_engine.UseProbes(probes);
             }
             whyNot = null;
             return s_engine;

@@ -14,7 +14,7 @@ internal interface IMethodRewriter
     MethodState StateOf(MethodBase method) => MethodState.Unknown;
 }
 
-/// <summary>What the rewritten code calls: the probe runtime in production.</summary>
+/// <summary>What the rewritten code calls: the running agent's <see cref="ProbeTable"/> in production.</summary>
 internal interface IProbeBinder
 {
     /// <summary>Tells the runtime which slot holds which variable (before the profiler is asked).</summary>
@@ -30,10 +30,7 @@ internal interface IProbeBinder
     void UnbindAlias(int aliasId, int ownerId) => Unbind(aliasId);
 
     /// <summary>A new probe id for an alias.</summary>
-    int NewAliasId() => ProbeRuntime.AllocateProbeId();
-
-    /// <summary>Which spans the probe's actions open: around its line, and/or until its method exits.</summary>
-    (bool Line, bool Method) SpanScopes(int probeId) => (false, false);
+    int NewAliasId();
 }
 
 /// <summary>The profiler, through its bridge.</summary>
@@ -45,23 +42,4 @@ internal sealed class ProfilerRewriter : IMethodRewriter
 
     /// <inheritdoc />
     public MethodState StateOf(MethodBase method) => ProfilerBridge.GetMethodStatus(method).State;
-}
-
-/// <summary>The agent's probe runtime.</summary>
-internal sealed class ProbeRuntimeBinder : IProbeBinder
-{
-    /// <inheritdoc />
-    public void Bind(int probeId, ProbeFrameLayout layout) => ProbeRuntime.Bind(probeId, layout);
-
-    /// <inheritdoc />
-    public void Unbind(int probeId) => ProbeRuntime.Unbind(probeId);
-
-    /// <inheritdoc />
-    public void BindAlias(int aliasId, int ownerId, ProbeFrameLayout layout) => ProbeRuntime.BindAlias(aliasId, ownerId, layout);
-
-    /// <inheritdoc />
-    public void UnbindAlias(int aliasId, int ownerId) => ProbeRuntime.UnbindAlias(aliasId, ownerId);
-
-    /// <inheritdoc />
-    public (bool Line, bool Method) SpanScopes(int probeId) => ProbeRuntime.SpanScopes(probeId);
 }

@@ -4,13 +4,13 @@ using Deep.Agent.Diagnostics;
 namespace Deep.Agent.Instrumentation;
 
 /// <summary>Where a probe is in its life.</summary>
-internal enum ProbeState
+internal enum ProbeInstallState
 {
     /// <summary>Waiting: no loaded assembly has the file yet (it is resolved when one loads).</summary>
     Pending,
     /// <summary>The method was rewritten; the probe runs from the method's next call.</summary>
     Installed,
-    /// <summary>It cannot be installed; <see cref="ProbeStatus.Detail"/> says why.</summary>
+    /// <summary>It cannot be installed; <see cref="ProbeInstallStatus.Detail"/> says why.</summary>
     Error,
     /// <summary>Removed; the method's original code is restored.</summary>
     Removed,
@@ -26,10 +26,10 @@ internal enum ProbeState
 /// <param name="LineUsed">The line actually probed (differs from the requested one on a line without code).</param>
 /// <param name="NotCaptured">Values in scope there that cannot be captured, with why.</param>
 /// <param name="Since">When the probe entered this state.</param>
-internal sealed record ProbeStatus(
+internal sealed record ProbeInstallStatus(
     int ProbeId,
     ProbeLocation Location,
-    ProbeState State,
+    ProbeInstallState State,
     string? Detail,
     string? Method,
     int? ILOffset,
@@ -45,21 +45,21 @@ internal sealed record ProbeStatus(
             string method = $"{Location.Path} {(Location.ClassName is null ? "" : Location.ClassName + ".")}{methodName} ({Location.Stage})";
             return State switch
             {
-                ProbeState.Installed => $"probe {ProbeId} at {method} installed in {Method} {(ILOffset < 0 ? "at every exit" : "at entry")}" +
+                ProbeInstallState.Installed => $"probe {ProbeId} at {method} installed in {Method} {(ILOffset < 0 ? "at every exit" : "at entry")}" +
                                         (NotCaptured.Count > 0 ? $"; not captured: {string.Join("; ", NotCaptured)}" : ""),
-                ProbeState.Pending => $"probe {ProbeId} at {method} pending: {Detail}",
-                ProbeState.Error => $"probe {ProbeId} at {method} failed: {Detail}",
+                ProbeInstallState.Pending => $"probe {ProbeId} at {method} pending: {Detail}",
+                ProbeInstallState.Error => $"probe {ProbeId} at {method} failed: {Detail}",
                 _ => $"probe {ProbeId} at {method} removed",
             };
         }
         string where = $"{Location.Path}:{Location.Line} ({Location.Stage})";
         return State switch
         {
-            ProbeState.Installed => $"probe {ProbeId} at {where} installed in {Method} at IL_{ILOffset:X4}" +
+            ProbeInstallState.Installed => $"probe {ProbeId} at {where} installed in {Method} at IL_{ILOffset:X4}" +
                                     (LineUsed != Location.Line ? $", using line {LineUsed} (line {Location.Line} has no code)" : "") +
                                     (NotCaptured.Count > 0 ? $"; not captured: {string.Join("; ", NotCaptured)}" : ""),
-            ProbeState.Pending => $"probe {ProbeId} at {where} pending: {Detail}",
-            ProbeState.Error => $"probe {ProbeId} at {where} failed: {Detail}",
+            ProbeInstallState.Pending => $"probe {ProbeId} at {where} pending: {Detail}",
+            ProbeInstallState.Error => $"probe {ProbeId} at {where} failed: {Detail}",
             _ => $"probe {ProbeId} at {where} removed",
         };
     }
@@ -71,24 +71,24 @@ internal sealed record ProbeStatus(
 /// </summary>
 internal sealed class ProbeStatusRegistry
 {
-    private readonly ConcurrentDictionary<int, ProbeStatus> _statuses = new();
+    private readonly ConcurrentDictionary<int, ProbeInstallStatus> _statuses = new();
 
     /// <summary>The registry of this process's engine.</summary>
     public static ProbeStatusRegistry Shared { get; } = new();
 
     /// <summary>Raised after a probe's status changed (on an agent thread). Handlers must not throw.</summary>
-    public event Action<ProbeStatus>? Changed;
+    public event Action<ProbeInstallStatus>? Changed;
 
     /// <summary>The current status of <paramref name="probeId"/>, or null if the engine never saw it.</summary>
-    public ProbeStatus? Get(int probeId) => _statuses.TryGetValue(probeId, out var status) ? status : null;
+    public ProbeInstallStatus? Get(int probeId) => _statuses.TryGetValue(probeId, out var status) ? status : null;
 
     /// <summary>Every probe's current status.</summary>
-    public IReadOnlyList<ProbeStatus> All() => _statuses.Values.OrderBy(s => s.ProbeId).ToList();
+    public IReadOnlyList<ProbeInstallStatus> All() => _statuses.Values.OrderBy(s => s.ProbeId).ToList();
 
     /// <summary>Records a new status, logs it when it changed, and tells listeners.</summary>
-    public void Set(ProbeStatus status)
+    public void Set(ProbeInstallStatus status)
     {
-        ProbeStatus? previous = null;
+        ProbeInstallStatus? previous = null;
         _statuses.AddOrUpdate(status.ProbeId, status, (_, old) =>
         {
             previous = old;
@@ -101,7 +101,7 @@ internal sealed class ProbeStatusRegistry
         }
         switch (status.State)
         {
-            case ProbeState.Error:
+            case ProbeInstallState.Error:
                 SelfLog.Warning(status.ToString());
                 break;
             default:

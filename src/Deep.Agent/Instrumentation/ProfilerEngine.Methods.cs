@@ -12,16 +12,6 @@ namespace Deep.Agent.Instrumentation;
 /// </summary>
 internal sealed partial class ProfilerEngine
 {
-    // A line location that gained or lost a span needs its method rewritten with (or without) exit hooks.
-    private void OnSpanScopesChanged(int probeId) => Enqueue(() =>
-    {
-        if (_locations.TryGetValue(probeId, out var location) && location.MethodName is null && _placed.ContainsKey(probeId))
-        {
-            DoRemove(probeId);
-            DoInstall(location);
-        }
-    });
-
     private void InstallMethodLocation(ProbeLocation location)
     {
         int probeId = location.ProbeId;
@@ -36,7 +26,7 @@ internal sealed partial class ProfilerEngine
             if (failure == ResolutionFailure.FileNotFound)
             {
                 _pending.Add(probeId);
-                _status.Set(StatusOf(location, ProbeState.Pending, resolution.Error));
+                _status.Set(StatusOf(location, ProbeInstallState.Pending, resolution.Error));
             }
             else
             {
@@ -88,7 +78,7 @@ internal sealed partial class ProfilerEngine
             return;
         }
         var described = string.Join("; ", resolution.Methods.Select(m => MethodResolver.Describe(m.Method)));
-        _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, null, described, exit ? -1 : 0,
+        _status.Set(new ProbeInstallStatus(probeId, location, ProbeInstallState.Installed, null, described, exit ? -1 : 0,
             resolution.Methods[0].FirstLine, notCaptured, DateTimeOffset.UtcNow));
     }
 
@@ -111,7 +101,7 @@ internal sealed partial class ProfilerEngine
             }
             else
             {
-                missing.Add($"return: {TypeNames.Display(element)} {why}");
+                missing.Add($"return: {Capture.CSharpTypeNames.Of(element)} {why}");
             }
         }
         AddExceptionAndDuration(slots, sources);

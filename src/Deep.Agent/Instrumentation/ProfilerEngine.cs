@@ -14,7 +14,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
 {
     private readonly SymbolIndex _symbols;
     private readonly IMethodRewriter _rewriter;
-    private readonly IProbeBinder _binder;
+    private IProbeBinder _binder; // only touched on the engine thread (after construction)
     private readonly ProbeStatusRegistry _status;
 
     private readonly object _gate = new();
@@ -44,16 +44,15 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         _binder = binder;
         _status = status;
         _symbols.AssemblyAdded += OnAssemblyAdded;
-        ProbeRuntime.SpanScopesChanged += OnSpanScopesChanged;
         _thread = new Thread(Run) { IsBackground = true, Name = "deep-engine" };
         _thread.Start();
     }
 
-    /// <summary>The engine over the loaded profiler, every loaded assembly, and the agent's probe runtime.</summary>
-    public static ProfilerEngine CreateForProcess()
+    /// <summary>The engine over the loaded profiler, every loaded assembly, and the agent's probe table.</summary>
+    public static ProfilerEngine CreateForProcess(IProbeBinder probes)
     {
         var symbols = new SymbolIndex();
-        var engine = new ProfilerEngine(symbols, new ProfilerRewriter(), new ProbeRuntimeBinder(), ProbeStatusRegistry.Shared);
+        var engine = new ProfilerEngine(symbols, new ProfilerRewriter(), probes, ProbeStatusRegistry.Shared);
         symbols.TrackAppDomain();
         return engine;
     }
@@ -73,6 +72,12 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
 
     /// <inheritdoc />
     public void Remove(int probeId) => Enqueue(() => DoRemove(probeId));
+
+    /// <summary>
+    /// The engine is one per process (the profiler holds one set of probes per method); an agent started after
+    /// another stopped gives it its own probe table, for the work queued from now on.
+    /// </summary>
+    public void UseProbes(IProbeBinder probes) => Enqueue(() => _binder = probes);
 
     /// <summary>Completes when all work queued so far is done (tests and orderly shutdown).</summary>
     public Task WhenIdleAsync()
@@ -242,8 +247,11 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         int probeId = location.ProbeId;
         if (_placed.ContainsKey(probeId))
         {
-            if (_locations.TryGetValue(probeId, out var current) && current == location)
+            if (_locations.TryGetValue(probeId, out var current)
+                && (current == location || (location.MethodName is not null && current == location with { SpanScopes = current.SpanScopes })))
             {
+                // Unchanged; a method location has exit hooks whatever spans its actions open.
+                _locations[probeId] = location;
                 return;
             }
             DoRemove(probeId);
@@ -263,7 +271,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
             if (resolution.Failure == ResolutionFailure.FileNotFound)
             {
                 _pending.Add(probeId);
-                _status.Set(StatusOf(location, ProbeState.Pending, resolution.Error));
+                _status.Set(StatusOf(location, ProbeInstallState.Pending, resolution.Error));
             }
             else
             {
@@ -289,7 +297,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
 
         var capture = FrameLayoutBuilder.Build(line, ilOffset);
         // A span around the line (or from the line to the method's end) is stopped by the method's exit hooks.
-        var spans = _binder.SpanScopes(probeId);
+        var spans = location.SpanScopes;
         bool hooks = spans.Line || spans.Method;
 
         MethodProbeResult? TryPlace(bool wrapLine, string? outcomeMissing)
@@ -344,7 +352,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         var notCaptured = outcomeMissing is null
             ? capture.NotCaptured
             : [$"exception, duration (placed after the line, like line_end): {outcomeMissing}", .. capture.NotCaptured];
-        _status.Set(new ProbeStatus(probeId, location, ProbeState.Installed, null, LineResolver.Describe(line.Method), ilOffset,
+        _status.Set(new ProbeInstallStatus(probeId, location, ProbeInstallState.Installed, null, LineResolver.Describe(line.Method), ilOffset,
             line.LineUsed, notCaptured, DateTimeOffset.UtcNow));
     }
 
@@ -416,7 +424,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         }
         if (hadLocation)
         {
-            _status.Set(StatusOf(location!, ProbeState.Removed, null));
+            _status.Set(StatusOf(location!, ProbeInstallState.Removed, null));
         }
     }
 
@@ -502,9 +510,9 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         return null;
     }
 
-    private void Fail(ProbeLocation location, string why) => _status.Set(StatusOf(location, ProbeState.Error, why));
+    private void Fail(ProbeLocation location, string why) => _status.Set(StatusOf(location, ProbeInstallState.Error, why));
 
-    private static ProbeStatus StatusOf(ProbeLocation location, ProbeState state, string? detail) =>
+    private static ProbeInstallStatus StatusOf(ProbeLocation location, ProbeInstallState state, string? detail) =>
         new(location.ProbeId, location, state, detail, null, null, null, [], DateTimeOffset.UtcNow);
 
     /// <summary>Stops the engine thread after the queued work (the probes stay as they are).</summary>
@@ -512,7 +520,6 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
     {
         StopActivationWatch();
         _symbols.AssemblyAdded -= OnAssemblyAdded;
-        ProbeRuntime.SpanScopesChanged -= OnSpanScopesChanged;
         lock (_gate)
         {
             _stopping = true;

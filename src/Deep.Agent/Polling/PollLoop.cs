@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using Deep.Agent.Config;
 using Deep.Agent.Diagnostics;
-using Deep.Agent.Probes;
 using Deep.Agent.Settings;
 using Deep.Agent.Transport;
 using Deep.Protocol;
@@ -20,21 +18,23 @@ internal sealed class PollLoop : IDisposable
     private readonly IDeepTransport _transport;
     private readonly ConfigService _config;
     private readonly Resource _resource;
-    private readonly CancellationTokenSource _stop = new();
     private readonly Backoff _backoff;
-    private readonly Thread _thread;
+    private readonly AgentWorker _worker;
     private long _polls;
     private long _failures;
 
-    public PollLoop(AgentSettings settings, IDeepTransport transport, ConfigService config, Resource resource)
+    private readonly TimeProvider _time;
+
+    public PollLoop(AgentSettings settings, IDeepTransport transport, ConfigService config, Resource resource, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _settings = settings;
         _transport = transport;
         _config = config;
         _resource = resource;
         _backoff = new Backoff(TimeSpan.FromMilliseconds(Math.Min(1000, settings.PollInterval.TotalMilliseconds)),
             TimeSpan.FromMilliseconds(Math.Max(60_000, settings.PollInterval.TotalMilliseconds)));
-        _thread = new Thread(Run) { IsBackground = true, Name = "deep-poll" };
+        _worker = new AgentWorker("deep-poll", round => PollRound(round.Stopping));
     }
 
     /// <summary>Polls answered.</summary>
@@ -43,33 +43,28 @@ internal sealed class PollLoop : IDisposable
     /// <summary>Polls that failed.</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
-    public void Start() => _thread.Start();
+    public void Start() => _worker.Start();
 
-    private void Run()
+    private TimeSpan PollRound(CancellationToken token)
     {
-        ProbeRuntime.MarkAgentThread();
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
+        try
         {
-            TimeSpan wait;
-            try
-            {
-                wait = PollOnce(token);
-                _backoff.Reset();
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Interlocked.Increment(ref _failures);
-                wait = _backoff.Next();
-                var message = e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Detail}" : e.Message;
-                if (_backoff.Failures == 1) SelfLog.Warning($"poll to {_settings.ServiceUrl} failed ({message}); retrying with backoff");
-                else SelfLog.Debug($"poll failed again ({message}); next try in {wait.TotalMilliseconds:F0} ms");
-            }
-            if (wait > TimeSpan.Zero && token.WaitHandle.WaitOne(wait)) return;
+            var wait = PollOnce(token);
+            _backoff.Reset();
+            return wait;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return AgentWorker.Finished;
+        }
+        catch (Exception e)
+        {
+            Interlocked.Increment(ref _failures);
+            var wait = _backoff.Next();
+            var message = e is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Detail}" : e.Message;
+            if (_backoff.Failures == 1) SelfLog.Warning($"poll to {_settings.ServiceUrl} failed ({message}); retrying with backoff");
+            else SelfLog.Debug($"poll failed again ({message}); next try in {wait.TotalMilliseconds:F0} ms");
+            return wait;
         }
     }
 
@@ -77,13 +72,13 @@ internal sealed class PollLoop : IDisposable
     internal TimeSpan PollOnce(CancellationToken token)
     {
         var hash = _config.CurrentHash;
-        var request = new PollRequest { TsNanos = (ulong)Clock.EpochNanos(), CurrentHash = hash ?? "", Resource = _resource };
+        var request = new PollRequest { TsNanos = (ulong)UnixNanos.Now(_time), CurrentHash = hash ?? "", Resource = _resource };
         // Long polling only makes sense once the server knows what we have.
         TimeSpan? longPoll = hash is not null && _settings.LongPoll > TimeSpan.Zero ? _settings.LongPoll : null;
         var timeout = _settings.CallTimeout + (longPoll ?? TimeSpan.Zero);
-        var started = Stopwatch.GetTimestamp();
+        var started = _time.GetTimestamp();
         var response = _transport.PollAsync(request, longPoll, timeout, token).GetAwaiter().GetResult();
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        var elapsed = _time.GetElapsedTime(started);
         Interlocked.Increment(ref _polls);
         if (response.ResponseType == ResponseType.Update)
         {
@@ -98,9 +93,5 @@ internal sealed class PollLoop : IDisposable
         return longPoll is { } lp && elapsed >= lp * 0.5 ? TimeSpan.Zero : _settings.PollInterval;
     }
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        if (_thread.IsAlive && Thread.CurrentThread != _thread) _thread.Join(TimeSpan.FromSeconds(2));
-    }
+    public void Dispose() => _worker.Stop(TimeSpan.FromSeconds(2));
 }

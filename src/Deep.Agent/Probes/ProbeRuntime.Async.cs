@@ -31,7 +31,7 @@ public static partial class ProbeRuntime
     /// untouched values (today's behaviour) when the method threw, returned null, or returned a ValueTask backed by
     /// an IValueTaskSource.
     /// </summary>
-    private static bool AwaitOutcome(int probeId, AwaitShape shape, HitState values)
+    private static bool AwaitOutcome(ProbeTable table, int probeId, AwaitShape shape, HitState values)
     {
         if (values.GetBoxed(shape.ExceptionSlot) is not null) return false;
         if (values.GetBoxed(shape.ReturnSlot) is not { } returned) return false;
@@ -54,7 +54,7 @@ public static partial class ProbeRuntime
             Deep.Agent.Diagnostics.SelfLog.SnapshotDropped($"probe {probeId}: {MaxPendingOutcomes} calls are already waiting for their tasks to complete");
             return true;
         }
-        var pending = new PendingOutcome(probeId, shape, values.Detach(), Stopwatch.GetTimestamp(), Thread.CurrentThread);
+        var pending = new PendingOutcome(probeId, shape, values.Detach(), TimeProvider.System.GetTimestamp(), Thread.CurrentThread);
         try
         {
             // ContinueWith with the default scheduler: never posts to the application's SynchronizationContext, and
@@ -66,7 +66,7 @@ public static partial class ProbeRuntime
         {
             Interlocked.Decrement(ref s_pendingOutcomes);
             pending.Values.Clear();
-            Report(null, $"probe {probeId}: waiting for the returned task failed: {e.Message}");
+            table.Report(null, $"probe {probeId}: waiting for the returned task failed: {e.Message}");
         }
         return true;
     }
@@ -89,11 +89,11 @@ public static partial class ProbeRuntime
         if (state is not PendingOutcome pending) return;
         Interlocked.Decrement(ref s_pendingOutcomes);
         t_busy++;
+        var table = Volatile.Read(ref s_table);
         try
         {
-            var probes = Volatile.Read(ref s_probes);
             var probeId = pending.ProbeId;
-            var armed = (uint)probeId < (uint)probes.Length ? probes[probeId]?.Armed : null;
+            var armed = table.Armed(probeId);
             // The tracepoint went or was re-armed against another layout since the exit: nothing to run.
             if (armed is null || !ReferenceEquals(armed.Layout, pending.Values.Layout)) return;
             var values = pending.Values;
@@ -105,11 +105,11 @@ public static partial class ProbeRuntime
             }
             // Limits are checked and taken now, so a tracepoint never fires more often than its fire_count however many
             // calls were waiting.
-            RunActions(probeId, armed, values, pending.ExitThread);
+            table.RunActions(probeId, armed, values, pending.ExitThread);
         }
         catch (Exception e)
         {
-            Report(null, $"probe {pending.ProbeId} failed when its task completed: {e.Message}");
+            table.Report(null, $"probe {pending.ProbeId} failed when its task completed: {e.Message}");
         }
         finally
         {

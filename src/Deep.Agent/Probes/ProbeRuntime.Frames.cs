@@ -43,9 +43,11 @@ public static partial class ProbeRuntime
         }
     }
 
-    /// <summary>A monotonic timestamp (<see cref="Stopwatch"/> ticks) taken at entry for the <c>duration</c> slot.</summary>
+    /// <summary>A monotonic timestamp (<see cref="TimeProvider.System"/>'s) taken at entry for the <c>duration</c> slot.</summary>
+    /// <remarks>The system provider read directly, not the table's: it is on the probe path, and the JIT turns this
+    /// into the <see cref="Stopwatch"/> read it is (measured in docs/benchmarks.md).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long Timestamp() => Stopwatch.GetTimestamp();
+    public static long Timestamp() => TimeProvider.System.GetTimestamp();
 
     /// <summary>
     /// The entry timestamp of a method whose one timed exit probe is <paramref name="probeId"/>: a <see cref="Timestamp"/>
@@ -55,10 +57,8 @@ public static partial class ProbeRuntime
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long TimestampIf(int probeId)
     {
-        var probes = Volatile.Read(ref s_probes);
-        if ((uint)probeId >= (uint)probes.Length) return 0;
-        var armed = probes[probeId]?.Armed;
-        return armed is not null && armed.MayFire() ? Stopwatch.GetTimestamp() : 0;
+        var armed = Volatile.Read(ref s_table).Armed(probeId);
+        return armed is not null && armed.MayFire() ? TimeProvider.System.GetTimestamp() : 0;
     }
 
     /// <summary>The <c>duration</c> of a call that began while its exit probe could not fire (its start is 0).</summary>
@@ -71,8 +71,9 @@ public static partial class ProbeRuntime
     public static long ElapsedNanos(long start)
     {
         if (start == 0) return UnknownDuration;
-        var ticks = Stopwatch.GetTimestamp() - start;
-        return ticks <= 0 ? 0 : (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
+        var time = TimeProvider.System;
+        var ticks = time.GetTimestamp() - start;
+        return ticks <= 0 ? 0 : (long)(ticks * (1_000_000_000.0 / time.TimestampFrequency));
     }
 
     /// <summary>A span action: keep <paramref name="activity"/> open until its line or frame ends on this thread.</summary>
@@ -99,7 +100,7 @@ public static partial class ProbeRuntime
                 }
                 catch (Exception e)
                 {
-                    Report(null, $"stopping span '{open.Activity.DisplayName}' failed: {e.Message}");
+                    ReportError(null, $"stopping span '{open.Activity.DisplayName}' failed: {e.Message}");
                 }
                 finally
                 {
@@ -116,7 +117,7 @@ public static partial class ProbeRuntime
         }
         catch (Exception e)
         {
-            Report(null, $"stopping spans failed: {e.Message}");
+            ReportError(null, $"stopping spans failed: {e.Message}");
         }
         finally
         {

@@ -1,7 +1,6 @@
 using Deep.Agent.Capture;
 using Deep.Agent.Diagnostics;
 using Deep.Agent.Polling;
-using Deep.Agent.Probes;
 using Deep.Agent.Transport;
 using Deep.Protocol;
 using Deep.Protocol.Grpc;
@@ -25,11 +24,10 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
     private readonly int _maxSnapshotBytes;
     private readonly Queue<Snapshot> _queue = new();
     private readonly object _lock = new();
-    private readonly SemaphoreSlim _signal = new(0);
-    private readonly CancellationTokenSource _stop = new();
     private readonly Backoff _backoff;
-    private readonly Thread _thread;
+    private readonly AgentWorker _sender;
     private Snapshot? _inFlight;
+    private bool _stopped; // under _lock
     private long _sent;
     private long _dropped;
     private long _rejected;
@@ -48,8 +46,8 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
         _maxAttempts = Math.Max(1, maxAttempts);
         _maxSnapshotBytes = maxSnapshotBytes;
         _backoff = new Backoff(retryInitial ?? TimeSpan.FromMilliseconds(200), retryMax ?? TimeSpan.FromSeconds(30));
-        _thread = new Thread(Run) { IsBackground = true, Name = "deep-push" };
-        _thread.Start();
+        _sender = new AgentWorker("deep-push", SendRound);
+        _sender.Start();
     }
 
     public int Capacity => _capacity;
@@ -88,49 +86,36 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
     {
         lock (_lock)
         {
-            if (_stop.IsCancellationRequested || _queue.Count >= _capacity)
+            if (_stopped || _queue.Count >= _capacity)
             {
                 Interlocked.Increment(ref _dropped);
-                SelfLog.SnapshotDropped(_stop.IsCancellationRequested ? "the agent is stopping" : $"the send queue is full ({_capacity})");
+                SelfLog.SnapshotDropped(_stopped ? "the agent is stopping" : $"the send queue is full ({_capacity})");
                 return false;
             }
             _queue.Enqueue(snapshot);
         }
-        _signal.Release();
+        _sender.Wake();
         return true;
     }
 
-    private void Run()
+    // One snapshot per round, in order; with none queued, wait for the next TryEnqueue.
+    private TimeSpan SendRound(WorkerRound round)
     {
-        ProbeRuntime.MarkAgentThread();
-        var token = _stop.Token;
+        Snapshot next;
+        lock (_lock)
+        {
+            if (!_queue.TryDequeue(out next!)) return AgentWorker.UntilWoken;
+            _inFlight = next;
+        }
         try
         {
-            while (true)
-            {
-                _signal.Wait(token);
-                Snapshot next;
-                lock (_lock)
-                {
-                    if (!_queue.TryDequeue(out next!)) continue;
-                    _inFlight = next;
-                }
-                SendWithRetry(next, token);
-                lock (_lock) _inFlight = null;
-            }
+            SendWithRetry(next, round.Stopping);
         }
-        catch (OperationCanceledException)
+        finally
         {
-            // stopping
+            lock (_lock) _inFlight = null;
         }
-        catch (Exception) when (token.IsCancellationRequested)
-        {
-            // stopping: the call in flight was cancelled
-        }
-        catch (Exception e)
-        {
-            SelfLog.Error($"snapshot sender stopped: {e.Message}");
-        }
+        return TimeSpan.Zero;
     }
 
     private void SendWithRetry(Snapshot snapshot, CancellationToken token)
@@ -209,12 +194,15 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
     /// <summary>Flushes for at most <paramref name="flushTimeout"/>, then stops; what is left is counted as dropped.</summary>
     public void Shutdown(TimeSpan flushTimeout)
     {
-        if (_stop.IsCancellationRequested) return;
+        lock (_lock)
+        {
+            if (_stopped) return;
+        }
         var flushed = Flush(flushTimeout);
         int left;
         lock (_lock)
         {
-            _stop.Cancel();
+            _stopped = true;
             left = _queue.Count + (_inFlight is null ? 0 : 1);
             _queue.Clear();
         }
@@ -223,7 +211,7 @@ internal sealed class PushQueue : ISnapshotSink, IDisposable
             Interlocked.Add(ref _dropped, left);
             SelfLog.Warning($"{left} snapshot(s) not sent before the flush time limit");
         }
-        _thread.Join(TimeSpan.FromSeconds(1));
+        _sender.Stop(TimeSpan.FromSeconds(1)); // cancels the send in flight
     }
 
     public void Dispose() => Shutdown(TimeSpan.Zero);

@@ -1,11 +1,10 @@
 using Deep.Agent.Diagnostics;
 using Deep.Agent.Instrumentation;
-using Deep.Agent.Probes;
 using Deep.Agent.Transport;
 using Deep.Agent.Triggers;
 using Deep.Protocol;
 using Deep.Protocol.Grpc;
-using ProbeState = Deep.Agent.Instrumentation.ProbeState;
+using ProbeInstallState = Deep.Agent.Instrumentation.ProbeInstallState;
 using WireStatus = Deep.Protocol.ProbeStatus;
 
 namespace Deep.Agent.Status;
@@ -30,9 +29,7 @@ internal sealed class StatusReporter : IDisposable
     private readonly ProbeStatusRegistry _registry;
     private readonly IReadOnlyList<KeyValue> _resource;
     private readonly TimeSpan _callTimeout;
-    private readonly AutoResetEvent _changed = new(false);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Thread _thread;
+    private readonly AgentWorker _worker;
     private long _sent;
     private long _failures;
     private volatile bool _unimplemented;
@@ -46,7 +43,7 @@ internal sealed class StatusReporter : IDisposable
         _resource = resource;
         Period = period;
         _callTimeout = callTimeout;
-        _thread = new Thread(Run) { IsBackground = true, Name = "deep-status" };
+        _worker = new AgentWorker("deep-status", ReportRound);
     }
 
     /// <summary>This agent process's id in reports: random, so two processes of one service stay apart.</summary>
@@ -67,52 +64,41 @@ internal sealed class StatusReporter : IDisposable
     public void Start()
     {
         _registry.Changed += OnChanged;
-        _thread.Start();
+        _worker.Start();
     }
 
     /// <summary>Asks for a report soon. Cheap and safe from any thread (the registry and config listeners call it).</summary>
     public void Nudge()
     {
-        try
-        {
-            if (!_unimplemented) _changed.Set();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed while a change arrived: nothing is reported any more.
-        }
+        if (!_unimplemented) _worker.Wake();
     }
 
-    private void OnChanged(Instrumentation.ProbeStatus status) => Nudge();
+    private void OnChanged(Instrumentation.ProbeInstallStatus status) => Nudge();
 
-    private void Run()
+    // Reports now, then waits the period; a change wakes it early, and waits a moment for the rest of its burst.
+    private TimeSpan ReportRound(WorkerRound round)
     {
-        ProbeRuntime.MarkAgentThread();
-        var token = _stop.Token;
-        var handles = new[] { token.WaitHandle, _changed };
-        while (!token.IsCancellationRequested && !_unimplemented)
+        if (round.Woken && round.Stopping.WaitHandle.WaitOne(Settle)) return AgentWorker.Finished;
+        if (!_unimplemented)
         {
             try
             {
-                ReportOnce(token);
+                ReportOnce(round.Stopping);
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            catch (OperationCanceledException) when (round.Stopping.IsCancellationRequested)
             {
-                return;
+                return AgentWorker.Finished;
             }
             catch (Exception e)
             {
-                // Never let the thread die: a failure waits for the next period.
+                // A failure waits for the next period.
                 Interlocked.Increment(ref _failures);
                 SelfLog.Debug($"probe status report failed: {e.Message}");
             }
-            if (_unimplemented) break;
-            var woke = WaitHandle.WaitAny(handles, Period);
-            if (woke == 0) return;
-            // A change: give the rest of its burst a moment, so one report carries it all.
-            if (woke == 1 && token.WaitHandle.WaitOne(Settle)) return;
         }
+        if (!_unimplemented) return Period;
         _registry.Changed -= OnChanged;
+        return AgentWorker.Finished;
     }
 
     /// <summary>Sends one report now. Returns normally on success and on failures that are retried next period.</summary>
@@ -141,14 +127,14 @@ internal sealed class StatusReporter : IDisposable
     /// <summary>The full current set: every tracepoint the agent holds, with its probe's state.</summary>
     internal ProbeStatusReport BuildReport()
     {
-        var report = new ProbeStatusReport { AgentId = AgentId, TsNanos = (ulong)Clock.EpochNanos() };
+        var report = new ProbeStatusReport { AgentId = AgentId, TsNanos = (ulong)UnixNanos.Now() };
         report.Resource.AddRange(_resource);
         foreach (var (tracepoint, probeId) in _triggers.Current())
             report.Statuses.Add(StatusOf(tracepoint, probeId is { } id ? _registry.Get(id) : null));
         return report;
     }
 
-    private WireStatus StatusOf(ParsedTracepoint tracepoint, Instrumentation.ProbeStatus? probe)
+    private WireStatus StatusOf(ParsedTracepoint tracepoint, Instrumentation.ProbeInstallStatus? probe)
     {
         var status = new WireStatus { TracepointId = tracepoint.Tracepoint.ID };
         if (tracepoint.Error is { } rejected)
@@ -169,7 +155,7 @@ internal sealed class StatusReporter : IDisposable
         status.Detail = probe.Detail ?? "";
         switch (probe.State)
         {
-            case ProbeState.Installed:
+            case ProbeInstallState.Installed:
                 // What the probe cannot show (a ref struct local, a line_capture's missing outcome), with why.
                 if (probe.NotCaptured.Count > 0)
                     status.Detail = "not captured: " + string.Join("; ", probe.NotCaptured);
@@ -189,7 +175,7 @@ internal sealed class StatusReporter : IDisposable
                         status.State = ProbeStatusState.Error;
                 }
                 break;
-            case ProbeState.Error:
+            case ProbeInstallState.Error:
                 status.State = ProbeStatusState.Error;
                 break;
             default:
@@ -202,7 +188,6 @@ internal sealed class StatusReporter : IDisposable
     public void Dispose()
     {
         _registry.Changed -= OnChanged;
-        _stop.Cancel();
-        if (_thread.IsAlive && Thread.CurrentThread != _thread) _thread.Join(TimeSpan.FromSeconds(2));
+        _worker.Stop(TimeSpan.FromSeconds(2));
     }
 }

@@ -142,7 +142,7 @@ internal static class FrameLayoutBuilder
         string? why = WhyNotCapturable(type);
         if (why is not null)
         {
-            notCaptured.Add($"{name}: {TypeNames.Display(type)} {why}");
+            notCaptured.Add($"{name}: {Capture.CSharpTypeNames.Of(type)} {why}");
             return;
         }
         values.Add(new FrameValue(new ProbeSlot(name, type, kind, originalName), index));

@@ -223,7 +223,7 @@ internal static class MethodResolver
         {
             name += "<" + string.Join(", ", method.GetGenericArguments().Select(a => a.Name)) + ">";
         }
-        var parameters = method.GetParameters().Select(p => $"{TypeNames.Display(p.ParameterType)} {p.Name}");
+        var parameters = method.GetParameters().Select(p => $"{Capture.CSharpTypeNames.Of(p.ParameterType)} {p.Name}");
         return $"{name}({string.Join(", ", parameters)})";
     }
 
@@ -254,7 +254,7 @@ internal static class MethodResolver
 
     private static IEnumerable<MethodBase> MethodsNamed(Type type, string name)
     {
-        if (name is ".ctor" or "ctor" || name == TypeNames.Display(type).Split('<')[0] || name == type.Name)
+        if (name is ".ctor" or "ctor" || name == type.Name.Split('`')[0])
         {
             foreach (var ctor in type.GetConstructors(Declared).Where(c => !c.IsStatic))
             {

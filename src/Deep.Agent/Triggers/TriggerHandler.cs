@@ -16,15 +16,18 @@ internal sealed class TriggerHandler
 {
     private readonly object _lock = new();
     private readonly AgentContext _context;
+    private readonly ProbeTable _probes;
     private readonly IInstrumentationEngine? _engine;
     private readonly Dictionary<LocationKey, int> _probeIds = new();
+    private readonly Dictionary<int, (bool Line, bool Method)> _spanScopes = new(); // what each probe was installed with
     private readonly Dictionary<string, ParsedTracepoint> _byFingerprint = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedRejections = new(StringComparer.Ordinal);
     private bool _reportedNoEngine;
 
-    public TriggerHandler(AgentContext context, IInstrumentationEngine? engine, string? whyNoEngine = null)
+    public TriggerHandler(AgentContext context, ProbeTable probes, IInstrumentationEngine? engine, string? whyNoEngine = null)
     {
         _context = context;
+        _probes = probes;
         _engine = engine;
         WhyNoEngine = whyNoEngine;
     }
@@ -93,19 +96,28 @@ internal sealed class TriggerHandler
             {
                 if (byLocation.ContainsKey(location)) continue;
                 _probeIds.Remove(location);
-                ProbeRuntime.Remove(id);
+                _spanScopes.Remove(id);
+                _probes.Remove(id);
                 SafeEngine(e => e.Remove(id));
             }
             foreach (var (location, actions) in byLocation)
             {
+                // The spans the location's actions open travel with it to the engine (the method gets exit hooks).
+                var spans = ProbeTable.SpanScopesOf(actions);
                 if (_probeIds.TryGetValue(location, out var id))
                 {
-                    ProbeRuntime.SetActions(id, actions); // re-armed against the layout it already has
+                    _probes.SetActions(id, actions); // re-armed against the layout it already has
+                    if (_spanScopes[id] == spans) continue;
+                    // A tracepoint at an installed location gained or lost a span: the engine re-installs it.
+                    _spanScopes[id] = spans;
+                    var changed = ProbeLocationOf(id, location, spans);
+                    SafeEngine(e => e.Install(changed));
                     continue;
                 }
-                id = ProbeRuntime.AllocateProbeId(); // one sequence with the engine's aliases for overloads
+                id = _probes.AllocateProbeId(); // one sequence with the engine's aliases for overloads
                 _probeIds[location] = id;
-                ProbeRuntime.SetActions(id, actions);
+                _spanScopes[id] = spans;
+                _probes.SetActions(id, actions);
                 // Not installed yet: the engine installs the probe when (and if) it can, and logs that state itself.
                 var state = _engine is null ? $"pending: {WhyNoEngine ?? "no instrumentation engine"}" : $"probe {id} requested from the engine";
                 foreach (var tpId in actions.Select(a => a.TracepointId).Distinct()) SelfLog.Accepted(tpId, location.ToString(), state);
@@ -118,11 +130,14 @@ internal sealed class TriggerHandler
                     }
                     continue;
                 }
-                var probe = new ProbeLocation(id, location.Path, location.Line, location.MethodName, location.ClassName, location.Stage);
+                var probe = ProbeLocationOf(id, location, spans);
                 SafeEngine(e => e.Install(probe));
             }
         }
     }
+
+    private static ProbeLocation ProbeLocationOf(int id, LocationKey location, (bool Line, bool Method) spans) =>
+        new(id, location.Path, location.Line, location.MethodName, location.ClassName, location.Stage) { SpanScopes = spans };
 
     /// <summary>Removes every probe (agent shutdown).</summary>
     public void Clear() => Apply([]);

@@ -351,7 +351,7 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
             after = StatusCursor.Decode(query["after"].ToString());
             if (after is null) return Error(context, 400, "after is not a cursor this server gave out: pass the 'next' of the previous page", "after");
         }
-        var (rows, next) = statuses.Page(Tenant(context), tracepoint.Length == 0 ? null : tracepoint, Clock.NowNanos(), after, limit);
+        var (rows, next) = statuses.Page(Tenant(context), tracepoint.Length == 0 ? null : tracepoint, Deep.Protocol.UnixNanos.Now(), after, limit);
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
         {

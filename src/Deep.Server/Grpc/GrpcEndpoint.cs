@@ -170,7 +170,7 @@ internal sealed class GrpcEndpoint(
         // SQLite work is synchronous and short (one transaction); the request thread may do it.
         try
         {
-            statuses.Replace(tenant, report, Clock.NowNanos());
+            statuses.Replace(tenant, report, Deep.Protocol.UnixNanos.Now());
         }
         catch (StatusLimitException ex)
         {

@@ -45,7 +45,7 @@ internal sealed class PollService(TracepointRegistry registry)
         }
         var response = new PollResponse
         {
-            TsNanos = (ulong)Storage.Clock.NowNanos(),
+            TsNanos = (ulong)Deep.Protocol.UnixNanos.Now(),
             CurrentHash = hash,
         };
         if (hash == clientHash)

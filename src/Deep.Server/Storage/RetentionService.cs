@@ -25,7 +25,7 @@ internal sealed class RetentionService : IAsyncDisposable
     public int ApplyOnce()
     {
         var deleted = 0;
-        if (_maxAge is { } age) deleted += _store.DeleteReceivedBefore(Clock.NowNanos() - age.Ticks * 100);
+        if (_maxAge is { } age) deleted += _store.DeleteReceivedBefore(Deep.Protocol.UnixNanos.Now() - age.Ticks * 100);
         if (_maxCount is { } count) deleted += _store.DeleteBeyondCount(count);
         return deleted;
     }

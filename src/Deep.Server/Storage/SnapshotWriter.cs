@@ -93,7 +93,7 @@ internal sealed class SnapshotWriter : IAsyncDisposable
                 using (var tx = connection.BeginTransaction())
                 {
                     insert.Transaction = tx;
-                    var received = Clock.NowNanos();
+                    var received = Deep.Protocol.UnixNanos.Now();
                     foreach (var p in batch)
                     {
                         var r = p.Record;

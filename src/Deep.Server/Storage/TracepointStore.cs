@@ -28,7 +28,7 @@ internal sealed class TracepointStore(DeepDatabase database)
         command.Parameters.AddWithValue("$tenant", tenant);
         command.Parameters.AddWithValue("$id", config.ID);
         command.Parameters.AddWithValue("$config", config.ToByteArray());
-        command.Parameters.AddWithValue("$created", Clock.NowNanos());
+        command.Parameters.AddWithValue("$created", Deep.Protocol.UnixNanos.Now());
         command.ExecuteNonQuery();
     }
 
@@ -41,10 +41,4 @@ internal sealed class TracepointStore(DeepDatabase database)
         command.Parameters.AddWithValue("$id", id);
         return command.ExecuteNonQuery() > 0;
     }
-}
-
-/// <summary>Wall-clock time in the units the protocol uses.</summary>
-internal static class Clock
-{
-    public static long NowNanos() => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
 }

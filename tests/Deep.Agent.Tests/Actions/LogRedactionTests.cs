@@ -16,7 +16,7 @@ public class LogRedactionTests
     private static (Collected Collected, TriggerHandler Handler, int Probe) Install(params (string, string)[] args)
     {
         var collected = new Collected();
-        var handler = new TriggerHandler(Collected.Context(collected), new BindingEngine(_ => Layout()));
+        var handler = new TriggerHandler(Collected.Context(collected), ProbeRuntime.Table, new BindingEngine(_ => Layout()));
         handler.Apply([ProbeTestSupport.Tracepoint("tp-log", "Login.cs", 12, [("fire_count", "-1"), ("fire_period", "0"), .. args])]);
         return (collected, handler, handler.Probes.Single().Value);
     }

@@ -16,7 +16,7 @@ public sealed class SnapshotActionTests : IDisposable
     private readonly Collected _collected = new();
     private readonly TriggerHandler _handler;
 
-    public SnapshotActionTests() => _handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine());
+    public SnapshotActionTests() => _handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, new BindingEngine());
 
     public void Dispose() => _handler.Clear();
 
@@ -91,7 +91,6 @@ public sealed class SnapshotActionTests : IDisposable
         {
             lock (messages) messages.Add(m);
         }
-        ProbeRuntime.ErrorSink = (a, m) => SelfLog.ActionFailed(a?.TracepointId ?? "?", m);
         SelfLog.Written += OnWrite;
         try
         {
@@ -106,7 +105,6 @@ public sealed class SnapshotActionTests : IDisposable
         finally
         {
             SelfLog.Written -= OnWrite;
-            ProbeRuntime.ErrorSink = null;
         }
     }
 
@@ -118,7 +116,6 @@ public sealed class SnapshotActionTests : IDisposable
         {
             lock (messages) messages.Add(m);
         }
-        ProbeRuntime.PrepareErrorSink = (_, a, m) => SelfLog.Rejected(a.TracepointId, m);
         SelfLog.Written += OnWrite;
         try
         {
@@ -132,7 +129,6 @@ public sealed class SnapshotActionTests : IDisposable
         finally
         {
             SelfLog.Written -= OnWrite;
-            ProbeRuntime.PrepareErrorSink = null;
         }
     }
 
@@ -230,7 +226,7 @@ public sealed class SnapshotActionTests : IDisposable
         var layout = new ProbeFrameLayout(
             [new ProbeSlot("broken", typeof(HashSet<int>), SlotKind.Local), new ProbeSlot("after", typeof(string), SlotKind.Local)],
             BindingEngine.AnyMethod, "/src/A.cs", 3, 0, []);
-        var handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine(_ => layout));
+        var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, new BindingEngine(_ => layout));
         handler.Apply([ProbeTestSupport.Tracepoint("w", "A.cs", 3)]);
         var probe = handler.Probes.Single().Value;
         Assert.True(ProbeRuntime.Enter(probe));
@@ -246,7 +242,7 @@ public sealed class SnapshotActionTests : IDisposable
     public void Fields_of_this_resolve_by_bare_name_in_conditions()
     {
         var layout = new ProbeFrameLayout([new ProbeSlot("this", typeof(Counter), SlotKind.This)], BindingEngine.AnyMethod, "/src/Counter.cs", 9, 0, []);
-        var handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine(_ => layout));
+        var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, new BindingEngine(_ => layout));
         handler.Apply([ProbeTestSupport.Tracepoint("c", "Counter.cs", 9, ("condition", "_count > 1 && Total == 10"), ("fire_count", "-1"), ("fire_period", "0"))]);
         var probe = handler.Probes.Single().Value;
         foreach (var counter in new[] { new Counter(1, 10), new Counter(2, 10), new Counter(2, 11) })
@@ -266,7 +262,7 @@ public sealed class SnapshotActionTests : IDisposable
             .Single(t => t.Name.Contains(nameof(PlaceOrderAsync), StringComparison.Ordinal))
             .GetMethod("MoveNext", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)!;
         var layout = new ProbeFrameLayout([new ProbeSlot("quantity", typeof(int), SlotKind.Local, "<quantity>5__2")], moveNext, "/src/Shop/Orders.cs", 12, 0, []);
-        var handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine(_ => layout));
+        var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, new BindingEngine(_ => layout));
         handler.Apply([ProbeTestSupport.Tracepoint("async", "Orders.cs", 12, ("stack_type", "no_stack"))]);
         var probe = handler.Probes.Single().Value;
         Assert.True(ProbeRuntime.Enter(probe));

@@ -14,7 +14,7 @@ public class SpanAndMetricActionTests
 
     private int Install(TracePointConfig tp, out TriggerHandler handler)
     {
-        handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine());
+        handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, new BindingEngine());
         handler.Apply([tp]);
         return handler.Probes.Single().Value;
     }
@@ -62,11 +62,11 @@ public class SpanAndMetricActionTests
         var probe = ProbeTestSupport.NewProbeId();
         var span = new Deep.Agent.Actions.SpanAction(Tp(), new RateLimiter(-1, 0, null, null), "s");
         var failing = new RecordingAction(onProcess: _ => throw new InvalidOperationException("fails after the span started"));
-        ProbeRuntime.SetActions(probe, [span, failing]);
-        ProbeRuntime.Bind(probe, BindingEngine.DefaultLayout);
+        ProbeRuntime.Table.SetActions(probe, [span, failing]);
+        ProbeRuntime.Table.Bind(probe, BindingEngine.DefaultLayout);
         Assert.True(BindingEngine.Hit(probe, 1, "n"));
         Assert.Null(Activity.Current);
-        ProbeRuntime.Remove(probe);
+        ProbeRuntime.Table.Remove(probe);
     }
 
     [Fact]
@@ -170,7 +170,7 @@ public class SpanAndMetricActionTests
         var layout = new ProbeFrameLayout([new ProbeSlot("customer", typeof(NoisyCustomer), SlotKind.Local)],
             typeof(SpanAndMetricActionTests).GetMethod(nameof(A_metric_never_runs_application_code_to_format_a_label_or_convert_a_value))!,
             "/src/Shop/OrderService.cs", 42, 0, []);
-        var handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine(_ => layout));
+        var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, new BindingEngine(_ => layout));
         var tp = Tp(("snapshot", "no_collect"));
         var metric = new Metric { Name = name, Type = MetricType.Histogram, Expression = "customer" };
         metric.LabelExpressions.Add(new LabelExpression { Key = "who", Expression = "customer" });
@@ -241,7 +241,7 @@ public class SpanAndMetricActionTests
             [new ProbeSlot("user", typeof(string), SlotKind.Local), new ProbeSlot("password", typeof(string), SlotKind.Local)],
             typeof(SpanAndMetricActionTests).GetMethod(nameof(A_metric_label_that_names_a_redacted_member_is_recorded_as_redacted_and_a_redacted_value_is_refused))!,
             "/src/Shop/Login.cs", 12, 0, []);
-        var handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine(_ => layout));
+        var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, new BindingEngine(_ => layout));
         var labelled = Tp(("snapshot", "no_collect"));
         var counted = new Metric { Name = name + "_attempts", Type = MetricType.Counter };
         counted.LabelExpressions.Add(new LabelExpression { Key = "user", Expression = "user" });
@@ -264,7 +264,7 @@ public class SpanAndMetricActionTests
         Assert.Contains("ada", (string)recorded.Tags["user"]!, StringComparison.Ordinal);
         Assert.DoesNotContain(recorded.Tags.Values, v => v is string text && text.Contains("hunter2", StringComparison.Ordinal));
         // The tracepoint whose value is the password's length is not armed, and says why.
-        Assert.Equal("tp-x", Assert.Single(ProbeRuntime.ArmedActions(probe)).TracepointId);
+        Assert.Equal("tp-x", Assert.Single(ProbeRuntime.Table.ArmedActions(probe)).TracepointId);
         var refused = new Deep.Agent.Actions.MetricAction(valued, new RateLimiter(-1, 0, null, null), Deep.Agent.Capture.Redactor.Default);
         Assert.False(refused.Prepare(layout));
         Assert.Contains("'password.Length' names a redacted member", refused.PrepareError, StringComparison.Ordinal);

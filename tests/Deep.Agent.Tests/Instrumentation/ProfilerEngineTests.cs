@@ -23,7 +23,7 @@ public sealed class ProfilerEngineTests : IDisposable
     public ProfilerEngineTests()
     {
         _symbols.Add(typeof(ProfilerEngineTests).Assembly);
-        _engine = new ProfilerEngine(_symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+        _engine = new ProfilerEngine(_symbols, _rewriter, ProbeRuntime.Table, _status);
     }
 
     public void Dispose()
@@ -39,7 +39,7 @@ public sealed class ProfilerEngineTests : IDisposable
     private static ProbeLocation At(string path, int line, ProbeStage stage = ProbeStage.LineStart) =>
         new(NextProbeId(), path, line, null, null, stage);
 
-    private async Task<ProbeStatus> InstallAsync(ProbeLocation location)
+    private async Task<ProbeInstallStatus> InstallAsync(ProbeLocation location)
     {
         _engine.Install(location);
         await _engine.WhenIdleAsync();
@@ -60,10 +60,10 @@ public sealed class ProfilerEngineTests : IDisposable
         var call = Assert.Single(_rewriter.Calls);
         Assert.Equal(Sum, call.Method);
         Assert.True(call.BoundAtCall.Single(), "the probe was not bound when the profiler was asked");
-        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Equal(ProbeInstallState.Installed, status.State);
         Assert.Equal("Deep.Agent.Tests.Symbols.SymbolsSample.Sum", status.Method);
         Assert.Equal(Line("loop-body"), status.LineUsed);
-        Assert.True(ProbeRuntime.IsBound(location.ProbeId));
+        Assert.True(ProbeRuntime.Table.IsBound(location.ProbeId));
     }
 
     [Fact]
@@ -96,14 +96,14 @@ public sealed class ProfilerEngineTests : IDisposable
         _engine.Remove(first.ProbeId);
         await _engine.WhenIdleAsync();
         Assert.Equal([second.ProbeId], _rewriter.Calls[^1].Insertions.Select(i => i.ProbeId));
-        Assert.False(ProbeRuntime.IsBound(first.ProbeId));
+        Assert.False(ProbeRuntime.Table.IsBound(first.ProbeId));
 
         _engine.Remove(second.ProbeId);
         await _engine.WhenIdleAsync();
         Assert.Equal(Sum, _rewriter.Calls[^1].Method);
         Assert.Empty(_rewriter.Calls[^1].Insertions); // empty set = the original code
-        Assert.Equal(ProbeState.Removed, _status.Get(second.ProbeId)!.State);
-        Assert.False(ProbeRuntime.IsBound(second.ProbeId));
+        Assert.Equal(ProbeInstallState.Removed, _status.Get(second.ProbeId)!.State);
+        Assert.False(ProbeRuntime.Table.IsBound(second.ProbeId));
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class ProfilerEngineTests : IDisposable
     {
         var status = await InstallAsync(At(Sample, Line("loop-body"), ProbeStage.LineEnd));
 
-        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Equal(ProbeInstallState.Installed, status.State);
         Assert.Equal(Resolve(Line("frame-line")).ILOffset, status.ILOffset);
     }
 
@@ -131,7 +131,7 @@ public sealed class ProfilerEngineTests : IDisposable
 
         var status = await InstallAsync(location);
 
-        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Equal(ProbeInstallState.Installed, status.State);
         var insertion = Assert.Single(Assert.Single(_rewriter.Calls).Insertions);
         Assert.Equal(InsertionKind.LineCapture, insertion.Kind);
         Assert.Equal(Resolve(Line("loop-body")).ILOffset, insertion.ILOffset);
@@ -145,7 +145,7 @@ public sealed class ProfilerEngineTests : IDisposable
     {
         var status = await InstallAsync(At(Sample, Line("for-header"), ProbeStage.LineCapture));
 
-        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Equal(ProbeInstallState.Installed, status.State);
         var note = status.NotCaptured[0];
         Assert.StartsWith("exception, duration (placed after the line, like line_end): ", note, StringComparison.Ordinal);
         Assert.Contains("a for header", note, StringComparison.Ordinal);
@@ -165,7 +165,7 @@ public sealed class ProfilerEngineTests : IDisposable
 
         var status = await InstallAsync(At(Sample, Line("loop-body"), ProbeStage.LineCapture));
 
-        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Equal(ProbeInstallState.Installed, status.State);
         // The profiler's reason, without its advice to use line_end (that is what happened).
         Assert.Equal("exception, duration (placed after the line, like line_end): IL_0012 leaves the line with 1 value(s) on the evaluation stack: " +
             "leaving a protected region empties the stack", status.NotCaptured[0]);
@@ -182,7 +182,7 @@ public sealed class ProfilerEngineTests : IDisposable
     {
         var status = await InstallAsync(At(Sample, Line("expression-bodied"), ProbeStage.LineCapture));
 
-        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Equal(ProbeInstallState.Error, status.State);
         Assert.Contains("line_start", status.Detail, StringComparison.Ordinal);
         Assert.Empty(_rewriter.Calls);
     }
@@ -191,19 +191,19 @@ public sealed class ProfilerEngineTests : IDisposable
     public async Task A_file_that_no_assembly_has_stays_pending_until_an_assembly_with_it_loads()
     {
         using var symbols = new SymbolIndex();
-        using var engine = new ProfilerEngine(symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+        using var engine = new ProfilerEngine(symbols, _rewriter, ProbeRuntime.Table, _status);
         var location = At(Sample, Line("loop-body"));
 
         engine.Install(location);
         await engine.WhenIdleAsync();
-        Assert.Equal(ProbeState.Pending, _status.Get(location.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Pending, _status.Get(location.ProbeId)!.State);
         Assert.Contains("pending", _status.Get(location.ProbeId)!.Detail, StringComparison.Ordinal);
 
         symbols.Add(typeof(ProfilerEngineTests).Assembly); // as AppDomain.AssemblyLoad does
         await engine.WhenIdleAsync();
         await engine.WhenIdleAsync();
 
-        Assert.Equal(ProbeState.Installed, _status.Get(location.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Installed, _status.Get(location.ProbeId)!.State);
         Assert.Equal(Sum, Assert.Single(_rewriter.Calls).Method);
     }
 
@@ -211,18 +211,18 @@ public sealed class ProfilerEngineTests : IDisposable
     public async Task A_method_location_in_a_file_no_assembly_has_stays_pending_until_an_assembly_with_it_loads()
     {
         using var symbols = new SymbolIndex();
-        using var engine = new ProfilerEngine(symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+        using var engine = new ProfilerEngine(symbols, _rewriter, ProbeRuntime.Table, _status);
         var location = MethodAt("Pick", "MethodSample", ProbeStage.MethodCapture);
 
         engine.Install(location);
         await engine.WhenIdleAsync();
-        Assert.Equal(ProbeState.Pending, _status.Get(location.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Pending, _status.Get(location.ProbeId)!.State);
 
         symbols.Add(typeof(ProfilerEngineTests).Assembly); // as AppDomain.AssemblyLoad does
         await engine.WhenIdleAsync();
         await engine.WhenIdleAsync();
 
-        Assert.Equal(ProbeState.Installed, _status.Get(location.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Installed, _status.Get(location.ProbeId)!.State);
         Assert.Equal(2, _rewriter.Calls.Count);
         Assert.All(_rewriter.Calls, c => Assert.Contains(c.Insertions, i => i.Kind == InsertionKind.Exit));
     }
@@ -232,7 +232,7 @@ public sealed class ProfilerEngineTests : IDisposable
     {
         var status = await InstallAsync(At("Twin.cs", 6));
 
-        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Equal(ProbeInstallState.Error, status.State);
         Assert.Contains("Twin.cs", status.Detail, StringComparison.Ordinal);
         Assert.Contains("give more of the path", status.Detail, StringComparison.Ordinal);
         Assert.Empty(_rewriter.Calls);
@@ -248,11 +248,11 @@ public sealed class ProfilerEngineTests : IDisposable
         var bad = At(Sample, Line("frame-line"));
         var status = await InstallAsync(bad);
 
-        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Equal(ProbeInstallState.Error, status.State);
         Assert.Contains("SymbolsSample.Sum cannot be instrumented: ReJIT failed (0x80131363)", status.Detail, StringComparison.Ordinal);
-        Assert.False(ProbeRuntime.IsBound(bad.ProbeId));
+        Assert.False(ProbeRuntime.Table.IsBound(bad.ProbeId));
         Assert.Equal([good.ProbeId], _rewriter.Calls[^1].Insertions.Select(i => i.ProbeId));
-        Assert.Equal(ProbeState.Installed, _status.Get(good.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Installed, _status.Get(good.ProbeId)!.State);
     }
 
     [Fact]
@@ -267,9 +267,9 @@ public sealed class ProfilerEngineTests : IDisposable
         _engine.Install(good);
         await _engine.WhenIdleAsync();
 
-        Assert.Equal(ProbeState.Pending, _status.Get(bad.ProbeId)!.State);
-        Assert.Equal(ProbeState.Error, _status.Get(worse.ProbeId)!.State);
-        Assert.Equal(ProbeState.Installed, _status.Get(good.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Pending, _status.Get(bad.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Error, _status.Get(worse.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Installed, _status.Get(good.ProbeId)!.State);
         Assert.Contains("span: Span<int> is a ref struct and cannot be captured", _status.Get(good.ProbeId)!.NotCaptured);
     }
 
@@ -283,7 +283,7 @@ public sealed class ProfilerEngineTests : IDisposable
 
         var status = await InstallAsync(location);
 
-        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Equal(ProbeInstallState.Installed, status.State);
         Assert.Equal(2, _rewriter.Calls.Count);
         var ids = new HashSet<int>();
         foreach (var (method, insertions, bound) in _rewriter.Calls)
@@ -309,7 +309,7 @@ public sealed class ProfilerEngineTests : IDisposable
 
         var status = await InstallAsync(location);
 
-        Assert.Equal(ProbeState.Installed, status.State);
+        Assert.Equal(ProbeInstallState.Installed, status.State);
         var call = Assert.Single(_rewriter.Calls);
         var exit = call.Insertions.Single(i => i.Kind == InsertionKind.Exit);
         Assert.Equal(
@@ -330,8 +330,8 @@ public sealed class ProfilerEngineTests : IDisposable
 
         Assert.Equal(4, _rewriter.Calls.Count);
         Assert.All(_rewriter.Calls.Skip(2), c => Assert.Empty(c.Insertions));
-        Assert.All(aliases, a => Assert.False(ProbeRuntime.IsBound(a)));
-        Assert.Equal(ProbeState.Removed, _status.Get(location.ProbeId)!.State);
+        Assert.All(aliases, a => Assert.False(ProbeRuntime.Table.IsBound(a)));
+        Assert.Equal(ProbeInstallState.Removed, _status.Get(location.ProbeId)!.State);
     }
 
     [Fact]
@@ -339,7 +339,7 @@ public sealed class ProfilerEngineTests : IDisposable
     {
         var status = await InstallAsync(MethodAt("Nope", "MethodSample", ProbeStage.MethodStart));
 
-        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Equal(ProbeInstallState.Error, status.State);
         Assert.Contains("no method named 'Nope'", status.Detail, StringComparison.Ordinal);
         Assert.Empty(_rewriter.Calls);
     }
@@ -347,9 +347,7 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public async Task A_line_with_a_line_span_gets_a_span_end_after_the_line_and_exit_hooks()
     {
-        var location = At(Sample, Line("loop-body"));
-        var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("span-line", args: ("span", "line"));
-        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
+        var location = At(Sample, Line("loop-body")) with { SpanScopes = (Line: true, Method: false) };
 
         await InstallAsync(location);
 
@@ -365,16 +363,15 @@ public sealed class ProfilerEngineTests : IDisposable
     public async Task A_line_whose_tracepoint_gains_a_span_is_rewritten_with_a_span_end_and_exit_hooks()
     {
         var location = At(Sample, Line("loop-body"));
-        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Tests.Probes.RecordingAction()]);
+        ProbeRuntime.Table.SetActions(location.ProbeId, [new Deep.Agent.Tests.Probes.RecordingAction()]);
         await InstallAsync(location);
         Assert.Equal([InsertionKind.Probe], _rewriter.Calls.Last().Insertions.Select(i => i.Kind));
 
-        var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("gains-span", args: ("span", "line"));
-        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
-        await _engine.WhenIdleAsync();
+        // The trigger handler re-installs the location with the span scope its actions now open.
+        await InstallAsync(location with { SpanScopes = (Line: true, Method: false) });
 
         Assert.Equal([InsertionKind.SpanEnd, InsertionKind.Probe, InsertionKind.FrameHooks], _rewriter.Calls.Last().Insertions.Select(i => i.Kind));
-        Assert.Equal(ProbeState.Installed, _status.Get(location.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Installed, _status.Get(location.ProbeId)!.State);
     }
 
     [Fact]
@@ -384,9 +381,7 @@ public sealed class ProfilerEngineTests : IDisposable
         var second = At(Sample, Line("loop-body"), ProbeStage.LineEnd);
         await InstallAsync(second);
 
-        var first = At(Sample, Line("loop-body"));
-        var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("first-span", args: ("span", "line"));
-        ProbeRuntime.SetActions(first.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
+        var first = At(Sample, Line("loop-body")) with { SpanScopes = (Line: true, Method: false) };
         await InstallAsync(first);
 
         var insertions = _rewriter.Calls.Last().Insertions;
@@ -414,14 +409,14 @@ public sealed class ProfilerEngineTests : IDisposable
 
         var status = await InstallAsync(At(Sample, Line("loop-body")));
 
-        Assert.Equal(ProbeState.Error, status.State);
+        Assert.Equal(ProbeInstallState.Error, status.State);
         Assert.Contains("the profiler exploded", status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Without_the_profiler_the_locator_says_why_there_is_no_engine()
     {
-        var engine = EngineLocator.TryCreate(out var whyNot);
+        var engine = EngineLocator.TryCreate(ProbeRuntime.Table, out var whyNot);
 
         Assert.Null(engine);
         // Which reason depends on what ran before in this test process (a DeepAgent.Start() test may have tried to
@@ -539,7 +534,7 @@ public sealed class ProfilerEngineTests : IDisposable
             }
             lock (Calls)
             {
-                Calls.Add((method, probes.ToList(), probes.Select(p => ProbeRuntime.IsBound(p.ProbeId)).ToArray()));
+                Calls.Add((method, probes.ToList(), probes.Select(p => ProbeRuntime.Table.IsBound(p.ProbeId)).ToArray()));
             }
             return Task.FromResult(new MethodProbeResult(true, null));
         }

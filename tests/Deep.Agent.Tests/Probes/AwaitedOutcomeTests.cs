@@ -55,8 +55,8 @@ public sealed class AwaitedOutcomeTests
                 probe.Seen.Add(new Seen(v.Has(1), v.GetBoxed(1), v.GetBoxed(2), v.Get<long>(3), h.Awaited, h.Thread, Environment.CurrentManagedThreadId, v.GetBoxed(0), Activity.Current));
             probe.Fired.Release();
         });
-        ProbeRuntime.SetActions(probe.Id, [probe.Action]);
-        ProbeRuntime.Bind(probe.Id, layout);
+        ProbeRuntime.Table.SetActions(probe.Id, [probe.Action]);
+        ProbeRuntime.Table.Bind(probe.Id, layout);
         return probe;
     }
 
@@ -372,7 +372,7 @@ public sealed class AwaitedOutcomeTests
         var probe = Arm(typeof(Task<int>));
         var source = new TaskCompletionSource<int>();
         Exit(probe, source.Task);
-        ProbeRuntime.Remove(probe.Id);
+        ProbeRuntime.Table.Remove(probe.Id);
         source.SetResult(1);
         Assert.False(probe.Fired.Wait(100));
     }

@@ -33,8 +33,8 @@ public sealed class FrameHookTests : IDisposable
     {
         var id = ProbeTestSupport.NewProbeId();
         var tp = ProbeTestSupport.Tracepoint("span-" + id, args: ("span", scope));
-        ProbeRuntime.SetActions(id, [new SpanAction(tp, new RateLimiter(-1, 0, null, null), name ?? scope + "-span")]);
-        ProbeRuntime.Bind(id, ProbeTestSupport.Layout() with { HasExitHooks = true });
+        ProbeRuntime.Table.SetActions(id, [new SpanAction(tp, new RateLimiter(-1, 0, null, null), name ?? scope + "-span")]);
+        ProbeRuntime.Table.Bind(id, ProbeTestSupport.Layout() with { HasExitHooks = true });
         return id;
     }
 
@@ -138,9 +138,9 @@ public sealed class FrameHookTests : IDisposable
 
         var durations = new List<long>();
         var action = new RecordingAction(new RateLimiter(1, 0, null, null), onProcess: h => durations.Add(h.Values.Get<long>(1)));
-        ProbeRuntime.SetActions(id, [action]);
+        ProbeRuntime.Table.SetActions(id, [action]);
         Assert.Equal(0, ProbeRuntime.TimestampIf(id)); // actions but no layout: not armed
-        ProbeRuntime.Bind(id, TimedExitLayout());
+        ProbeRuntime.Table.Bind(id, TimedExitLayout());
         long before = Stopwatch.GetTimestamp();
         long start = ProbeRuntime.TimestampIf(id);
         Assert.InRange(start, before, Stopwatch.GetTimestamp());
@@ -148,7 +148,7 @@ public sealed class FrameHookTests : IDisposable
         ExitHit(id, start);
         Assert.InRange(Assert.Single(durations), 0L, 10_000_000_000L);
         Assert.Equal(0, ProbeRuntime.TimestampIf(id)); // fire_count 1 used up
-        ProbeRuntime.Remove(id);
+        ProbeRuntime.Table.Remove(id);
         Assert.Equal(0, ProbeRuntime.TimestampIf(id));
     }
 
@@ -158,14 +158,14 @@ public sealed class FrameHookTests : IDisposable
         var id = ProbeTestSupport.NewProbeId();
         var durations = new List<long>();
         var action = new RecordingAction(onProcess: h => durations.Add(h.Values.Get<long>(1)));
-        ProbeRuntime.SetActions(id, [action]);
-        ProbeRuntime.Bind(id, TimedExitLayout());
+        ProbeRuntime.Table.SetActions(id, [action]);
+        ProbeRuntime.Table.Bind(id, TimedExitLayout());
 
         ExitHit(id, start: 0);                     // TimestampIf answered 0 at entry: duration -1
         Assert.Empty(action.Hits);
         ExitHit(id, ProbeRuntime.TimestampIf(id)); // the hit state was cleared: the next call fires
         Assert.True(Assert.Single(durations) >= 0);
-        ProbeRuntime.Remove(id);
+        ProbeRuntime.Table.Remove(id);
     }
 
     [Fact]
@@ -175,20 +175,20 @@ public sealed class FrameHookTests : IDisposable
         var alias1 = ProbeTestSupport.NewProbeId();
         var alias2 = ProbeTestSupport.NewProbeId();
         var action = new RecordingAction(new RateLimiter(2, 0, null, null));
-        ProbeRuntime.SetActions(owner, [action]);
+        ProbeRuntime.Table.SetActions(owner, [action]);
         var layout1 = ProbeTestSupport.Layout(("a", typeof(int)));
         var layout2 = ProbeTestSupport.Layout(("b", typeof(string)));
-        ProbeRuntime.BindAlias(alias1, owner, layout1);
-        ProbeRuntime.BindAlias(alias2, owner, layout2);
+        ProbeRuntime.Table.BindAlias(alias1, owner, layout1);
+        ProbeRuntime.Table.BindAlias(alias2, owner, layout2);
 
         Assert.False(ProbeRuntime.Enter(owner)); // the owner itself has no layout: only its placements fire
-        Assert.NotSame(action, Assert.Single(ProbeRuntime.ArmedActions(alias1)));
+        Assert.NotSame(action, Assert.Single(ProbeRuntime.Table.ArmedActions(alias1)));
         Hit(alias1);
         Hit(alias2);
         Assert.False(ProbeRuntime.Enter(alias1)); // fire_count 2, shared by both placements
 
-        ProbeRuntime.Remove(owner);
-        Assert.Empty(ProbeRuntime.ArmedActions(alias1));
-        Assert.Empty(ProbeRuntime.ArmedActions(alias2));
+        ProbeRuntime.Table.Remove(owner);
+        Assert.Empty(ProbeRuntime.Table.ArmedActions(alias1));
+        Assert.Empty(ProbeRuntime.Table.ArmedActions(alias2));
     }
 }

@@ -8,8 +8,8 @@ public class ProbeRuntimeTests
     private static int Arm(RecordingAction action, params (string, Type)[] slots)
     {
         var id = ProbeTestSupport.NewProbeId();
-        ProbeRuntime.SetActions(id, [action]);
-        ProbeRuntime.Bind(id, ProbeTestSupport.Layout(slots));
+        ProbeRuntime.Table.SetActions(id, [action]);
+        ProbeRuntime.Table.Bind(id, ProbeTestSupport.Layout(slots));
         return id;
     }
 
@@ -25,9 +25,9 @@ public class ProbeRuntimeTests
     public void Enter_answers_false_until_the_engine_binds_the_probe()
     {
         var id = ProbeTestSupport.NewProbeId();
-        ProbeRuntime.SetActions(id, [new RecordingAction()]);
+        ProbeRuntime.Table.SetActions(id, [new RecordingAction()]);
         Assert.False(ProbeRuntime.Enter(id));
-        ProbeRuntime.Bind(id, ProbeTestSupport.Layout(("x", typeof(int))));
+        ProbeRuntime.Table.Bind(id, ProbeTestSupport.Layout(("x", typeof(int))));
         Assert.True(ProbeRuntime.Enter(id));
         ProbeRuntime.Fire(id);
     }
@@ -171,14 +171,15 @@ public class ProbeRuntimeTests
     public void A_throwing_action_never_reaches_the_application_and_the_other_actions_still_run()
     {
         var errors = new List<string>();
-        ProbeRuntime.ErrorSink = (_, m) => errors.Add(m);
+        var table = new ProbeTable(new GlobalSnapshotCap(100), onActionFailed: (_, m) => errors.Add(m));
+        ProbeRuntime.Activate(table);
         try
         {
             var bad = new RecordingAction(onProcess: _ => throw new InvalidOperationException("boom"));
             var good = new RecordingAction();
             var id = ProbeTestSupport.NewProbeId();
-            ProbeRuntime.SetActions(id, [bad, good]);
-            ProbeRuntime.Bind(id, ProbeTestSupport.Layout(("x", typeof(int))));
+            ProbeRuntime.Table.SetActions(id, [bad, good]);
+            ProbeRuntime.Table.Bind(id, ProbeTestSupport.Layout(("x", typeof(int))));
 
             Assert.True(ProbeRuntime.Enter(id));
             ProbeRuntime.Value(1, 0);
@@ -189,7 +190,7 @@ public class ProbeRuntimeTests
         }
         finally
         {
-            ProbeRuntime.ErrorSink = null;
+            ProbeRuntime.Deactivate(table);
         }
     }
 
@@ -197,7 +198,8 @@ public class ProbeRuntimeTests
     public void A_throwing_condition_means_do_not_fire_and_is_reported_once()
     {
         var errors = new List<string>();
-        ProbeRuntime.ErrorSink = (_, m) => errors.Add(m);
+        var table = new ProbeTable(new GlobalSnapshotCap(100), onActionFailed: (_, m) => errors.Add(m));
+        ProbeRuntime.Activate(table);
         try
         {
             var action = new RecordingAction(condition: h => h.Get<string>(0).Length > 3);
@@ -213,7 +215,7 @@ public class ProbeRuntimeTests
         }
         finally
         {
-            ProbeRuntime.ErrorSink = null;
+            ProbeRuntime.Deactivate(table);
         }
     }
 
@@ -271,12 +273,12 @@ public class ProbeRuntimeTests
     {
         var action = new RecordingAction();
         var id = Arm(action, ("x", typeof(int)));
-        ProbeRuntime.Unbind(id);
+        ProbeRuntime.Table.Unbind(id);
         Assert.False(ProbeRuntime.Enter(id));
-        ProbeRuntime.Bind(id, ProbeTestSupport.Layout(("x", typeof(int))));
+        ProbeRuntime.Table.Bind(id, ProbeTestSupport.Layout(("x", typeof(int))));
         Assert.True(ProbeRuntime.Enter(id));
         ProbeRuntime.Fire(id);
-        ProbeRuntime.Remove(id);
+        ProbeRuntime.Table.Remove(id);
         Assert.False(ProbeRuntime.Enter(id));
     }
 
@@ -314,7 +316,7 @@ public class NoTracepointsCostTests
         // Defect 12: the reference agent hooked every function call even with no tracepoints. Here nothing is
         // rewritten until a tracepoint exists, and a stale probe id answers false without allocating.
         var engine = new BindingEngine();
-        var handler = new Deep.Agent.Triggers.TriggerHandler(Collected.Context(new Collected()), engine);
+        var handler = new Deep.Agent.Triggers.TriggerHandler(Collected.Context(new Collected()), ProbeRuntime.Table, engine);
         handler.Apply([]);
         Assert.Empty(engine.Installed);
 

@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
-using InstrumentationStatus = Deep.Agent.Instrumentation.ProbeStatus;
+using InstrumentationStatus = Deep.Agent.Instrumentation.ProbeInstallStatus;
 
 namespace Deep.Agent.Tests.Status;
 
@@ -31,7 +31,7 @@ internal sealed class StatusEngine(ProbeStatusRegistry registry) : IInstrumentat
     {
         if (location.Path.StartsWith("Missing", StringComparison.Ordinal))
         {
-            registry.Set(new InstrumentationStatus(location.ProbeId, location, ProbeState.Error,
+            registry.Set(new InstrumentationStatus(location.ProbeId, location, ProbeInstallState.Error,
                 $"no loaded assembly has a file {location.Path}", null, null, null, [], DateTimeOffset.UtcNow));
             return;
         }
@@ -40,7 +40,7 @@ internal sealed class StatusEngine(ProbeStatusRegistry registry) : IInstrumentat
         IReadOnlyList<string> notCaptured = location.Path.StartsWith("Spans", StringComparison.Ordinal)
             ? ["buffer: Span<byte> is a ref struct and cannot be captured"]
             : [];
-        registry.Set(new InstrumentationStatus(location.ProbeId, location, ProbeState.Installed, null,
+        registry.Set(new InstrumentationStatus(location.ProbeId, location, ProbeInstallState.Installed, null,
             "Shop.OrderService.Place", 0x1C, location.Line + 1, notCaptured, DateTimeOffset.UtcNow));
     }
 
@@ -122,7 +122,7 @@ public sealed class StatusReporterTests : IAsyncLifetime
     {
         var settings = Settings(_server.GrpcAddress);
         var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, new StatusEngine(_registry));
+        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, new StatusEngine(_registry));
         using var transport = new GrpcDeepTransport(settings);
         // A long period: only the change notifications can make these reports arrive in time.
         using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
@@ -160,7 +160,7 @@ public sealed class StatusReporterTests : IAsyncLifetime
     {
         var settings = Settings(_server.GrpcAddress);
         var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, new StatusEngine(_registry));
+        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, new StatusEngine(_registry));
         using var transport = new GrpcDeepTransport(settings);
         using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
         reporter.Start();
@@ -193,7 +193,7 @@ public sealed class StatusReporterTests : IAsyncLifetime
     {
         var settings = Settings(_server.GrpcAddress);
         var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, engine: null, whyNoEngine: "the profiler is not loaded (CORECLR_ENABLE_PROFILING is not set)");
+        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, engine: null, whyNoEngine: "the profiler is not loaded (CORECLR_ENABLE_PROFILING is not set)");
         using var transport = new GrpcDeepTransport(settings);
         using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
         reporter.Start();
@@ -254,7 +254,7 @@ public sealed class StatusReporterTests : IAsyncLifetime
 
         var settings = Settings(address);
         var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, new StatusEngine(_registry));
+        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, new StatusEngine(_registry));
         using var transport = new GrpcDeepTransport(settings);
         using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10));
         reporter.Start();
@@ -284,7 +284,7 @@ public sealed class StatusReporterTests : IAsyncLifetime
 
         var settings = Settings(new Uri($"http://127.0.0.1:{port}"));
         var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, new StatusEngine(_registry));
+        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, new StatusEngine(_registry));
         using var transport = new GrpcDeepTransport(settings);
         using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
         reporter.Start();
@@ -298,7 +298,7 @@ public sealed class StatusReporterTests : IAsyncLifetime
     {
         var settings = Settings(new Uri("http://127.0.0.1:1"));
         var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, new StatusEngine(_registry));
+        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, new StatusEngine(_registry));
         using var reporter = new StatusReporter(new PollOnlyTransport(), triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1));
         reporter.ReportOnce(CancellationToken.None);
         Assert.True(reporter.Stopped);

@@ -22,7 +22,7 @@ public sealed class AssemblyCopiesEngineTests : IDisposable
 
     public AssemblyCopiesEngineTests()
     {
-        _engine = new ProfilerEngine(_symbols, _rewriter, new ProbeRuntimeBinder(), _status);
+        _engine = new ProfilerEngine(_symbols, _rewriter, ProbeRuntime.Table, _status);
     }
 
     public void Dispose()
@@ -37,20 +37,20 @@ public sealed class AssemblyCopiesEngineTests : IDisposable
         var location = new ProbeLocation(Interlocked.Increment(ref s_nextProbe), HostApp.Source, HostApp.Line, null, null, ProbeStage.LineStart);
         _engine.Install(location);
         await _engine.WhenIdleAsync();
-        Assert.Equal(ProbeState.Pending, _status.Get(location.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Pending, _status.Get(location.ProbeId)!.State);
         Assert.Equal(0, _rewriter.Count);
 
         var first = new AssemblyLoadContext("engine-copy-1").LoadFromAssemblyPath(HostApp.Path);
         _symbols.Add(first);
         await WaitForCallsAsync(1);
-        Assert.Equal(ProbeState.Installed, _status.Get(location.ProbeId)!.State);
+        Assert.Equal(ProbeInstallState.Installed, _status.Get(location.ProbeId)!.State);
 
         _symbols.Add(new AssemblyLoadContext("engine-copy-2").LoadFromAssemblyPath(HostApp.Path));
         await WaitForCallsAsync(3); // at once, and once more a moment later
 
         Assert.Equal(3, _rewriter.Count);
         Assert.All(_rewriter.Methods, m => Assert.Same(first, m.Module.Assembly)); // one method: the profiler finds the copies by path
-        ProbeRuntime.Unbind(location.ProbeId);
+        ProbeRuntime.Table.Unbind(location.ProbeId);
     }
 
     private async Task WaitForCallsAsync(int count)

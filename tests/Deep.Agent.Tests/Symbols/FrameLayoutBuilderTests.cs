@@ -121,6 +121,6 @@ public sealed class FrameLayoutBuilderTests : IDisposable
     [InlineData(typeof(string[,]), "string[,]")]
     public void Type_names_read_as_csharp(Type type, string expected)
     {
-        Assert.Equal(expected, TypeNames.Display(type));
+        Assert.Equal(expected, Deep.Agent.Capture.CSharpTypeNames.Of(type));
     }
 }

@@ -13,7 +13,7 @@ public class TriggerHandlerTests
     private readonly BindingEngine _engine = new();
     private readonly TriggerHandler _handler;
 
-    public TriggerHandlerTests() => _handler = new TriggerHandler(Collected.Context(_collected), _engine);
+    public TriggerHandlerTests() => _handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, _engine);
 
     private static TracePointConfig Tp(string id, uint line = 42, params (string, string)[] args) =>
         ProbeTestSupport.Tracepoint(id, "OrderService.cs", line, [("fire_count", "-1"), ("fire_period", "0"), .. args]);
@@ -26,7 +26,7 @@ public class TriggerHandlerTests
         _handler.Apply([Tp("a", 42, ("fire_count", "1")), Tp("b", 42)]);
         Assert.Single(_engine.Installed);
         var id = ProbeAt(42);
-        Assert.Equal(2, ProbeRuntime.ArmedActions(id).Count);
+        Assert.Equal(2, ProbeRuntime.Table.ArmedActions(id).Count);
 
         Assert.True(BindingEngine.Hit(id, 1, "n"));
         Assert.Equal(2, _collected.Snapshots.Count);
@@ -46,7 +46,7 @@ public class TriggerHandlerTests
         SelfLog.Written += Listen;
         try
         {
-            var pending = new TriggerHandler(Collected.Context(new Collected()), engine: null, whyNoEngine: "the profiler is not loaded");
+            var pending = new TriggerHandler(Collected.Context(new Collected()), ProbeRuntime.Table, engine: null, whyNoEngine: "the profiler is not loaded");
             pending.Apply([Tp("tp-pending", 77)]);
             _handler.Apply([Tp("tp-engine", 78)]);
             pending.Clear();
@@ -76,7 +76,7 @@ public class TriggerHandlerTests
 
         _handler.Apply([Tp("a", 42, ("fire_count", "2")), Tp("b", 50)]);
         Assert.Equal(id, ProbeAt(42));
-        Assert.All(ProbeRuntime.ArmedActions(id), a => Assert.True(a.Limiter.Exhausted));
+        Assert.All(ProbeRuntime.Table.ArmedActions(id), a => Assert.True(a.Limiter.Exhausted));
         Assert.False(BindingEngine.Hit(id, 1, "n"));
         Assert.Equal(2, _collected.Snapshots.Count);
         Assert.Single(_engine.Installed, l => l.Line == 42); // not reinstalled
@@ -143,7 +143,7 @@ public class TriggerHandlerTests
         SelfLog.Written += OnWrite;
         try
         {
-            var handler = new TriggerHandler(Collected.Context(_collected), null, "the profiler is not loaded");
+            var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, null, "the profiler is not loaded");
             handler.Apply([Tp("a", 42)]);
             var id = handler.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, ProbeStage.LineStart))!.Value;
             Assert.False(ProbeRuntime.Enter(id));
@@ -157,10 +157,33 @@ public class TriggerHandlerTests
     }
 
     [Fact]
+    public void The_spans_a_location_opens_travel_with_it_and_a_change_reinstalls_it()
+    {
+        _handler.Apply([Tp("plain", 42)]);
+        var first = Assert.Single(_engine.Installed);
+        Assert.Equal((false, false), first.SpanScopes);
+
+        // A second tracepoint at the same location opens a line span: the location is installed again, with it.
+        _handler.Apply([Tp("plain", 42), Tp("spanned", 42, ("span", "line"))]);
+        Assert.Equal(2, _engine.Installed.Count);
+        var second = _engine.Installed.Last();
+        Assert.Equal(first.ProbeId, second.ProbeId);
+        Assert.Equal((true, false), second.SpanScopes);
+
+        // Unchanged spans: the actions are re-armed in place, nothing is installed again.
+        _handler.Apply([Tp("plain", 42, ("fire_count", "5")), Tp("spanned", 42, ("span", "line"))]);
+        Assert.Equal(2, _engine.Installed.Count);
+
+        _handler.Apply([Tp("method-span", 42, ("span", "method"))]);
+        Assert.Equal((false, true), _engine.Installed.Last().SpanScopes);
+        _handler.Clear();
+    }
+
+    [Fact]
     public void A_throwing_engine_does_not_stop_the_other_locations()
     {
         var engine = new ThrowingOnceEngine();
-        var handler = new TriggerHandler(Collected.Context(_collected), engine);
+        var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, engine);
         handler.Apply([Tp("a", 42), Tp("b", 50)]);
         Assert.Equal(2, engine.Calls);
         handler.Clear();

@@ -57,7 +57,7 @@ public sealed class StatusLimitTests
         // The shape: many made-up agents, each with long details. The first ones go straight to the server's
         // store (the same one its gRPC endpoint writes to), so that a slow machine cannot make them go stale meanwhile.
         for (var i = 0; i < ProbeStatusStore.MaxAgents - 5; i++)
-            s.Server.Statuses.Replace(RequestGate.SingleTenant, StatusReportTests.Report($"made-up-{i:D5}", "svc", Statuses(3, 3000)), Clock.NowNanos());
+            s.Server.Statuses.Replace(RequestGate.SingleTenant, StatusReportTests.Report($"made-up-{i:D5}", "svc", Statuses(3, 3000)), Deep.Protocol.UnixNanos.Now());
         for (var i = ProbeStatusStore.MaxAgents - 5; i < ProbeStatusStore.MaxAgents + 30; i++)
         {
             var result = await s.Grpc.CallAsync(DeepDotnetMethods.ReportStatus, StatusReportTests.Report($"made-up-{i:D5}", "svc", Statuses(3, 3000)));
@@ -123,7 +123,7 @@ public sealed class StatusLimitTests
     {
         await using var s = await RunningServer.StartAsync();
         var store = s.Server.Statuses;
-        var longAgo = Clock.NowNanos() - (ProbeStatusStore.StaleAfter + TimeSpan.FromSeconds(30)).Ticks * 100;
+        var longAgo = Deep.Protocol.UnixNanos.Now() - (ProbeStatusStore.StaleAfter + TimeSpan.FromSeconds(30)).Ticks * 100;
         for (var i = 0; i < ProbeStatusStore.MaxAgents; i++)
             store.Replace(RequestGate.SingleTenant, StatusReportTests.Report($"old-{i}", "svc", Statuses(2, 10)), longAgo);
         Assert.Equal((ProbeStatusStore.MaxAgents, ProbeStatusStore.MaxAgents * 2), store.Counts);

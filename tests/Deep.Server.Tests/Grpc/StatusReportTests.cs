@@ -119,7 +119,7 @@ public sealed class StatusReportTests
     {
         await using var s = await RunningServer.StartAsync();
         var store = new ProbeStatusStore(s.Server.Database);
-        var now = Clock.NowNanos();
+        var now = Deep.Protocol.UnixNanos.Now();
         store.Replace("single-tenant", Report("gone", "shop", new ProbeStatus { TracepointId = "t" }), now - TimeSpan.FromMinutes(3).Ticks * 100);
         store.Replace("single-tenant", Report("alive", "shop", new ProbeStatus { TracepointId = "t" }), now - TimeSpan.FromMinutes(1).Ticks * 100);
 
