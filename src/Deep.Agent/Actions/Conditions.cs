@@ -6,18 +6,18 @@ namespace Deep.Agent.Actions;
 /// <summary>Turns a tracepoint's <c>condition</c> into the delegate the probe runtime calls.</summary>
 internal static class Conditions
 {
-    /// <summary>Compiles <paramref name="source"/>; null with an error when it does not compile.</summary>
-    public static Func<HitState, bool>? Compile(string? source, IExpressionScope scope, ProbeAction owner, out string? error)
+    /// <summary>
+    /// Compiles <paramref name="source"/>; null with an error when it does not compile or bind: unlike a watch, a
+    /// condition that cannot be evaluated rejects its tracepoint (firing without it would ignore what was asked).
+    /// </summary>
+    public static Func<HitState, bool>? Compile(string? source, ExpressionBinding binding, ProbeAction owner, out string? error)
     {
         error = null;
         if (string.IsNullOrWhiteSpace(source)) return null;
-        var compiled = ExpressionCompiler.Compile<HitState>(source, scope);
-        if (compiled.Error is { } e)
-        {
-            error = $"condition '{ExpressionLimits.Abbreviate(source)}': {e}";
-            return null;
-        }
         var shown = ExpressionLimits.Abbreviate(source);
+        var compiled = ExpressionCompiler.Compile<HitState>(source, binding.Scope);
+        error = binding.Describe($"condition '{shown}'", compiled);
+        if (error is not null) return null;
         return hit =>
         {
             if (compiled.EvaluateCondition(hit, out var runtimeError)) return true;

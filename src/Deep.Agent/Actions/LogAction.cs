@@ -23,12 +23,13 @@ internal sealed class LogAction : ProbeAction
 
     protected override string? PrepareCore(ProbeFrameLayout layout)
     {
-        var scope = new ProbeScope(layout);
-        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), scope, this, out var error);
+        var binding = new ExpressionBinding(layout);
+        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), binding, this, out var error);
         if (error is not null) return error;
-        var compiled = LogTemplate<HitState>.Compile(_template, scope);
-        if (compiled.Error is { } e) return $"log_msg '{ExpressionLimits.Abbreviate(_template)}': {e}";
-        _compiled = compiled;
+        _compiled = binding.CompileTemplate(_template, out error);
+        if (error is not null) return error;
+        FailedExpressions = binding.Failures;
+        binding.Log(this);
         return null;
     }
 

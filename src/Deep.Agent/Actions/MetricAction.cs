@@ -37,20 +37,24 @@ internal sealed class MetricAction : ProbeAction
 
     protected override string? PrepareCore(ProbeFrameLayout layout)
     {
-        var scope = new ProbeScope(layout);
-        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), scope, this, out var error);
+        var binding = new ExpressionBinding(layout);
+        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), binding, this, out var error);
         if (error is not null) return error;
         var compiled = new List<Compiled>();
         foreach (var metric in Tracepoint.Metrics)
         {
+            // A value or label that does not bind at the probed line skips this metric (recorded in the failures,
+            // shown in the probe status); the tracepoint's other metrics are recorded.
+            var skipped = false;
             CompiledExpression<HitState>? value = null;
             if (!string.IsNullOrWhiteSpace(metric.Expression))
             {
                 // A metric leaves the process in clear text: what capture redacts must not become a value or a label.
                 if (_redactor.IsNamedIn(metric.Expression))
                     return $"metric '{metric.Name}' expression '{metric.Expression}' names a redacted member; it cannot be recorded";
-                value = ExpressionCompiler.Compile<HitState>(metric.Expression, scope);
-                if (value.Error is { } e) return $"metric '{metric.Name}' expression '{metric.Expression}': {e}";
+                value = binding.Compile($"metric '{metric.Name}' expression '{ExpressionLimits.Abbreviate(metric.Expression)}'", metric.Expression, out error);
+                if (value is null) return error;
+                skipped |= value.Error is not null;
             }
             var labels = new List<(string Key, object? Static, CompiledExpression<HitState>? Expression)>();
             foreach (var label in metric.LabelExpressions)
@@ -61,8 +65,9 @@ internal sealed class MetricAction : ProbeAction
                 }
                 else if (label.Expression is { } source)
                 {
-                    var expr = ExpressionCompiler.Compile<HitState>(source, scope);
-                    if (expr.Error is { } e) return $"metric '{metric.Name}' label '{label.Key}': {e}";
+                    var expr = binding.Compile($"metric '{metric.Name}' label '{label.Key}'", source, out error);
+                    if (expr is null) return error;
+                    skipped |= expr.Error is not null;
                     labels.Add((label.Key, null, expr));
                 }
                 else
@@ -70,9 +75,13 @@ internal sealed class MetricAction : ProbeAction
                     labels.Add((label.Key, StaticValue(label.Static), null));
                 }
             }
-            compiled.Add(new Compiled(metric, value, labels.ToArray(), Instrument(metric)));
+            if (!skipped) compiled.Add(new Compiled(metric, value, labels.ToArray(), Instrument(metric)));
         }
+        // Nothing left to record: the action is an error rather than a fire that does nothing.
+        if (compiled.Count == 0 && binding.Failures.Count > 0) return string.Join("; ", binding.Failures);
         _metrics = compiled.ToArray();
+        FailedExpressions = binding.Failures;
+        binding.Log(this);
         return null;
     }
 

@@ -32,7 +32,7 @@ internal sealed class SpanAction : ProbeAction
 
     protected override string? PrepareCore(ProbeFrameLayout layout)
     {
-        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), new ProbeScope(layout), this, out var error);
+        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), new ExpressionBinding(layout), this, out var error);
         return error;
     }
 

@@ -183,7 +183,7 @@ public static class FrameCollector
         return r.Length > 0 && f.StartsWith(r + "/", StringComparison.Ordinal);
     }
 
-    private static string? ShortPath(string file, string? appRoot)
+    internal static string? ShortPath(string file, string? appRoot)
     {
         if (file.Length == 0)
         {

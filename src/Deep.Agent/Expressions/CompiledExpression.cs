@@ -25,10 +25,11 @@ public sealed class CompiledExpression<TContext>
     private int _overruns;
     private volatile string? _disabled;
 
-    internal CompiledExpression(string source, string error)
+    internal CompiledExpression(string source, string error, ExpressionErrorKind errorKind = ExpressionErrorKind.Binding)
     {
         Source = source;
         Error = error;
+        ErrorKind = errorKind;
     }
 
     internal CompiledExpression(string source, Func<TContext, object?> evaluate, Func<TContext, bool>? condition, Type resultType, bool timed, TimeSpan budget)
@@ -47,6 +48,9 @@ public sealed class CompiledExpression<TContext>
 
     /// <summary>The compile-time error (with its 1-based position), or null when the expression compiled.</summary>
     public string? Error { get; }
+
+    /// <summary>What kind of problem <see cref="Error"/> is (meaningless when there is none).</summary>
+    internal ExpressionErrorKind ErrorKind { get; }
 
     /// <summary>The static type of the result; null when it did not compile.</summary>
     public Type? ResultType { get; }

@@ -43,7 +43,7 @@ public static class ExpressionCompiler
         }
         catch (ExpressionSyntaxException e)
         {
-            return new CompiledExpression<TContext>(source, e.Describe());
+            return new CompiledExpression<TContext>(source, e.Describe(), e.Kind);
         }
         catch (Exception e)
         {

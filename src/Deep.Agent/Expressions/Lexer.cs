@@ -75,7 +75,7 @@ internal static class Lexer
                 var op = Operators.FirstOrDefault(o => string.CompareOrdinal(source, i, o, 0, o.Length) == 0);
                 if (op == null)
                 {
-                    throw new ExpressionSyntaxException("unexpected character '" + c + "'", i);
+                    throw ExpressionSyntaxException.Syntax("unexpected character '" + c + "'", i);
                 }
                 // "a?.5:1" is a conditional with .5, not a null-conditional access.
                 if (op == "?." && i + 2 < source.Length && char.IsDigit(source[i + 2]))
@@ -96,7 +96,7 @@ internal static class Lexer
         {
             if (i >= s.Length || s[i] == '\n')
             {
-                throw new ExpressionSyntaxException("unterminated string literal", start);
+                throw ExpressionSyntaxException.Syntax("unterminated string literal", start);
             }
             var c = s[i];
             if (c == '"')
@@ -123,7 +123,7 @@ internal static class Lexer
         {
             if (i >= s.Length)
             {
-                throw new ExpressionSyntaxException("unterminated string literal", start);
+                throw ExpressionSyntaxException.Syntax("unterminated string literal", start);
             }
             if (s[i] == '"')
             {
@@ -145,7 +145,7 @@ internal static class Lexer
         var start = i++;
         if (i >= s.Length)
         {
-            throw new ExpressionSyntaxException("unterminated character literal", start);
+            throw ExpressionSyntaxException.Syntax("unterminated character literal", start);
         }
         string text;
         if (s[i] == '\\')
@@ -159,7 +159,7 @@ internal static class Lexer
         }
         if (i >= s.Length || s[i] != '\'' || text.Length != 1)
         {
-            throw new ExpressionSyntaxException("a character literal holds exactly one character", start);
+            throw ExpressionSyntaxException.Syntax("a character literal holds exactly one character", start);
         }
         i++;
         return new Token(TokenKind.Char, s[start..i], start, text[0]);
@@ -171,7 +171,7 @@ internal static class Lexer
         i++; // the backslash
         if (i >= s.Length)
         {
-            throw new ExpressionSyntaxException("unterminated escape sequence", start);
+            throw ExpressionSyntaxException.Syntax("unterminated escape sequence", start);
         }
         var c = s[i++];
         switch (c)
@@ -195,7 +195,7 @@ internal static class Lexer
             case 'x':
                 return ((char)ReadHex(s, ref i, 1, 4, start)).ToString();
             default:
-                throw new ExpressionSyntaxException("unknown escape sequence '\\" + c + "'", start);
+                throw ExpressionSyntaxException.Syntax("unknown escape sequence '\\" + c + "'", start);
         }
     }
 
@@ -211,7 +211,7 @@ internal static class Lexer
         }
         if (digits < min)
         {
-            throw new ExpressionSyntaxException("invalid hexadecimal escape sequence", start);
+            throw ExpressionSyntaxException.Syntax("invalid hexadecimal escape sequence", start);
         }
         return value;
     }
@@ -228,7 +228,7 @@ internal static class Lexer
             var digits = s[digitsStart..i].Replace("_", "", StringComparison.Ordinal);
             if (digits.Length == 0)
             {
-                throw new ExpressionSyntaxException("invalid number literal", start);
+                throw ExpressionSyntaxException.Syntax("invalid number literal", start);
             }
             BigInteger big = 0;
             foreach (var d in digits)
@@ -266,7 +266,7 @@ internal static class Lexer
         var suffixText = ReadSuffix(s, ref i);
         if (i < s.Length && (char.IsLetterOrDigit(s[i]) || s[i] == '_'))
         {
-            throw new ExpressionSyntaxException("invalid number literal '" + s[start..(i + 1)] + "'", start);
+            throw ExpressionSyntaxException.Syntax("invalid number literal '" + s[start..(i + 1)] + "'", start);
         }
         var text = s[start..i];
         switch (suffixText)
@@ -278,7 +278,7 @@ internal static class Lexer
             case "m":
                 if (!decimal.TryParse(body, NumberStyles.Float, CultureInfo.InvariantCulture, out var m))
                 {
-                    throw new ExpressionSyntaxException("decimal literal out of range", start);
+                    throw ExpressionSyntaxException.Syntax("decimal literal out of range", start);
                 }
                 return new Token(TokenKind.Number, text, start, m);
         }
@@ -286,7 +286,7 @@ internal static class Lexer
         {
             if (suffixText.Length > 0)
             {
-                throw new ExpressionSyntaxException("invalid suffix '" + suffixText + "' on a real literal", start);
+                throw ExpressionSyntaxException.Syntax("invalid suffix '" + suffixText + "' on a real literal", start);
             }
             return new Token(TokenKind.Number, text, start, double.Parse(body, CultureInfo.InvariantCulture));
         }
@@ -331,8 +331,8 @@ internal static class Lexer
             case "m":
                 return (decimal)value;
             default:
-                throw new ExpressionSyntaxException("invalid number suffix '" + suffix + "'", position);
+                throw ExpressionSyntaxException.Syntax("invalid number suffix '" + suffix + "'", position);
         }
-        throw new ExpressionSyntaxException("integer literal is too large", position);
+        throw ExpressionSyntaxException.Syntax("integer literal is too large", position);
     }
 }

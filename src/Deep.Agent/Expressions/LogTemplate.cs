@@ -6,8 +6,8 @@ namespace Deep.Agent.Expressions;
 /// <summary>
 /// A log message template (spec §6): each <c>{expr}</c> is replaced by the text of its value, formatted as a
 /// captured variable's value (<c>null</c>, <c>true</c>, invariant numbers, enum names, <c>List&lt;int&gt; of size: 3</c>,
-/// other objects by type name); <c>{{</c> and <c>}}</c> are literal braces. A failed expression inserts
-/// <c>[error: message]</c>. Thread-safe.
+/// other objects by type name); <c>{{</c> and <c>}}</c> are literal braces. A part that failed (when compiled or
+/// when evaluated) inserts <c>{expression: reason}</c>. Thread-safe.
 /// </summary>
 public sealed class LogTemplate<TContext>
 {
@@ -26,7 +26,9 @@ public sealed class LogTemplate<TContext>
 
     /// <summary>
     /// A template syntax error (an unclosed <c>{</c>, a lone <c>}</c>, an empty <c>{}</c>) or the first expression's
-    /// compile error; null when every part compiled.
+    /// syntax error; null when the template is well formed. A part that is well formed but does not bind at the
+    /// probed line is not an error of the template: it has its own <see cref="CompiledExpression{TContext}.Error"/>
+    /// and renders as <c>{expression: reason}</c>.
     /// </summary>
     public string? Error { get; }
 
@@ -100,7 +102,9 @@ public sealed class LogTemplate<TContext>
                 break;
             }
             var compiled = ExpressionCompiler.Compile<TContext>(source.Trim(), scope);
-            if (compiled.Error != null)
+            // Malformed text rejects the template (the server refuses it too); a part that does not fit the probed
+            // line (an unknown name, a member not allowed) is that part's error on every line, and the line is written.
+            if (compiled.Error != null && compiled.ErrorKind == ExpressionErrorKind.Syntax)
             {
                 error ??= "'{" + ExpressionLimits.Abbreviate(source) + "}': " + compiled.Error;
             }
@@ -162,7 +166,7 @@ public sealed class LogTemplate<TContext>
             results?.Add((expression.Source, result));
             if (result.IsError)
             {
-                sb.Append("[error: ").Append(result.Error).Append(']');
+                AppendFailure(sb, expression.Source, result.Error!);
                 continue;
             }
             if (redactor is not null && redactor.IsNamedIn(expression.Source))
@@ -177,9 +181,13 @@ public sealed class LogTemplate<TContext>
             }
             catch (Exception e)
             {
-                sb.Append("[error: ").Append(e.Message).Append(']');
+                AppendFailure(sb, expression.Source, e.Message);
             }
         }
         return sb.ToString();
     }
+
+    // `{order.Totl: unknown name 'Totl' (at position 7)}`: the part as written, so the reader sees which one failed.
+    private static void AppendFailure(StringBuilder sb, string source, string reason) =>
+        sb.Append('{').Append(ExpressionLimits.Abbreviate(source)).Append(": ").Append(reason).Append('}');
 }

@@ -72,7 +72,7 @@ internal sealed class Parser
         _source = source;
         if (source.Length > ExpressionLimits.MaxExpressionLength)
         {
-            throw new ExpressionSyntaxException(
+            throw ExpressionSyntaxException.Syntax(
                 "the expression is " + source.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " characters long; at most "
                 + ExpressionLimits.MaxExpressionLength.ToString(System.Globalization.CultureInfo.InvariantCulture) + " are allowed",
                 ExpressionLimits.MaxExpressionLength);
@@ -84,11 +84,11 @@ internal sealed class Parser
         {
             if (token.Kind == TokenKind.Operator && ForbiddenOperators.TryGetValue(token.Text, out var why))
             {
-                throw new ExpressionSyntaxException(why, token.Position);
+                throw ExpressionSyntaxException.Syntax(why, token.Position);
             }
             if (token.Kind == TokenKind.Identifier && ForbiddenWords.TryGetValue(token.Text, out var word))
             {
-                throw new ExpressionSyntaxException(word, token.Position);
+                throw ExpressionSyntaxException.Syntax(word, token.Position);
             }
         }
     }
@@ -124,20 +124,20 @@ internal sealed class Parser
         // A caller on a small stack (the limit is sized for ordinary threads) still gets an error, never an overflow.
         if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            throw new ExpressionSyntaxException("the expression is nested too deeply for the stack of the thread compiling it", position);
+            throw ExpressionSyntaxException.Syntax("the expression is nested too deeply for the stack of the thread compiling it", position);
         }
     }
 
     private static ExpressionSyntaxException TooDeep(int position) =>
-        new("the expression is nested more than " + ExpressionLimits.MaxNestingDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        ExpressionSyntaxException.Syntax("the expression is nested more than " + ExpressionLimits.MaxNestingDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)
             + " levels deep", position);
 
     private ExpressionSyntaxException Unexpected(string expected)
     {
         var token = Current;
         return token.Kind == TokenKind.End
-            ? new ExpressionSyntaxException("unexpected end of expression; expected " + expected, token.Position)
-            : new ExpressionSyntaxException("unexpected '" + token.Text + "'; expected " + expected, token.Position);
+            ? ExpressionSyntaxException.Syntax("unexpected end of expression; expected " + expected, token.Position)
+            : ExpressionSyntaxException.Syntax("unexpected '" + token.Text + "'; expected " + expected, token.Position);
     }
 
     /// <summary>Parses the whole source as one expression.</summary>
@@ -145,7 +145,7 @@ internal sealed class Parser
     {
         if (Current.Kind == TokenKind.End)
         {
-            throw new ExpressionSyntaxException("the expression is empty", 0);
+            throw ExpressionSyntaxException.Syntax("the expression is empty", 0);
         }
         Enter(0);
         var result = ParseExpression();
@@ -219,7 +219,7 @@ internal sealed class Parser
                 }
                 if (!Current.IsWord("null"))
                 {
-                    throw new ExpressionSyntaxException("only 'is null' and 'is not null' patterns are supported", Current.Position);
+                    throw ExpressionSyntaxException.Syntax("only 'is null' and 'is not null' patterns are supported", Current.Position);
                 }
                 Next();
                 left = Binder.IsNull(left, negate, token.Position, TextFrom(start));
@@ -372,7 +372,7 @@ internal sealed class Parser
                 return new Operand(E.Constant(null, typeof(object)), name, token.Position) { IsNullLiteral = true };
             case "is":
             case "not":
-                throw new ExpressionSyntaxException("unexpected '" + name + "'", token.Position);
+                throw ExpressionSyntaxException.Syntax("unexpected '" + name + "'", token.Position);
         }
         if (Current.Is("("))
         {
@@ -414,7 +414,7 @@ internal sealed class Parser
             }
         }
         _index = save;
-        throw new ExpressionSyntaxException("unknown name '" + name + "'", token.Position);
+        throw new ExpressionSyntaxException("unknown name '" + name + "'", token.Position, ExpressionErrorKind.UnknownName);
     }
 
     private Operand ParsePostfix(Operand operand)

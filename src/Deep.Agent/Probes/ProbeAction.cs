@@ -42,10 +42,17 @@ internal abstract class ProbeAction
     /// <summary>Why this action cannot run against its probe's layout (e.g. an unknown name); null when it can.</summary>
     public string? PrepareError { get; private set; }
 
+    /// <summary>
+    /// The expressions that failed alone at the probe's layout (a watch naming a local that is not there), with why;
+    /// the action runs without them. Empty when every expression bound.
+    /// </summary>
+    public IReadOnlyList<string> FailedExpressions { get; protected set; } = [];
+
     /// <summary>Compiles this action's expressions for <paramref name="layout"/>; once per layout.</summary>
     public bool Prepare(ProbeFrameLayout layout)
     {
         if (ReferenceEquals(_preparedFor, layout)) return PrepareError is null;
+        FailedExpressions = [];
         try
         {
             PrepareError = PrepareCore(layout);
@@ -74,6 +81,7 @@ internal abstract class ProbeAction
         copy._preparedFor = null;
         copy.PrepareError = null;
         copy.Condition = null;
+        copy.FailedExpressions = [];
         copy._runtimeErrorReported = 0;
         return copy;
     }

@@ -174,6 +174,11 @@ internal sealed class StatusReporter : IDisposable
                     if (tracepoint.Actions.All(a => a.PrepareError is not null))
                         status.State = ProbeStatusState.Error;
                 }
+                // Expressions that failed alone (a watch naming a local the probed line does not have): the probe
+                // runs without them, and the status says which and why.
+                var failed = tracepoint.Actions.SelectMany(a => a.FailedExpressions).Distinct().ToList();
+                if (failed.Count > 0)
+                    status.Detail = (status.Detail.Length > 0 ? status.Detail + "; " : "") + "failed expressions: " + string.Join("; ", failed);
                 break;
             case ProbeInstallState.Error:
                 status.State = ProbeStatusState.Error;

@@ -309,12 +309,12 @@ public sealed class SnapshotActionTests : IDisposable
             Frame("Shop.OrderService", "PlaceOrder"),
             Frame("Program", "Main"),
         };
-        Deep.Agent.Actions.SnapshotAction.SkipExceptionDispatch(frames);
+        Deep.Agent.Capture.ProbedStack.SkipExceptionDispatch(frames);
         Assert.Equal(["Shop.OrderService.PlaceOrder", "Program.Main"], frames.Select(f => f.ClassName + "." + f.MethodName));
 
         // Without the frame itself further down, only the dispatch goes.
         var unmatched = new List<StackFrame> { Frame("A", "F"), Frame("System.Runtime.EH", "DispatchEx"), Frame(null!, "RhpCallFilterFunclet.__PInvoke"), Frame("B", "G") };
-        Deep.Agent.Actions.SnapshotAction.SkipExceptionDispatch(unmatched);
+        Deep.Agent.Capture.ProbedStack.SkipExceptionDispatch(unmatched);
         Assert.Equal(["A.F", "B.G"], unmatched.Select(f => f.ClassName + "." + f.MethodName));
     }
 }

@@ -45,10 +45,23 @@ public class LogTemplateTests
         Assert.Equal("x}y", Render("{\"x}\" + \"y\"}"));
 
     [Fact]
-    public void A_failing_expression_inserts_its_error_and_the_rest_renders()
+    public void A_failing_expression_inserts_its_name_and_error_and_the_rest_renders()
     {
         var template = LogTemplate<TestScope>.Compile("len={nothing.Length} count={count}", _scope);
-        Assert.Equal("len=[error: 'nothing' is null] count=3", template.Render(_scope));
+        Assert.Equal("len={nothing.Length: 'nothing' is null} count=3", template.Render(_scope));
+    }
+
+    [Theory]
+    [InlineData("{nosuch}", "{nosuch: unknown name 'nosuch' (at position 1)}")]
+    [InlineData("{order.Save()}", "{order.Save(): method 'Save' is not allowed in expressions")]
+    [InlineData("{ -\"a\" }", "{-\"a\": operator '-' cannot be applied to string")]
+    public void A_part_that_does_not_bind_is_not_a_template_error_and_renders_as_its_name_and_reason(string part, string rendered)
+    {
+        var template = LogTemplate<TestScope>.Compile("before " + part + " count={count}", _scope);
+        Assert.Null(template.Error);
+        var line = template.Render(_scope);
+        Assert.StartsWith("before " + rendered, line, StringComparison.Ordinal);
+        Assert.EndsWith("} count=3", line, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -67,7 +80,9 @@ public class LogTemplateTests
     [InlineData("total {order.Total", "unclosed '{' at position 7")]
     [InlineData("a } b", "unmatched '}' at position 3")]
     [InlineData("a {} b", "empty '{}'")]
-    [InlineData("{order.Save()}", "method 'Save' is not allowed")]
+    [InlineData("{count +}", "unexpected end of expression")]
+    [InlineData("{count = 1}", "assignment is not allowed")]
+    [InlineData("{\"abc}", "unclosed '{'")]
     public void Template_errors_are_reported_with_their_position(string template, string message)
     {
         var compiled = LogTemplate<TestScope>.Compile(template, _scope);

@@ -194,8 +194,8 @@ public sealed class ExpressionHardeningTests
             // The log line renders, with the errors in place of the refused parts.
             await DriveUntilLoggedAsync(session, "[deep] hostile i=");
             var line = session.App.Log.Split('\n').First(l => l.Contains("[deep] hostile i=", StringComparison.Ordinal));
-            Assert.Contains("pad=[error: 'text.PadLeft(1000000000)' could create a string of 1000000000 characters", line, StringComparison.Ordinal);
-            Assert.Contains("upper=[error: 'hugeText.Insert(0, hugeText)' could create a string of 600000 characters", line, StringComparison.Ordinal);
+            Assert.Contains("pad={text.PadLeft(1000000000): 'text.PadLeft(1000000000)' could create a string of 1000000000 characters", line, StringComparison.Ordinal);
+            Assert.Contains("upper={hugeText.Insert(0, hugeText).Length: 'hugeText.Insert(0, hugeText)' could create a string of 600000 characters", line, StringComparison.Ordinal);
         }
         finally
         {
