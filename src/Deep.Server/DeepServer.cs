@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
@@ -27,13 +28,15 @@ public sealed class DeepServer : IAsyncDisposable
 {
     private const string GrpcConnectionMarker = "deep.grpc";
 
+    /// <summary>The largest poll request or status report accepted.</summary>
+    private const int MaxRequestMessageBytes = 4 * 1024 * 1024;
+
     private readonly WebApplication _app;
     private readonly SnapshotWriter _writer;
     private readonly RetentionService _retention;
-    private readonly CancellationTokenSource _stopping;
     private int _disposed;
 
-    private DeepServer(WebApplication app, SnapshotWriter writer, RetentionService retention, CancellationTokenSource stopping,
+    private DeepServer(WebApplication app, SnapshotWriter writer, RetentionService retention,
         DeepDatabase database, SnapshotStore snapshots, ProbeStatusStore statuses, TracepointRegistry registry, Uri grpc, Uri http)
     {
         Statuses = statuses;
@@ -41,7 +44,6 @@ public sealed class DeepServer : IAsyncDisposable
         _app = app;
         _writer = writer;
         _retention = retention;
-        _stopping = stopping;
         Database = database;
         Snapshots = snapshots;
         GrpcAddress = grpc;
@@ -93,14 +95,16 @@ public sealed class DeepServer : IAsyncDisposable
         var tracepoints = new TracepointStore(database);
         var snapshots = new SnapshotStore(database);
         var registry = new TracepointRegistry(tracepoints);
-        var gate = new RequestGate(options.ApiKey, options.Multitenant);
-        var stopping = new CancellationTokenSource();
+        var polls = new PollService(registry);
+        var statuses = new ProbeStatusStore(database);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (logging is not null) builder.Logging.AddProvider(logging);
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // Grpc.AspNetCore logs every refused call at Information; the caller sees the status.
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         // The caller (the CLI, a test) owns signals and decides when to stop.
         builder.Services.AddSingleton<IHostLifetime, CallerOwnedLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -126,43 +130,78 @@ public sealed class DeepServer : IAsyncDisposable
             });
         });
         builder.Services.AddRouting();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new RequestGate(options.ApiKey, options.Multitenant));
+        builder.Services.AddSingleton(polls);
+        builder.Services.AddSingleton(statuses);
+        builder.Services.AddSingleton(services => new SnapshotWriter(database, services.GetRequiredService<ILoggerFactory>().CreateLogger("Deep.Server")));
+        builder.Services.AddSingleton<GrpcCallGate>();
+        builder.Services.AddSingleton<PollConfigHandler>();
+        builder.Services.AddSingleton<SnapshotServiceHandler>();
+        builder.Services.AddSingleton<ProbeStatusServiceHandler>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = MaxRequestMessageBytes;
+            // Every failure of a service is an RpcException (GrpcCallGate); what is left is a request that does not
+            // decode, and its caller is better served by the reason than by "Exception was thrown by handler".
+            grpc.EnableDetailedErrors = true;
+            grpc.Interceptors.Add<GrpcCallGate>();
+        }).AddServiceOptions<SnapshotServiceHandler>(send => send.MaxReceiveMessageSize = null); // SnapshotSizeLimit applies
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Deep.Server");
-        var writer = new SnapshotWriter(database, logger);
+        var writer = app.Services.GetRequiredService<SnapshotWriter>();
         var retention = new RetentionService(snapshots, options.Retention, options.MaxSnapshots, options.RetentionInterval, logger);
-        var polls = new PollService(registry);
-        var statuses = new ProbeStatusStore(database);
-        var grpc = new GrpcEndpoint(polls, writer, statuses, gate, options, stopping.Token, logger);
+        var gate = app.Services.GetRequiredService<RequestGate>();
 
-        // Requests on the gRPC port never reach the HTTP pipeline, and the other way round.
-        app.Use((context, next) =>
-            context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(GrpcConnectionMarker) == true
-                ? grpc.HandleAsync(context)
-                : next(context));
-
-        // Every answer of the HTTP port (the UI and the API) carries the security headers; a server on loopback
-        // answers only requests addressed to a loopback name.
+        // The HTTP port's answers (the UI and the API) carry the security headers; a server on loopback answers only
+        // requests addressed to a loopback name. The gRPC port's callers are agents, not browsers.
         var browser = new BrowserDefenses(BrowserDefenses.IsLoopback(options.Listen));
-        app.Use(async (context, next) =>
+        app.UseWhen(context => !IsGrpcConnection(context), http =>
         {
-            BrowserDefenses.AddSecurityHeaders(context.Response);
-            if (browser.CheckHost(context.Request) is { } hostError)
+            http.Use(async (context, next) =>
             {
-                await HttpApi.Error(context, StatusCodes.Status403Forbidden, hostError).ConfigureAwait(false);
-                return;
+                BrowserDefenses.AddSecurityHeaders(context.Response);
+                if (browser.CheckHost(context.Request) is { } hostError)
+                {
+                    await HttpApi.Error(context, StatusCodes.Status403Forbidden, hostError).ConfigureAwait(false);
+                    return;
+                }
+                await next(context).ConfigureAwait(false);
+            });
+            var webRoot = options.WebRoot ?? Path.Combine(AppContext.BaseDirectory, "Ui", "wwwroot");
+            if (Directory.Exists(webRoot) && Directory.EnumerateFileSystemEntries(webRoot).Any())
+            {
+                var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
+                http.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+                http.UseStaticFiles(new StaticFileOptions { FileProvider = files });
             }
-            await next(context).ConfigureAwait(false);
         });
-
-        var webRoot = options.WebRoot ?? Path.Combine(AppContext.BaseDirectory, "Ui", "wwwroot");
-        if (Directory.Exists(webRoot) && Directory.EnumerateFileSystemEntries(webRoot).Any())
-        {
-            var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
-            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
-        }
         app.UseRouting();
+        app.Use((context, next) =>
+        {
+            // Each port answers its own endpoints only, and gRPC calls never reach the HTTP pipeline (its gate and
+            // browser defenses): a call on the gRPC port runs its endpoint here; anything else there is 404.
+            var endpoint = context.GetEndpoint();
+            var grpcEndpoint = endpoint?.Metadata.GetMetadata<GrpcPortEndpoint>() is not null;
+            if (!IsGrpcConnection(context))
+            {
+                if (grpcEndpoint) context.SetEndpoint(null);
+                return next(context);
+            }
+            if (!grpcEndpoint || endpoint!.RequestDelegate is not { } call)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+            // A gRPC call's limits are per message (MaxReceiveMessageSize, SnapshotSizeLimit), not per request body.
+            context.Features.Get<IHttpMaxRequestBodySizeFeature>()!.MaxRequestBodySize = null;
+            endpoint.Metadata.GetMetadata<SnapshotSizeLimit>()?.Apply(context);
+            return call(context);
+        });
+        app.MapGrpcService<PollConfigHandler>().WithMetadata(GrpcPortEndpoint.Instance);
+        app.MapGrpcService<SnapshotServiceHandler>().WithMetadata(GrpcPortEndpoint.Instance, new SnapshotSizeLimit(options.MaxSnapshotBytes));
+        app.MapGrpcService<ProbeStatusServiceHandler>().WithMetadata(GrpcPortEndpoint.Instance);
         new HttpApi(registry, polls, snapshots, gate, statuses, logger).Map(app);
 
         try
@@ -184,7 +223,16 @@ public sealed class DeepServer : IAsyncDisposable
         // Kestrel lists the endpoints in the order they were added: gRPC first.
         var grpcUri = new Uri($"{scheme}://{host}:{addresses[0].Port}");
         var httpUri = new Uri($"{scheme}://{host}:{addresses[1].Port}");
-        return new DeepServer(app, writer, retention, stopping, database, snapshots, statuses, registry, grpcUri, httpUri);
+        return new DeepServer(app, writer, retention, database, snapshots, statuses, registry, grpcUri, httpUri);
+    }
+
+    private static bool IsGrpcConnection(HttpContext context)
+        => context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(GrpcConnectionMarker) == true;
+
+    /// <summary>Marks the endpoints of the gRPC services (their unimplemented-method fallbacks too).</summary>
+    private sealed class GrpcPortEndpoint
+    {
+        public static readonly GrpcPortEndpoint Instance = new();
     }
 
     private static IPAddress ParseListen(string listen) => listen switch
@@ -201,7 +249,6 @@ public sealed class DeepServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await _stopping.CancelAsync().ConfigureAwait(false);
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
         {
             try
@@ -216,7 +263,6 @@ public sealed class DeepServer : IAsyncDisposable
         await _writer.DisposeAsync().ConfigureAwait(false);
         await _retention.DisposeAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        _stopping.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 

@@ -23,8 +23,13 @@ public sealed class StaticFilesTests
         var root = TempDir.Create();
         await File.WriteAllTextAsync(Path.Combine(root, "index.html"), "<h1>deep</h1>");
         await using var s = await RunningServer.StartAsync(o => o.WebRoot = root);
-        var result = await s.Grpc.CallRawAsync("/index.html", []);
-        Assert.Equal(Deep.Protocol.Grpc.GrpcStatusCode.Unimplemented, result.Status);
+        using var http2 = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        foreach (var path in new[] { "/index.html", "/", "/api/echo" })
+        {
+            using var response = await http2.GetAsync(new Uri(s.Server.GrpcAddress, path));
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.DoesNotContain("deep", await response.Content.ReadAsStringAsync());
+        }
     }
 
     [Fact]

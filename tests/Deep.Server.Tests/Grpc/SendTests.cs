@@ -73,12 +73,15 @@ public sealed class SendTests
     }
 
     [Fact]
-    public async Task A_body_that_is_not_protobuf_is_invalid_argument_with_a_clear_message()
+    public async Task A_body_that_is_not_protobuf_is_refused_with_the_decoder_s_reason()
     {
+        // Grpc.AspNetCore decodes before any service code runs: the status is its UNKNOWN, the message the decoder's.
         await using var s = await RunningServer.StartAsync();
         var result = await s.Grpc.CallRawAsync(DeepMethods.SendSnapshot, GrpcFraming.Frame([0xFF, 0xFF, 0xFF, 0xFF, 0xFF]));
-        Assert.Equal(GrpcStatusCode.InvalidArgument, result.Status);
-        Assert.Contains("not a valid Snapshot", result.Message);
+        Assert.Equal(GrpcStatusCode.Unknown, result.Status);
+        Assert.True(result.TrailersOnly);
+        Assert.Contains("InvalidProtocolBufferException", result.Message);
+        Assert.Equal(0, s.Server.Snapshots.Count());
         // The server is still fine afterwards.
         Assert.Equal(GrpcStatusCode.OK, (await s.Grpc.CallAsync(DeepMethods.SendSnapshot, Samples.Snapshot())).Status);
     }
@@ -90,7 +93,8 @@ public sealed class SendTests
         var framed = GrpcFraming.Frame(Samples.Snapshot().ToByteArray());
         var result = await s.Grpc.CallRawAsync(DeepMethods.SendSnapshot, framed[..(framed.Length - 10)]);
         Assert.Equal(GrpcStatusCode.Internal, result.Status);
-        Assert.Contains("cut short", result.Message);
+        Assert.Contains("Incomplete message", result.Message);
+        Assert.Equal(0, s.Server.Snapshots.Count());
     }
 
     [Fact]
@@ -99,17 +103,45 @@ public sealed class SendTests
         await using var s = await RunningServer.StartAsync();
         var result = await s.Grpc.CallRawAsync(DeepMethods.Poll, []);
         Assert.Equal(GrpcStatusCode.Internal, result.Status);
-        Assert.Contains("no message", result.Message);
+        Assert.Contains("Incomplete message", result.Message);
     }
 
     [Fact]
-    public async Task A_compressed_frame_is_unimplemented()
+    public async Task A_compressed_frame_without_its_encoding_is_internal()
     {
         await using var s = await RunningServer.StartAsync();
         var framed = GrpcFraming.Frame(Samples.Poll().ToByteArray());
         framed[0] = 1;
         var result = await s.Grpc.CallRawAsync(DeepMethods.Poll, framed);
+        Assert.Equal(GrpcStatusCode.Internal, result.Status);
+        Assert.Contains("grpc-encoding", result.Message);
+    }
+
+    [Fact]
+    public async Task A_gzip_compressed_snapshot_is_accepted_and_stored_as_its_message()
+    {
+        await using var s = await RunningServer.StartAsync();
+        var snapshot = Samples.Snapshot();
+        using var packed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gzip.Write(snapshot.ToByteArray());
+        var framed = GrpcFraming.Frame(packed.ToArray());
+        framed[0] = 1;
+        var result = await s.Grpc.CallRawAsync(DeepMethods.SendSnapshot, framed, ("grpc-encoding", "gzip"));
+        Assert.Equal(GrpcStatusCode.OK, result.Status);
+        Assert.Equal(snapshot.ToByteArray(), s.Server.Snapshots.Get("single-tenant", snapshot.ID.ToByteArray()));
+    }
+
+    [Fact]
+    public async Task A_snapshot_with_an_unknown_encoding_is_unimplemented()
+    {
+        await using var s = await RunningServer.StartAsync();
+        var framed = GrpcFraming.Frame(Samples.Snapshot().ToByteArray());
+        framed[0] = 1;
+        var result = await s.Grpc.CallRawAsync(DeepMethods.SendSnapshot, framed, ("grpc-encoding", "zstd-made-up"));
         Assert.Equal(GrpcStatusCode.Unimplemented, result.Status);
+        Assert.Contains("zstd-made-up", result.Message);
+        Assert.Equal(0, s.Server.Snapshots.Count());
     }
 
     [Fact]
@@ -119,7 +151,10 @@ public sealed class SendTests
         var result = await s.Grpc.CallAsync("/deepproto.proto.poll.v1.PollConfig/nope", Samples.Poll());
         Assert.Equal(GrpcStatusCode.Unimplemented, result.Status);
         Assert.True(result.TrailersOnly);
-        Assert.Contains("unknown method", result.Message);
+        Assert.Contains("Method is unimplemented", result.Message);
+        var service = await s.Grpc.CallAsync("/deepproto.proto.nothing.v1.Nothing/poll", Samples.Poll());
+        Assert.Equal(GrpcStatusCode.Unimplemented, service.Status);
+        Assert.Contains("Service is unimplemented", service.Message);
     }
 
     [Fact]

@@ -85,13 +85,13 @@ public sealed class StatusReportTests
     }
 
     [Fact]
-    public async Task A_report_that_is_not_a_valid_message_is_invalid_argument()
+    public async Task A_report_that_is_not_a_valid_message_is_refused_with_the_decoder_s_reason()
     {
         await using var s = await RunningServer.StartAsync();
         // Field 1 claims 16 bytes of string but only one follows.
         var result = await s.Grpc.CallRawAsync(DeepDotnetMethods.ReportStatus, GrpcFraming.Frame([0x0A, 0x10, 0x41]));
-        Assert.Equal(GrpcStatusCode.InvalidArgument, result.Status);
-        Assert.Contains("ProbeStatusReport", result.Message);
+        Assert.Equal(GrpcStatusCode.Unknown, result.Status);
+        Assert.Contains("InvalidProtocolBufferException", result.Message);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Deep.Protocol.Grpc;
 using Deepproto.Proto.Poll.V1;
+using Google.Protobuf;
 
 namespace Deep.Server.Tests.Security;
 
@@ -96,6 +97,10 @@ public sealed class AuthAndTenancyTests
             SslOptions = { RemoteCertificateValidationCallback = (_, c, _, _) => c?.GetCertHashString() == cert.GetCertHashString() },
         }) { BaseAddress = s.Server.HttpAddress };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/echo")).StatusCode);
+        // The gRPC services answer on the gRPC port only.
+        using var call = new ByteArrayContent(GrpcFraming.Frame(Samples.Poll().ToByteArray()));
+        call.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync(DeepMethods.Poll, call)).StatusCode);
     }
 
     [Fact]

@@ -1,12 +1,13 @@
 using System.Globalization;
+using Deep.Protocol.Grpc;
 
-namespace Deep.Protocol.Grpc;
+namespace Deep.Protocol.Tests.Grpc;
 
 /// <summary>
-/// The server's half of gRPC unary framing, independent of any web framework: read the one request message,
-/// frame the one response message, and the status trailers. A host (Kestrel in Deep.Server) moves the bytes.
+/// Test infrastructure: the server's half of gRPC unary framing over our codec, so the client's tests control every
+/// byte a server answers (<see cref="DeepTestEndpoint"/>). The real server runs on Grpc.AspNetCore (Deep.Server).
 /// </summary>
-public static class GrpcServerFraming
+internal static class GrpcServerFraming
 {
     /// <summary>The trailer (or trailers-only header) carrying the status code.</summary>
     public const string StatusHeader = "grpc-status";
