@@ -9,7 +9,7 @@ namespace Deep.Agent.Expressions;
 /// other objects by type name); <c>{{</c> and <c>}}</c> are literal braces. A failed expression inserts
 /// <c>[error: message]</c>. Thread-safe.
 /// </summary>
-public sealed class LogTemplate<TContext>
+internal sealed class LogTemplate<TContext>
 {
     private readonly List<(string? Literal, CompiledExpression<TContext>? Expression)> _parts;
 

@@ -7,8 +7,10 @@ namespace Deep.Agent.Probes;
 /// <summary>
 /// What instrumented code calls at a probe (see docs/design/probe-abi.md). <see cref="Enter"/> is the hot path: it
 /// answers false, cheaply and without allocating, unless at least one action of the probe may fire. Nothing here
-/// ever throws into the application.
+/// ever throws into the application. Public only because the rewritten IL of application methods (other
+/// assemblies) calls it, by name (docs/design/probe-abi.md): not for applications.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static partial class ProbeRuntime
 {
     private static readonly object s_lock = new();
