@@ -46,5 +46,5 @@ public sealed class DeepAgentOptions
     public IList<IDeepLogSink> LogSinks { get; } = new List<IDeepLogSink>();
 
     /// <summary>The instrumentation engine to use instead of the profiler-backed one (tests, embedding).</summary>
-    public IInstrumentationEngine? Engine { get; set; }
+    internal IInstrumentationEngine? Engine { get; set; }
 }

@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 /// Deep.Agent.dll there directly also works on one. It must be a type named <c>StartupHook</c> in no namespace.
 /// </summary>
 #pragma warning disable CA1050 // the runtime looks for this exact type in the global namespace
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static class StartupHook
 #pragma warning restore CA1050
 {

@@ -79,6 +79,7 @@ public static class Program
         root.Subcommands.Add(global.AddTo(SnapshotCommands.Create(global, () => console)));
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(AttachCommand.Create());
+        root.Subcommands.Add(Env.EnvCommand.Create(() => console));
         root.Subcommands.Add(DemoCommand.Create(() => console));
         return root;
     }

@@ -4,7 +4,7 @@ using System.Text;
 namespace Deep.Agent.Capture;
 
 /// <summary>Type names as a C# programmer writes them: <c>int</c>, <c>List&lt;string&gt;</c>, <c>int?</c>, <c>Outer.Inner</c>.</summary>
-public static class CSharpTypeNames
+internal static class CSharpTypeNames
 {
     private static readonly ConcurrentDictionary<Type, string> Short = new();
     private static readonly ConcurrentDictionary<Type, string> Full = new();

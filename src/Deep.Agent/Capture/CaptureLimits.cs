@@ -8,7 +8,7 @@ namespace Deep.Agent.Capture;
 /// <param name="MaxCollectionSize">How many items of a collection are captured (the summary still shows the real size).</param>
 /// <param name="MaxStringLength">How many characters of a string are captured.</param>
 /// <param name="MaxTimeMs">The time budget for collecting one snapshot's variables.</param>
-public sealed record CaptureLimits(int MaxDepth = 5, int MaxVariables = 1000, int MaxCollectionSize = 10, int MaxStringLength = 1024, int MaxTimeMs = 100)
+internal sealed record CaptureLimits(int MaxDepth = 5, int MaxVariables = 1000, int MaxCollectionSize = 10, int MaxStringLength = 1024, int MaxTimeMs = 100)
 {
     /// <summary>The spec's defaults: depth 5, 1000 variables, 10 items, 1024 characters, 100 ms.</summary>
     public static CaptureLimits Default { get; } = new();

@@ -13,7 +13,7 @@ namespace Deep.Agent.Capture;
 /// An <c>async</c> method's frame is its state machine's <c>MoveNext</c>: it is reported under the method's own name,
 /// with the class that declares the method, and <c>is_async</c> set.
 /// </remarks>
-public static class FrameCollector
+internal static class FrameCollector
 {
     /// <summary>
     /// The frames of the current thread's stack, skipping <paramref name="skipFrames"/> frames above the caller

@@ -6,4 +6,4 @@ namespace Deep.Agent.Capture;
 /// and their <c>short_path</c> is relative to it.</param>
 /// <param name="InAppInclude"><c>DEEP_IN_APP_INCLUDE</c>: namespace or path prefixes that are the application's.</param>
 /// <param name="InAppExclude"><c>DEEP_IN_APP_EXCLUDE</c>: namespace or path prefixes that are not (wins over include).</param>
-public sealed record FrameOptions(bool IncludeStack = true, string? AppRoot = null, IReadOnlyList<string>? InAppInclude = null, IReadOnlyList<string>? InAppExclude = null);
+internal sealed record FrameOptions(bool IncludeStack = true, string? AppRoot = null, IReadOnlyList<string>? InAppInclude = null, IReadOnlyList<string>? InAppExclude = null);

@@ -9,7 +9,7 @@ namespace Deep.Agent.Capture;
 /// <c>privateKeyPem</c> match; <c>className</c> does not match <c>ssn</c> and <c>tokenizer</c> does not match
 /// <c>token</c>. Patterns are compared without case, <c>_</c> or <c>-</c> (<c>api_key</c> equals <c>apikey</c>).
 /// </summary>
-public sealed class Redactor
+internal sealed class Redactor
 {
     /// <summary>The text that replaces a redacted value.</summary>
     public const string RedactedText = "[redacted]";

@@ -22,7 +22,7 @@ namespace Deep.Agent.Capture;
 /// <para>Capture reads fields only, enumerates only allow-listed framework collections, and formats only framework
 /// types; nothing of the application runs. A field that cannot be read becomes a variable stating the error.</para>
 /// </remarks>
-public sealed class VariableCollector
+internal sealed class VariableCollector
 {
     private readonly CaptureLimits _limits;
     private readonly Redactor _redactor;

@@ -15,7 +15,7 @@ namespace Deep.Agent.Expressions;
 /// the expression is disabled and every later evaluation returns <see cref="DisabledReason"/> as its error without
 /// running.</para>
 /// </remarks>
-public sealed class CompiledExpression<TContext>
+internal sealed class CompiledExpression<TContext>
 {
     private readonly Func<TContext, object?>? _evaluate;
     private readonly Func<TContext, bool>? _condition;

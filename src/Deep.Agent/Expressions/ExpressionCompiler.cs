@@ -13,7 +13,7 @@ namespace Deep.Agent.Expressions;
 /// static type is looked up on the runtime type (fields only) when the static type could hide it (<c>object</c>,
 /// an interface, a non-sealed class).
 /// </remarks>
-public static class ExpressionCompiler
+internal static class ExpressionCompiler
 {
     /// <summary>The default time budget for one evaluation.</summary>
     public static readonly TimeSpan DefaultTimeBudget = TimeSpan.FromMilliseconds(10);

@@ -5,7 +5,7 @@ namespace Deep.Agent.Expressions;
 /// (checked when compiled), and how much one evaluation may read, create and spend (checked while it runs, before each
 /// call whose cost grows with its input). Documented in docs/expressions.md.
 /// </summary>
-public static class ExpressionLimits
+internal static class ExpressionLimits
 {
     /// <summary>
     /// How deeply an expression may nest: each parenthesis, unary operator, cast, operator of a chain

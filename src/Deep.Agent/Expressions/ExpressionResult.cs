@@ -4,7 +4,7 @@ namespace Deep.Agent.Expressions;
 /// <param name="Value">The value (boxed); null for a null result or an error.</param>
 /// <param name="Type">The static result type of the expression; null when it did not compile.</param>
 /// <param name="Error">Why there is no value; null on success.</param>
-public readonly record struct ExpressionResult(object? Value, Type? Type, string? Error)
+internal readonly record struct ExpressionResult(object? Value, Type? Type, string? Error)
 {
     /// <summary>True when evaluation failed (compile error, runtime error, or disabled by the time budget).</summary>
     public bool IsError => Error != null;

@@ -30,7 +30,7 @@ internal sealed class ExpressionSyntaxException(string message, int position, Ex
 }
 
 /// <summary>A failure while evaluating an expression whose message is already meant for a person.</summary>
-public sealed class ExpressionRuntimeException : Exception
+internal sealed class ExpressionRuntimeException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public ExpressionRuntimeException(string message) : base(message) { }

@@ -9,7 +9,7 @@ namespace Deep.Agent.Expressions;
 /// other objects by type name); <c>{{</c> and <c>}}</c> are literal braces. A part that failed (when compiled or
 /// when evaluated) inserts <c>{expression: reason}</c>. Thread-safe.
 /// </summary>
-public sealed class LogTemplate<TContext>
+internal sealed class LogTemplate<TContext>
 {
     private readonly List<(string? Literal, CompiledExpression<TContext>? Expression)> _parts;
 

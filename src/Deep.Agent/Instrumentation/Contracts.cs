@@ -5,7 +5,7 @@ using Deep.Abi;
 namespace Deep.Agent.Instrumentation;
 
 /// <summary>Where in a location's code an action runs (the tracepoint's <c>stage</c> argument).</summary>
-public enum ProbeStage
+internal enum ProbeStage
 {
     /// <summary>Before the line executes (the default).</summary>
     LineStart,
@@ -28,7 +28,7 @@ public enum ProbeStage
 /// <param name="MethodName">Set for method locations.</param>
 /// <param name="ClassName">Narrows <paramref name="MethodName"/>.</param>
 /// <param name="Stage">Where the probe runs.</param>
-public sealed record ProbeLocation(int ProbeId, string Path, int Line, string? MethodName, string? ClassName, ProbeStage Stage)
+internal sealed record ProbeLocation(int ProbeId, string Path, int Line, string? MethodName, string? ClassName, ProbeStage Stage)
 {
     /// <summary>
     /// Which spans the location's actions open: around its line, and/or until its method exits. A line location with
@@ -38,7 +38,7 @@ public sealed record ProbeLocation(int ProbeId, string Path, int Line, string? M
 }
 
 /// <summary>Resolves locations to methods and has the profiler rewrite them.</summary>
-public interface IInstrumentationEngine
+internal interface IInstrumentationEngine
 {
     /// <summary>Install the probe for <paramref name="location"/>. Called on an agent thread; never throws.</summary>
     void Install(ProbeLocation location);
@@ -54,14 +54,14 @@ public interface IInstrumentationEngine
 /// <param name="OriginalName">The compiler's name when it differs (e.g. a hoisted <c>&lt;x&gt;5__2</c>).</param>
 /// <param name="Fields">When set, the slot holds compiler-generated storage (an async state machine, a closure) that is
 /// not shown itself: these of its fields are shown instead, as top-level variables under their source names.</param>
-public sealed record ProbeSlot(string Name, Type DeclaredType, SlotKind Kind, string? OriginalName = null, IReadOnlyList<SlotField>? Fields = null);
+internal sealed record ProbeSlot(string Name, Type DeclaredType, SlotKind Kind, string? OriginalName = null, IReadOnlyList<SlotField>? Fields = null);
 
 /// <summary>A field of a slot's value shown as a variable of the probed frame (a hoisted local, a captured variable).</summary>
 /// <param name="Name">The source name (<c>this</c> for a hoisted or captured <c>this</c>).</param>
 /// <param name="Field">The field, declared by the slot's type (or by the enclosing field's type).</param>
 /// <param name="OriginalName">The compiler's name when it differs from <paramref name="Name"/>.</param>
 /// <param name="Fields">When set, this field holds another closure: its listed fields are shown, not the field.</param>
-public sealed record SlotField(string Name, System.Reflection.FieldInfo Field, string? OriginalName = null, IReadOnlyList<SlotField>? Fields = null);
+internal sealed record SlotField(string Name, System.Reflection.FieldInfo Field, string? OriginalName = null, IReadOnlyList<SlotField>? Fields = null);
 
 /// <summary>How a resolved probe's values are laid out, and where it was installed.</summary>
 /// <param name="Slots">Slot i holds the value passed with slot number i.</param>
@@ -70,7 +70,7 @@ public sealed record SlotField(string Name, System.Reflection.FieldInfo Field, s
 /// <param name="LineUsed">The line actually probed (the next line with code when the requested one has none).</param>
 /// <param name="ILOffset">Where in the method the probe was inserted.</param>
 /// <param name="NotCaptured">Values in scope that cannot be captured, with why (e.g. byref-like types).</param>
-public sealed record ProbeFrameLayout(
+internal sealed record ProbeFrameLayout(
     IReadOnlyList<ProbeSlot> Slots,
     System.Reflection.MethodBase Method,
     string FilePath,

@@ -5,7 +5,8 @@ namespace Deep.Agent.Native;
 /// <summary>
 /// <see cref="DeepAgent.Start"/> in a process that was not started with the profiler: attaches our profiler to
 /// this very process through the runtime's diagnostics socket, so that line tracepoints can be installed. The
-/// profiler library is <c>DEEP_PROFILER_PATH</c>, else <c>Deep.Profiler.so</c> next to Deep.Agent.dll.
+/// profiler library is <c>DEEP_PROFILER_PATH</c>, else the first <c>Deep.Profiler.so</c> of <see cref="Candidates"/>
+/// (next to Deep.Agent.dll, or where the SDK puts the Deep.Agent package's native asset in a built or published app).
 /// <c>DEEP_ATTACH_PROFILER=false</c> turns this off. Never throws; a failure leaves the agent without an engine,
 /// which its tracepoint statuses then explain.
 /// </summary>
@@ -42,12 +43,17 @@ internal static class SelfAttach
             string? path = Environment.GetEnvironmentVariable("DEEP_PROFILER_PATH");
             if (string.IsNullOrEmpty(path))
             {
-                var agentDirectory = Path.GetDirectoryName(typeof(SelfAttach).Assembly.Location);
-                path = string.IsNullOrEmpty(agentDirectory) ? null : Path.Combine(agentDirectory, "Deep.Profiler.so");
+                var candidates = Candidates(Path.GetDirectoryName(typeof(SelfAttach).Assembly.Location), AppContext.BaseDirectory);
+                path = candidates.FirstOrDefault(File.Exists);
+                if (path is null)
+                {
+                    Fail($"no profiler library at {string.Join(", ", candidates.Select(c => $"'{c}'"))} (set DEEP_PROFILER_PATH): the profiler is not attached and tracepoints cannot be installed");
+                    return;
+                }
             }
-            if (path is null || !File.Exists(path))
+            else if (!File.Exists(path))
             {
-                Fail($"no profiler library at '{path}' (set DEEP_PROFILER_PATH): the profiler is not attached and tracepoints cannot be installed");
+                Fail($"no profiler library at '{path}' (DEEP_PROFILER_PATH): the profiler is not attached and tracepoints cannot be installed");
                 return;
             }
             path = Path.GetFullPath(path);
@@ -71,6 +77,31 @@ internal static class SelfAttach
             Fail("attaching the profiler to this process failed: " + e.Message);
         }
     }
+
+    /// <summary>
+    /// Where <c>Deep.Profiler.so</c> may be, in order: next to the agent (deep run's folder, the tarball, a publish
+    /// with a runtime identifier, where the SDK copies the package's <c>runtimes/linux-x64/native</c> asset into the
+    /// app folder), then under <c>runtimes/linux-x64/native/</c> (a build or a framework-dependent publish without
+    /// one), for the agent's folder and then the application's (a single-file app has no agent location).
+    /// </summary>
+    internal static IReadOnlyList<string> Candidates(string? agentDirectory, string? appDirectory)
+    {
+        var list = new List<string>(4);
+        foreach (var directory in new[] { agentDirectory, appDirectory })
+        {
+            if (string.IsNullOrEmpty(directory))
+                continue;
+            foreach (var path in new[] { Path.Combine(directory, ProfilerFileName), Path.Combine(directory, "runtimes", "linux-x64", "native", ProfilerFileName) })
+            {
+                var full = Path.GetFullPath(path);
+                if (!list.Contains(full))
+                    list.Add(full);
+            }
+        }
+        return list;
+    }
+
+    private const string ProfilerFileName = "Deep.Profiler.so";
 
     private static void Fail(string reason)
     {

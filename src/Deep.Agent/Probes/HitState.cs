@@ -7,7 +7,7 @@ namespace Deep.Agent.Probes;
 /// The values of one probe hit on one thread, stored without boxing. One instance per thread, reused for every hit;
 /// compiled conditions and watches read slots through <see cref="Get{T}"/> so a condition costs what the C# costs.
 /// </summary>
-public sealed class HitState
+internal sealed class HitState
 {
     private const byte Unset = 0, HeldAsObject = 1, HeldRaw = 2;
 

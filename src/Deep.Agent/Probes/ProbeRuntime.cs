@@ -7,8 +7,10 @@ namespace Deep.Agent.Probes;
 /// <see cref="ProbeTable"/> of the running agent. The rewritten IL can only call static methods, so the table it
 /// reaches is one static reference, swapped as a whole when an agent starts or stops (<see cref="Activate"/>).
 /// <see cref="Enter"/> is the hot path: it answers false, cheaply and without allocating, unless at least one
-/// action of the probe may fire. Nothing here ever throws into the application.
+/// action of the probe may fire. Nothing here ever throws into the application. Public only because the rewritten IL
+/// of application methods (other assemblies) calls it, by name: not for applications.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static partial class ProbeRuntime
 {
     // Before any agent started (and after it stopped): a table with no probes, so every entry point answers "no".

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using Deep.Protocol;
 
@@ -7,9 +8,13 @@ namespace Deep.Agent.Settings;
 /// <summary>The agent's resource (spec §9): who this process is, sent with every poll and snapshot.</summary>
 internal static class ResourceDetector
 {
-    /// <summary>The SDK version we report: the agent assembly's informational version.</summary>
+    /// <summary>
+    /// The SDK version we report: the agent assembly's informational version, the package version of
+    /// Directory.Build.props (what <c>deep --version</c> prints too).
+    /// </summary>
     public static string SdkVersion { get; } =
-        typeof(ResourceDetector).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+        typeof(ResourceDetector).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(ResourceDetector).Assembly.GetName().Version?.ToString() ?? "0.0.0";
 
     public static Resource Detect(AgentSettings settings)
     {

@@ -54,8 +54,7 @@ public static class AttachCommand
                     $"permission denied on {socket}: run deep attach as the user that owns process {target.Pid} (or root)");
             }
 
-            var root = RepositoryRoot.Find();
-            var artifacts = await Artifacts.EnsureBuiltAsync(root, progress, cancellation).ConfigureAwait(false);
+            var artifacts = await Artifacts.LocateAsync(progress, cancellation).ConfigureAwait(false);
 
             var work = Directory.CreateTempSubdirectory("deep-attach-");
             try

@@ -4,12 +4,55 @@ using Deep.Cli.Common;
 namespace Deep.Cli.Run;
 
 /// <summary>
-/// Builds the agent and its startup-hook loader (<c>.deep/agent</c>) and the profiler (<c>scripts/build-profiler.sh</c>) when they are missing or
+/// The agent, its startup-hook loader and the profiler that a run, an attach or <c>deep env</c> hands to an application.
+/// An installed tool (or any publish of the CLI) carries them prebuilt in <c>agent/</c> next to its own assembly
+/// (<see cref="BundledFolder"/>, the layout of the tarball too); a CLI built from the source tree (<c>./deep</c>) builds
+/// the agent into <c>.deep/agent</c> and the profiler with <c>scripts/build-profiler.sh</c> when they are missing or
 /// older than their sources. Concurrent runs wait for each other on a lock file instead of building twice.
 /// </summary>
 internal static class Artifacts
 {
-    private static readonly string[] AgentSources = ["src/Deep.Agent", "src/Deep.Agent.Loader", "src/Deep.Protocol"];
+    private static readonly string[] AgentSources = ["src/Deep.Agent", "src/Deep.Agent.Loader", "src/Deep.Protocol", "src/Deep.Tracepoints"];
+
+    /// <summary>The name of the folder that holds the agent files in the tool package and the tarball.</summary>
+    internal const string BundledFolder = "agent";
+
+    internal const string LoaderFile = "Deep.Agent.Loader.dll";
+    internal const string AgentFile = "Deep.Agent.dll";
+    internal const string ProfilerFile = "Deep.Profiler.so";
+
+    /// <summary>
+    /// The files to use: the tool's own <c>agent/</c> folder when it has one, else the source tree's, built when
+    /// needed. <c>DEEP_PROFILER_PATH</c> names another profiler library in both cases.
+    /// </summary>
+    public static async Task<RunArtifacts> LocateAsync(TextWriter messages, CancellationToken cancellation)
+    {
+        if (InFolder(Path.Combine(AppContext.BaseDirectory, BundledFolder), Environment.GetEnvironmentVariable("DEEP_PROFILER_PATH")) is { } bundled)
+        {
+            if (!File.Exists(bundled.ProfilerPath))
+            {
+                throw new RunException(1, $"the profiler library '{bundled.ProfilerPath}' does not exist");
+            }
+            return bundled;
+        }
+        return await EnsureBuiltAsync(RepositoryRoot.Find(), messages, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The agent files in <paramref name="folder"/> (the tool's <c>agent/</c>, an unpacked tarball), or null when it has no
+    /// loader and agent; the profiler is <paramref name="profilerOverride"/> when given, else the one in the folder.
+    /// </summary>
+    internal static RunArtifacts? InFolder(string folder, string? profilerOverride)
+    {
+        var agent = Path.Combine(folder, AgentFile);
+        var loader = Path.Combine(folder, LoaderFile);
+        if (!File.Exists(agent) || !File.Exists(loader))
+        {
+            return null;
+        }
+        var profiler = string.IsNullOrEmpty(profilerOverride) ? Path.Combine(folder, ProfilerFile) : profilerOverride;
+        return new RunArtifacts(Path.GetFullPath(agent), Path.GetFullPath(profiler), Path.GetFullPath(loader));
+    }
 
     public static async Task<RunArtifacts> EnsureBuiltAsync(string root, TextWriter messages, CancellationToken cancellation)
     {
@@ -18,9 +61,9 @@ internal static class Artifacts
         using var buildLock = await AcquireLockAsync(Path.Combine(deepDir, "run-build.lock"), cancellation).ConfigureAwait(false);
 
         var agentDir = Path.Combine(deepDir, "agent");
-        var agentDll = Path.Combine(agentDir, "Deep.Agent.dll");
+        var agentDll = Path.Combine(agentDir, AgentFile);
         // Built with the agent (Deep.Agent.csproj copies it next to Deep.Agent.dll).
-        var loaderDll = Path.Combine(agentDir, "Deep.Agent.Loader.dll");
+        var loaderDll = Path.Combine(agentDir, LoaderFile);
         var stamp = Path.Combine(agentDir, ".built");
         if (!File.Exists(agentDll) || !File.Exists(loaderDll) || !File.Exists(stamp) || NewestSource(root) > File.GetLastWriteTimeUtc(stamp))
         {

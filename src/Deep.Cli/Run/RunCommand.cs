@@ -8,7 +8,7 @@ namespace Deep.Cli.Run;
 
 /// <summary>
 /// <c>deep run [--server URL] [--service-name N] -- &lt;command...&gt;</c>: runs any .NET program with the agent
-/// (a startup hook) and the profiler (the <c>CORECLR_*</c> variables), building both on first use.
+/// (a startup hook) and the profiler (the <c>CORECLR_*</c> variables), from the tool's agent folder, or built from the source tree on first use.
 /// </summary>
 public static class RunCommand
 {
@@ -50,8 +50,7 @@ public static class RunCommand
                 throw new CliException(ExitCodes.Usage, "nothing to run: give the command after --, e.g. deep run -- dotnet MyApp.dll");
             }
             Check(options, Environment.GetEnvironmentVariable);
-            var root = RepositoryRoot.Find();
-            var artifacts = await Artifacts.EnsureBuiltAsync(root, messages, cancellation).ConfigureAwait(false);
+            var artifacts = await Artifacts.LocateAsync(messages, cancellation).ConfigureAwait(false);
             return await ChildProcess.RunAsync(options, artifacts, cancellation).ConfigureAwait(false);
         }
         catch (CliException e)

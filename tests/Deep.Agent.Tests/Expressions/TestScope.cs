@@ -7,7 +7,7 @@ namespace Deep.Agent.Tests.Expressions;
 /// The context of a hit in tests: named, typed values. It resolves a name to a typed read of its slot, as the probe
 /// glue does, so compiled expressions see the declared types (an <c>object</c> slot stays dynamic).
 /// </summary>
-public sealed class TestScope : IExpressionScope
+internal sealed class TestScope : IExpressionScope
 {
     private readonly List<(string Name, Type Type)> _slots = new();
 

@@ -44,6 +44,10 @@ internal static class Builds
     public static Task<string> WebShopAsync(string configuration) =>
         BuildAsync("samples/WebShop/WebShop.csproj", configuration, "WebShop.dll");
 
+    /// <summary>The app with an OpenTelemetry SDK pipeline (tests/TestApps/OtelApp), Release.</summary>
+    public static Task<string> OtelAppAsync() =>
+        BuildAsync("tests/TestApps/OtelApp/OtelApp.csproj", "Release", "OtelApp.dll");
+
     /// <summary>The <c>./deep</c> script, after it built the CLI (it rebuilds itself when sources change).</summary>
     public static async Task<string> DeepAsync()
     {

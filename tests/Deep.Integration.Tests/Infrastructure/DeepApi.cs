@@ -94,14 +94,18 @@ internal sealed class Snapshot(JsonObject json)
     /// <summary>The type of a probed-frame variable.</summary>
     public string? Type(string name) => Variable(name)?["type"]?.GetValue<string>();
 
-    public string? Attribute(string key)
+    public string? Attribute(string key) => Find(Json["attributes"]?.AsArray(), key);
+
+    /// <summary>A resource attribute of the agent that sent the snapshot (service.name, telemetry.sdk.version...).</summary>
+    public string? Resource(string key) => Find(Json["resource"]?.AsArray(), key);
+
+    private static string? Find(JsonArray? keyValues, string key)
     {
-        foreach (var kv in Json["attributes"]?.AsArray() ?? [])
+        foreach (var kv in keyValues ?? [])
         {
             if (kv!["key"]!.GetValue<string>() == key)
             {
-                var value = kv["value"]!.AsObject();
-                return value.FirstOrDefault().Value?.ToString();
+                return kv["value"]!.AsObject().FirstOrDefault().Value?.ToString();
             }
         }
         return null;

@@ -113,6 +113,16 @@ internal sealed class DeepRunProcess : IAsyncDisposable
         return new DeepRunProcess(Process.Start(info)!);
     }
 
+    /// <summary>Starts any command (an installed tool's <c>deep run</c>, a script, an app's executable) driven the same way.</summary>
+    public static DeepRunProcess Start(ProcessStartInfo info)
+    {
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        return new DeepRunProcess(Process.Start(info)!);
+    }
+
     /// <summary>The next line the app prints, within <paramref name="timeout"/>.</summary>
     public string ReadLine(TimeSpan timeout)
     {
