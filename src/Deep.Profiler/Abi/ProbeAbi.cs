@@ -38,7 +38,7 @@ internal enum InsertionKind
 }
 
 /// <summary>What a probe slot holds (<see cref="SlotSource.Kind"/>).</summary>
-public enum SlotKind
+internal enum SlotKind
 {
     /// <summary><c>this</c> (IL argument 0 of an instance method; a byref for a struct).</summary>
     This = 0,
