@@ -291,6 +291,7 @@ internal sealed class RunningAgent
     public PollLoop Poll { get; }
     public AgentContext Context { get; }
     public StatusReporter Status { get; }
+    public Deep.Agent.ExceptionReplay.ExceptionReplayService? Replay { get; private set; }
 
     public static RunningAgent Create(AgentSettings settings, DeepAgentOptions? options, IDeepTransport? transport)
     {
@@ -326,6 +327,7 @@ internal sealed class RunningAgent
         var status = new StatusReporter(transport, triggers, registry, context.ResourceKeyValues, StatusReporter.DefaultPeriod, settings.CallTimeout);
         config.AddListener(_ => status.Nudge());
         var agent = new RunningAgent(settings, resource, transport, push, config, triggers, poll, context, status);
+        agent.Replay = Deep.Agent.ExceptionReplay.ExceptionReplayService.Start(context, engine);
         AppDomain.CurrentDomain.ProcessExit += agent.OnProcessExit;
         poll.Start();
         status.Start();
@@ -357,6 +359,7 @@ internal sealed class RunningAgent
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        Replay?.Dispose();
         Poll.Dispose();
         Status.Dispose();
         Config.Dispose();
