@@ -164,6 +164,7 @@ public sealed class DeepServer : IAsyncDisposable
         }
         app.UseRouting();
         new HttpApi(registry, polls, snapshots, gate, statuses, logger).Map(app);
+        new ExceptionsApi(database).Map(app);
 
         try
         {
