@@ -15,6 +15,11 @@ app.MapGet("/ping", () => "pong");
 app.MapGet("/quote/{itemId:int}", QuoteEndpoints.GetQuoteAsync);
 app.MapGet("/stats", (RequestStats stats) => stats.Latest);
 app.MapControllers();
+app.MapGet("/checkout/{orderId:int}", CheckoutEndpoints.Place);
+app.MapGet("/checkout-async/{orderId:int}", CheckoutEndpoints.PlaceAsync);
+app.MapGet("/countdown/{n:int}", CheckoutEndpoints.Countdown);
+app.MapGet("/filtered/{code:int}", CheckoutEndpoints.Filtered);
+app.MapGet("/caught/{n:int}", CheckoutEndpoints.Caught);
 
 await app.StartAsync();
 Console.WriteLine("webshop: listening on " + string.Join(' ', app.Urls));

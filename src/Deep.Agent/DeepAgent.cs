@@ -297,6 +297,7 @@ internal sealed class RunningAgent
     public PollLoop Poll { get; }
     public AgentContext Context { get; }
     public StatusReporter Status { get; }
+    public Deep.Agent.ExceptionReplay.ExceptionReplayService? Replay { get; private set; }
 
     public static RunningAgent Create(AgentSettings settings, DeepAgentOptions? options, IDeepTransport? transport)
     {
@@ -339,6 +340,7 @@ internal sealed class RunningAgent
 
         var agent = new RunningAgent(settings, resource, transport, push, probes, config, triggers, poll, context, status);
         ProbeRuntime.Activate(probes);
+        agent.Replay = Deep.Agent.ExceptionReplay.ExceptionReplayService.Start(context, engine);
         AppDomain.CurrentDomain.ProcessExit += agent.OnProcessExit;
         poll.Start();
         status.Start();
@@ -370,6 +372,7 @@ internal sealed class RunningAgent
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        Replay?.Dispose();
         Poll.Dispose();
         Status.Dispose();
         Config.Dispose();

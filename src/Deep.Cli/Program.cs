@@ -77,6 +77,7 @@ public static class Program
         root.Subcommands.Add(ServerCommand.Create(() => console));
         root.Subcommands.Add(global.AddTo(TracepointCommands.Create(global, () => console)));
         root.Subcommands.Add(global.AddTo(SnapshotCommands.Create(global, () => console)));
+        root.Subcommands.Add(global.AddTo(Deep.Cli.Exceptions.ExceptionCommands.Create(global, () => console)));
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(AttachCommand.Create());
         root.Subcommands.Add(Env.EnvCommand.Create(() => console));

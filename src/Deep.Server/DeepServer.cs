@@ -203,6 +203,7 @@ public sealed class DeepServer : IAsyncDisposable
         app.MapGrpcService<SnapshotServiceHandler>().WithMetadata(GrpcPortEndpoint.Instance, new SnapshotSizeLimit(options.MaxSnapshotBytes));
         app.MapGrpcService<ProbeStatusServiceHandler>().WithMetadata(GrpcPortEndpoint.Instance);
         new HttpApi(registry, polls, snapshots, gate, statuses, logger).Map(app);
+        new ExceptionsApi(database).Map(app);
 
         try
         {

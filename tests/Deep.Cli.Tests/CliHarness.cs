@@ -30,7 +30,7 @@ internal sealed class CliHarness : IAsyncDisposable
     }
 
     /// <summary>Sends a snapshot the way an agent does (gRPC, h2c), so the CLI has something to read.</summary>
-    public async Task<Snapshot> SendSnapshotAsync(string tracepointId, ulong ts)
+    public async Task<Snapshot> SendSnapshotAsync(string tracepointId, ulong ts, Action<Snapshot>? shape = null)
     {
         var s = new Snapshot
         {
@@ -54,6 +54,7 @@ internal sealed class CliHarness : IAsyncDisposable
         s.VarLookup["3"] = new Variable { Type = "string", Value = "Ada" };
         s.Watches.Add(new WatchResult { Expression = "order.Customer.Name", GoodResult = new VariableID { ID = "3", Name = "x" } });
         s.Watches.Add(new WatchResult { Expression = "order.Missing", ErrorResult = "no member Missing" });
+        shape?.Invoke(s);
 
         using var http = new HttpClient { BaseAddress = Server.GrpcAddress, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         var content = new ByteArrayContent(Deep.Protocol.Grpc.GrpcFraming.Frame(s.ToByteArray()));

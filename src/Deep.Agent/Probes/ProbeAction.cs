@@ -10,6 +10,8 @@ internal enum ActionKind
     Log,
     Metric,
     Span,
+    /// <summary>An Exception Replay hook: keeps a frame's values with the exception leaving it (no snapshot of its own).</summary>
+    ExceptionReplay,
 }
 
 /// <summary>

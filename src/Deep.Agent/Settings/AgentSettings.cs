@@ -43,6 +43,12 @@ internal sealed record AgentSettings
     /// </summary>
     public string? DisabledReason { get; init; }
 
+    /// <summary>Exception Replay (<c>DEEP_EXCEPTION_REPLAY</c>, default on; false hooks nothing).</summary>
+    public bool ExceptionReplay { get; init; } = true;
+
+    /// <summary>At most one Exception Replay snapshot per fingerprint per this (<c>DEEP_EXCEPTION_REPLAY_INTERVAL</c>, seconds).</summary>
+    public TimeSpan ExceptionReplayInterval { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>What was wrong with the given values (each fell back to its default).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -96,6 +102,8 @@ internal sealed record AgentSettings
             QueueCapacity = ParseInt("DEEP_QUEUE_SIZE", Get("DEEP_QUEUE_SIZE"), defaults.QueueCapacity, 1, 1_000_000, warnings),
             FlushTimeout = TimeSpan.FromMilliseconds(ParseInt("DEEP_FLUSH_TIMEOUT_MS", Get("DEEP_FLUSH_TIMEOUT_MS"), (int)defaults.FlushTimeout.TotalMilliseconds, 0, 600_000, warnings)),
             RedactionPatterns = ParseList(Get("DEEP_REDACT")),
+            ExceptionReplay = Get("DEEP_EXCEPTION_REPLAY") is not { } replay || (ParseBool("DEEP_EXCEPTION_REPLAY", replay, warnings) ?? true),
+            ExceptionReplayInterval = TimeSpan.FromSeconds(ParseNumber("DEEP_EXCEPTION_REPLAY_INTERVAL", Get("DEEP_EXCEPTION_REPLAY_INTERVAL"), defaults.ExceptionReplayInterval.TotalSeconds, 1, 7 * 86_400, warnings)),
             Warnings = warnings,
         };
     }

@@ -387,7 +387,7 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
         return Json(context, 200, Encoding.UTF8.GetString(stream.ToArray()));
     }
 
-    private static string Iso(long nanos) =>
+    internal static string Iso(long nanos) =>
         DateTimeOffset.UnixEpoch.AddTicks(nanos / 100).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     internal static Task Json(HttpContext context, int status, string json)

@@ -1,0 +1,244 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Deep.Agent.Capture;
+using Deep.Agent.Diagnostics;
+using Deep.Agent.Instrumentation;
+using Deep.Agent.Probes;
+
+namespace Deep.Agent.ExceptionReplay;
+
+/// <summary>
+/// Exception Replay (docs/exception-replay.md): an exception that escapes the app's code is fingerprinted; the app
+/// methods on its stack get <c>method_capture</c> hooks that attach their values to the exception leaving them; the
+/// next escape with that fingerprint becomes one snapshot with every app frame's values. The application's thread only
+/// detects and hands over; instrumenting and building the snapshot run on the agent's <c>deep-replay</c> thread.
+/// </summary>
+internal sealed class ExceptionReplayService : IDisposable
+{
+    /// <summary>At most this many app methods are hooked per fingerprint, innermost first.</summary>
+    public const int MaxHookedFrames = 10;
+
+    /// <summary>Escapes waiting for the agent thread; more are dropped (counted as escapes only).</summary>
+    public const int QueueCapacity = 64;
+
+    private readonly AgentContext _context;
+    private readonly IInstrumentationEngine _engine;
+    private readonly FingerprintTable _table;
+    private readonly CaptureStore _store = new();
+    private readonly EscapeDetector _detector;
+    private readonly BlockingCollection<Escape> _queue = new(QueueCapacity);
+    // Agent thread only: the hooks of each fingerprint, and each hooked method's probe with how many fingerprints use
+    // it (two failures through one method share its hook, so a frame is never captured twice).
+    private readonly Dictionary<string, List<HookKey>> _probes = new(StringComparer.Ordinal);
+    private readonly Dictionary<HookKey, (int ProbeId, int Users)> _hooks = [];
+
+    private readonly record struct HookKey(string File, string Method, string? Class);
+    private readonly Thread _thread;
+    private readonly Timer _expiry;
+    private readonly AspNetCoreEscapes _aspNetCore;
+    private int _disposed;
+
+    private ExceptionReplayService(AgentContext context, IInstrumentationEngine engine, TimeSpan interval)
+    {
+        _context = context;
+        _engine = engine;
+        _table = new FingerprintTable(interval);
+        _detector = new EscapeDetector(new AppCode(context.FrameOptions(true)), OnEscape);
+        _thread = new Thread(Run) { IsBackground = true, Name = "deep-replay" };
+        _thread.Start();
+        var check = TimeSpan.FromSeconds(Math.Clamp(interval.TotalSeconds / 4, 1, 60));
+        _expiry = new Timer(_ => Enqueue(null), null, check, check);
+        AppDomain.CurrentDomain.FirstChanceException += _detector.OnFirstChance;
+        AppDomain.CurrentDomain.UnhandledException += _detector.OnUnhandled;
+        _aspNetCore = new AspNetCoreEscapes(_detector.OnHostSawEscape);
+    }
+
+    /// <summary>Whether a service is hooked into the process now (tests: <c>DEEP_EXCEPTION_REPLAY=false</c> hooks nothing).</summary>
+    internal static bool IsHooked => Volatile.Read(ref s_hooked) > 0;
+
+    private static int s_hooked;
+
+    /// <summary>Starts Exception Replay unless the settings switch it off or no engine can hook methods; never throws.</summary>
+    public static ExceptionReplayService? Start(AgentContext context, IInstrumentationEngine? engine)
+    {
+        try
+        {
+            if (!context.Settings.ExceptionReplay) return null;
+            // The profiler's engine only: an engine given in code (tests, a custom one) is not hooked behind its back.
+            if (engine is not ProfilerEngine)
+            {
+                SelfLog.Info("exception replay: off (it needs the profiler's instrumentation engine)");
+                return null;
+            }
+            return StartWith(context, engine);
+        }
+        catch (Exception e)
+        {
+            SelfLog.Warning($"exception replay could not start: {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>Starts Exception Replay over any engine (tests); the settings still decide.</summary>
+    internal static ExceptionReplayService? StartWith(AgentContext context, IInstrumentationEngine engine)
+    {
+        try
+        {
+            if (!context.Settings.ExceptionReplay) return null;
+            var service = new ExceptionReplayService(context, engine, context.Settings.ExceptionReplayInterval);
+            Interlocked.Increment(ref s_hooked);
+            return service;
+        }
+        catch (Exception e)
+        {
+            SelfLog.Warning($"exception replay could not start: {e.Message}");
+            return null;
+        }
+    }
+
+    internal FingerprintTable Table => _table;
+
+    // On the application's thread, once per escape: fingerprint and hand over.
+    private void OnEscape(Exception exception, IReadOnlyList<AppFrame> frames)
+    {
+        var thread = Thread.CurrentThread;
+        var activity = Activity.Current;
+        var w3c = activity?.IdFormat == ActivityIdFormat.W3C;
+        var escape = new Escape(exception, Fingerprint.Of(exception.GetType(), frames), frames, Clock.EpochNanos(),
+            thread.Name ?? "", thread.ManagedThreadId, w3c ? activity!.TraceId.ToHexString() : null, w3c ? activity!.SpanId.ToHexString() : null);
+        Enqueue(escape);
+    }
+
+    private void Enqueue(Escape? escape)
+    {
+        try
+        {
+            // null: the periodic expiry check.
+            _queue.TryAdd(escape ?? Expiry);
+        }
+        catch
+        {
+            // disposed
+        }
+    }
+
+    private static readonly Escape Expiry = new(new Exception(), "", [], 0, "", 0, null, null);
+
+    private void Run()
+    {
+        ProbeRuntime.MarkAgentThread();
+        try
+        {
+            foreach (var escape in _queue.GetConsumingEnumerable())
+            {
+                try
+                {
+                    if (ReferenceEquals(escape, Expiry)) ExpireHooks();
+                    else Handle(escape);
+                }
+                catch (Exception e)
+                {
+                    SelfLog.Warning($"exception replay: {e.Message}");
+                }
+            }
+        }
+        catch
+        {
+            // disposed
+        }
+    }
+
+    private void Handle(Escape escape)
+    {
+        var captures = _store.Get(escape.Exception);
+        switch (_table.OnEscape(escape.Fingerprint, captures.Count > 0, DateTime.UtcNow))
+        {
+            case EscapeOutcome.Instrument:
+                Instrument(escape);
+                break;
+            case EscapeOutcome.Snapshot:
+                RemoveHooks(escape.Fingerprint);
+                var snapshot = ReplaySnapshot.Build(_context, escape, captures, _table.CountSinceSnapshot(escape.Fingerprint));
+                _table.ResetCount(escape.Fingerprint);
+                _context.Snapshots.TryEnqueue(snapshot);
+                SelfLog.Info($"exception replay: snapshot of {escape.Exception.GetType().Name} ({escape.Fingerprint}) with {captures.Count} frame(s)");
+                break;
+        }
+    }
+
+    private void Instrument(Escape escape)
+    {
+        // File names come from the PDBs: read here, on the agent's thread, once per fingerprint.
+        var trace = new StackTrace(escape.Exception, fNeedFileInfo: true);
+        var keys = new List<HookKey>();
+        foreach (var frame in trace.GetFrames())
+        {
+            if (keys.Count == MaxHookedFrames) break;
+            var method = frame.GetMethod();
+            if (method is null || !escape.Frames.Any(f => f.Method == method)) continue;
+            var file = frame.GetFileName();
+            var (name, declaring, _) = FrameCollector.Describe(method);
+            // Lambdas and local functions cannot be named by method_name: their frame is shown without values.
+            if (string.IsNullOrEmpty(file) || declaring is null || name.Contains('.', StringComparison.Ordinal) || name.StartsWith('<')) continue;
+            var key = new HookKey(file, name, declaring.FullName?.Replace('+', '.'));
+            if (keys.Contains(key)) continue; // a recursion: one hook serves every activation
+            keys.Add(key);
+            if (_hooks.TryGetValue(key, out var hook))
+            {
+                _hooks[key] = (hook.ProbeId, hook.Users + 1);
+                continue;
+            }
+            var id = ProbeRuntime.AllocateProbeId();
+            ProbeRuntime.SetActions(id, [new ReplayFrameAction(_store)]);
+            _engine.Install(new ProbeLocation(id, key.File, 0, key.Method, key.Class, ProbeStage.MethodCapture));
+            _hooks[key] = (id, 1);
+        }
+        if (keys.Count == 0)
+        {
+            _table.Abandon(escape.Fingerprint);
+            return;
+        }
+        _probes[escape.Fingerprint] = keys;
+        SelfLog.Info($"exception replay: hooking {keys.Count} method(s) for {escape.Exception.GetType().Name} ({escape.Fingerprint}): " +
+            string.Join(", ", keys.Select(k => $"{k.Class}.{k.Method}")));
+    }
+
+    private void RemoveHooks(string fingerprint)
+    {
+        if (!_probes.Remove(fingerprint, out var keys)) return;
+        foreach (var key in keys)
+        {
+            if (!_hooks.TryGetValue(key, out var hook)) continue;
+            if (hook.Users > 1)
+            {
+                _hooks[key] = (hook.ProbeId, hook.Users - 1);
+                continue;
+            }
+            _hooks.Remove(key);
+            ProbeRuntime.Remove(hook.ProbeId);
+            _engine.Remove(hook.ProbeId);
+        }
+    }
+
+    private void ExpireHooks()
+    {
+        foreach (var fingerprint in _table.Expire(DateTime.UtcNow))
+        {
+            RemoveHooks(fingerprint);
+            SelfLog.Info($"exception replay: hooks of {fingerprint} removed (no recurrence for {_table.Interval})");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        AppDomain.CurrentDomain.FirstChanceException -= _detector.OnFirstChance;
+        AppDomain.CurrentDomain.UnhandledException -= _detector.OnUnhandled;
+        _aspNetCore.Dispose();
+        Interlocked.Decrement(ref s_hooked);
+        _expiry.Dispose();
+        _queue.CompleteAdding();
+        _thread.Join(TimeSpan.FromSeconds(2));
+        foreach (var fingerprint in _probes.Keys.ToList()) RemoveHooks(fingerprint);
+    }
+}
