@@ -340,7 +340,7 @@ internal sealed class RunningAgent
 
         var agent = new RunningAgent(settings, resource, transport, push, probes, config, triggers, poll, context, status);
         ProbeRuntime.Activate(probes);
-        agent.Replay = Deep.Agent.ExceptionReplay.ExceptionReplayService.Start(context, engine);
+        agent.Replay = Deep.Agent.ExceptionReplay.ExceptionReplayService.Start(context, engine, probes);
         AppDomain.CurrentDomain.ProcessExit += agent.OnProcessExit;
         poll.Start();
         status.Start();

@@ -23,6 +23,7 @@ internal sealed class ExceptionReplayService : IDisposable
 
     private readonly AgentContext _context;
     private readonly IInstrumentationEngine _engine;
+    private readonly ProbeTable _probeTable;
     private readonly FingerprintTable _table;
     private readonly CaptureStore _store = new();
     private readonly EscapeDetector _detector;
@@ -38,10 +39,11 @@ internal sealed class ExceptionReplayService : IDisposable
     private readonly AspNetCoreEscapes _aspNetCore;
     private int _disposed;
 
-    private ExceptionReplayService(AgentContext context, IInstrumentationEngine engine, TimeSpan interval)
+    private ExceptionReplayService(AgentContext context, IInstrumentationEngine engine, ProbeTable probeTable, TimeSpan interval)
     {
         _context = context;
         _engine = engine;
+        _probeTable = probeTable;
         _table = new FingerprintTable(interval);
         _detector = new EscapeDetector(new AppCode(context.FrameOptions(true)), OnEscape);
         _thread = new Thread(Run) { IsBackground = true, Name = "deep-replay" };
@@ -59,7 +61,7 @@ internal sealed class ExceptionReplayService : IDisposable
     private static int s_hooked;
 
     /// <summary>Starts Exception Replay unless the settings switch it off or no engine can hook methods; never throws.</summary>
-    public static ExceptionReplayService? Start(AgentContext context, IInstrumentationEngine? engine)
+    public static ExceptionReplayService? Start(AgentContext context, IInstrumentationEngine? engine, ProbeTable probeTable)
     {
         try
         {
@@ -70,7 +72,7 @@ internal sealed class ExceptionReplayService : IDisposable
                 SelfLog.Info("exception replay: off (it needs the profiler's instrumentation engine)");
                 return null;
             }
-            return StartWith(context, engine);
+            return StartWith(context, engine, probeTable);
         }
         catch (Exception e)
         {
@@ -80,12 +82,12 @@ internal sealed class ExceptionReplayService : IDisposable
     }
 
     /// <summary>Starts Exception Replay over any engine (tests); the settings still decide.</summary>
-    internal static ExceptionReplayService? StartWith(AgentContext context, IInstrumentationEngine engine)
+    internal static ExceptionReplayService? StartWith(AgentContext context, IInstrumentationEngine engine, ProbeTable probeTable)
     {
         try
         {
             if (!context.Settings.ExceptionReplay) return null;
-            var service = new ExceptionReplayService(context, engine, context.Settings.ExceptionReplayInterval);
+            var service = new ExceptionReplayService(context, engine, probeTable, context.Settings.ExceptionReplayInterval);
             Interlocked.Increment(ref s_hooked);
             return service;
         }
@@ -104,7 +106,7 @@ internal sealed class ExceptionReplayService : IDisposable
         var thread = Thread.CurrentThread;
         var activity = Activity.Current;
         var w3c = activity?.IdFormat == ActivityIdFormat.W3C;
-        var escape = new Escape(exception, Fingerprint.Of(exception.GetType(), frames), frames, Clock.EpochNanos(),
+        var escape = new Escape(exception, Fingerprint.Of(exception.GetType(), frames), frames, _probeTable.EpochNanos(),
             thread.Name ?? "", thread.ManagedThreadId, w3c ? activity!.TraceId.ToHexString() : null, w3c ? activity!.SpanId.ToHexString() : null);
         Enqueue(escape);
     }
@@ -188,8 +190,8 @@ internal sealed class ExceptionReplayService : IDisposable
                 _hooks[key] = (hook.ProbeId, hook.Users + 1);
                 continue;
             }
-            var id = ProbeRuntime.AllocateProbeId();
-            ProbeRuntime.SetActions(id, [new ReplayFrameAction(_store)]);
+            var id = _probeTable.AllocateProbeId();
+            _probeTable.SetActions(id, [new ReplayFrameAction(_store)]);
             _engine.Install(new ProbeLocation(id, key.File, 0, key.Method, key.Class, ProbeStage.MethodCapture));
             _hooks[key] = (id, 1);
         }
@@ -215,7 +217,7 @@ internal sealed class ExceptionReplayService : IDisposable
                 continue;
             }
             _hooks.Remove(key);
-            ProbeRuntime.Remove(hook.ProbeId);
+            _probeTable.Remove(hook.ProbeId);
             _engine.Remove(hook.ProbeId);
         }
     }

@@ -55,14 +55,7 @@ internal static class EnvCommand
         {
             return InFolder(agentDir);
         }
-        try
-        {
-            return await Artifacts.LocateAsync(Console.Error, cancellation).ConfigureAwait(false);
-        }
-        catch (RunException e)
-        {
-            throw new CliException(e.ExitCode, e.Message);
-        }
+        return await Artifacts.LocateAsync(Console.Error, cancellation).ConfigureAwait(false);
     }
 
     /// <summary>The agent files under <paramref name="agentDir"/>, which must be an absolute path without characters that

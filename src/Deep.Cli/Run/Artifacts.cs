@@ -31,7 +31,7 @@ internal static class Artifacts
         {
             if (!File.Exists(bundled.ProfilerPath))
             {
-                throw new RunException(1, $"the profiler library '{bundled.ProfilerPath}' does not exist");
+                throw new CliException(ExitCodes.Unexpected, $"the profiler library '{bundled.ProfilerPath}' does not exist");
             }
             return bundled;
         }

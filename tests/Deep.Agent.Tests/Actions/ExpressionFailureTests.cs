@@ -25,7 +25,7 @@ public sealed class ExpressionFailureTests : IDisposable
     private readonly Collected _collected = new();
     private readonly TriggerHandler _handler;
 
-    public ExpressionFailureTests() => _handler = new TriggerHandler(Collected.Context(_collected), new BindingEngine());
+    public ExpressionFailureTests() => _handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, new BindingEngine());
 
     public void Dispose() => _handler.Clear();
 
@@ -66,7 +66,7 @@ public sealed class ExpressionFailureTests : IDisposable
             Assert.Contains(reason, failed.ErrorResult, StringComparison.Ordinal);
             Assert.Equal(["x", "name"], s.Frames[0].Variables.Select(v => v.Name));
         }
-        var action = Assert.Single(ProbeRuntime.ArmedActions(probe));
+        var action = Assert.Single(ProbeRuntime.Table.ArmedActions(probe));
         Assert.Null(action.PrepareError);
         var failure = Assert.Single(action.FailedExpressions);
         Assert.StartsWith($"watch '{bad}': ", failure, StringComparison.Ordinal);
@@ -116,7 +116,7 @@ public sealed class ExpressionFailureTests : IDisposable
         Assert.Equal(s.LogMsg, Assert.Single(_collected.Logs).Message);
         var logWatch = s.Watches.Single(w => w.Source == WatchSource.Log && w.Expression == "removedLocal");
         Assert.Equal(WatchResultCase.ErrorResult, logWatch.ResultCase);
-        var action = Assert.Single(ProbeRuntime.ArmedActions(probe));
+        var action = Assert.Single(ProbeRuntime.Table.ArmedActions(probe));
         Assert.Equal(2, action.FailedExpressions.Count);
         Assert.StartsWith("log_msg part '{removedLocal}': unknown name", action.FailedExpressions[0], StringComparison.Ordinal);
     }
@@ -156,7 +156,7 @@ public sealed class ExpressionFailureTests : IDisposable
         Assert.True(BindingEngine.Hit(probe, 3, "n"));
 
         lock (recorded) Assert.Equal(["deep_" + name + "_ok"], recorded.Where(r => r.Contains(name, StringComparison.Ordinal)));
-        var action = Assert.Single(ProbeRuntime.ArmedActions(probe));
+        var action = Assert.Single(ProbeRuntime.Table.ArmedActions(probe));
         Assert.Null(action.PrepareError);
         Assert.Equal(2, action.FailedExpressions.Count);
         Assert.StartsWith($"metric '{name}_value' expression 'removedLocal': unknown name", action.FailedExpressions[0], StringComparison.Ordinal);
@@ -204,7 +204,7 @@ public sealed class ExpressionFailureTests : IDisposable
         var registry = new ProbeStatusRegistry();
         var settings = AgentSettings.FromEnvironment(new Dictionary<string, string?>());
         var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, new StatusEngine(registry));
+        var triggers = new TriggerHandler(context, ProbeRuntime.Table, new StatusEngine(registry));
         using var transport = new GrpcDeepTransport(settings);
         using var reporter = new StatusReporter(transport, triggers, registry, context.ResourceKeyValues, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
         try

@@ -1,3 +1,4 @@
+using Deep.Agent.Probes;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
@@ -216,12 +217,12 @@ public class ExceptionReplaySettingsTests
     {
         var engine = new RecordingEngine();
         var off = Collected.Context(new Collected(), From(("DEEP_EXCEPTION_REPLAY", "false")));
-        Assert.Null(ExceptionReplayService.StartWith(off, engine));
+        Assert.Null(ExceptionReplayService.StartWith(off, engine, ProbeRuntime.Table));
         Assert.False(ExceptionReplayService.IsHooked);
         // Only over the profiler's engine does the agent start it by itself.
-        Assert.Null(ExceptionReplayService.Start(Collected.Context(new Collected(), From()), engine));
+        Assert.Null(ExceptionReplayService.Start(Collected.Context(new Collected(), From()), engine, ProbeRuntime.Table));
 
-        var service = ExceptionReplayService.StartWith(Collected.Context(new Collected(), From()), engine);
+        var service = ExceptionReplayService.StartWith(Collected.Context(new Collected(), From()), engine, ProbeRuntime.Table);
         Assert.NotNull(service);
         Assert.True(ExceptionReplayService.IsHooked);
         service.Dispose();

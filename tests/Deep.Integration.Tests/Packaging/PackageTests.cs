@@ -318,7 +318,7 @@ public sealed class PackageTests(PackageTests.Installed installed) : IClassFixtu
                 var target = Path.Combine(to, Path.GetRelativePath(from, file));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Copy(file, target);
-                File.SetUnixFileMode(target, File.GetUnixFileMode(file));
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(target, File.GetUnixFileMode(file));
             }
         }
 
