@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using Deep.Agent.Capture;
 
+using Deep.Tracepoints.Expressions;
+
 namespace Deep.Agent.Expressions;
 
 /// <summary>Resolves the type names an expression may use: C# keywords, common framework types, and application types.</summary>
