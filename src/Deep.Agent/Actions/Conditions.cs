@@ -1,17 +1,19 @@
 using Deep.Agent.Expressions;
 using Deep.Agent.Probes;
+using Deep.Tracepoints.Expressions;
 
 namespace Deep.Agent.Actions;
 
 /// <summary>Turns a tracepoint's <c>condition</c> into the delegate the probe runtime calls.</summary>
 internal static class Conditions
 {
-    /// <summary>Compiles <paramref name="source"/>; null with an error when it does not compile.</summary>
-    public static Func<HitState, bool>? Compile(string? source, IExpressionScope scope, ProbeAction owner, out string? error)
+    /// <summary>Compiles <paramref name="condition"/> (null: none); null with an error when it does not bind.</summary>
+    public static Func<HitState, bool>? Compile(ExpressionTree? condition, IExpressionScope scope, ProbeAction owner, out string? error)
     {
         error = null;
-        if (string.IsNullOrWhiteSpace(source)) return null;
-        var compiled = ExpressionCompiler.Compile<HitState>(source, scope);
+        if (condition is null) return null;
+        var source = condition.Source;
+        var compiled = ExpressionCompiler.Compile<HitState>(condition, scope);
         if (compiled.Error is { } e)
         {
             error = $"condition '{ExpressionLimits.Abbreviate(source)}': {e}";

@@ -5,6 +5,7 @@ using Deep.Agent.Expressions;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Protocol;
+using Deep.Tracepoints;
 
 namespace Deep.Agent.Actions;
 
@@ -19,11 +20,13 @@ internal sealed class MetricAction : ProbeAction
 
     private static readonly ConcurrentDictionary<(string Name, MetricType Type), object> s_instruments = new();
     private readonly Capture.Redactor _redactor;
+    private readonly TracepointSpec _spec;
     private Compiled[] _metrics = [];
 
-    public MetricAction(TracePointConfig tracepoint, RateLimiter limiter, Capture.Redactor? redactor = null)
+    public MetricAction(TracePointConfig tracepoint, TracepointSpec spec, RateLimiter limiter, Capture.Redactor? redactor = null)
         : base(tracepoint, limiter)
     {
+        _spec = spec;
         _redactor = redactor ?? Capture.Redactor.Default;
     }
 
@@ -38,28 +41,32 @@ internal sealed class MetricAction : ProbeAction
     protected override string? PrepareCore(ProbeFrameLayout layout)
     {
         var scope = new ProbeScope(layout);
-        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), scope, this, out var error);
+        Condition = Conditions.Compile(_spec.Condition, scope, this, out var error);
         if (error is not null) return error;
         var compiled = new List<Compiled>();
-        foreach (var metric in Tracepoint.Metrics)
+        // The spec's metrics are the tracepoint's, in order; the protocol type keeps the kind, unit and static labels.
+        for (var i = 0; i < _spec.Metrics.Count; i++)
         {
+            var spec = _spec.Metrics[i];
+            var metric = Tracepoint.Metrics[i];
             CompiledExpression<HitState>? value = null;
-            if (!string.IsNullOrWhiteSpace(metric.Expression))
+            if (spec.Expression is { } valueTree)
             {
                 // A metric leaves the process in clear text: what capture redacts must not become a value or a label.
-                if (_redactor.IsNamedIn(metric.Expression))
-                    return $"metric '{metric.Name}' expression '{metric.Expression}' names a redacted member; it cannot be recorded";
-                value = ExpressionCompiler.Compile<HitState>(metric.Expression, scope);
-                if (value.Error is { } e) return $"metric '{metric.Name}' expression '{metric.Expression}': {e}";
+                if (_redactor.IsNamedIn(valueTree.Source))
+                    return $"metric '{metric.Name}' expression '{valueTree.Source}' names a redacted member; it cannot be recorded";
+                value = ExpressionCompiler.Compile<HitState>(valueTree, scope);
+                if (value.Error is { } e) return $"metric '{metric.Name}' expression '{valueTree.Source}': {e}";
             }
             var labels = new List<(string Key, object? Static, CompiledExpression<HitState>? Expression)>();
-            foreach (var label in metric.LabelExpressions)
+            for (var j = 0; j < spec.Labels.Count; j++)
             {
-                if (label.Expression is { } redacted && _redactor.IsNamedIn(redacted))
+                var label = metric.LabelExpressions[j];
+                if (spec.Labels[j].Expression is { } redacted && _redactor.IsNamedIn(redacted.Source))
                 {
                     labels.Add((label.Key, Capture.Redactor.RedactedText, null));
                 }
-                else if (label.Expression is { } source)
+                else if (spec.Labels[j].Expression is { } source)
                 {
                     var expr = ExpressionCompiler.Compile<HitState>(source, scope);
                     if (expr.Error is { } e) return $"metric '{metric.Name}' label '{label.Key}': {e}";

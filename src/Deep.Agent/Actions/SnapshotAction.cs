@@ -6,6 +6,7 @@ using Deep.Agent.Expressions;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Protocol;
+using Deep.Tracepoints;
 using StackFrame = Deep.Protocol.StackFrame;
 
 namespace Deep.Agent.Actions;
@@ -18,18 +19,19 @@ internal sealed class SnapshotAction : ProbeAction
     private readonly bool _includeStack;
     private readonly bool _frameVariables;
     private readonly string _stage;
+    private readonly TracepointSpec _spec;
     private CompiledExpression<HitState>[] _watches = [];
     private LogTemplate<HitState>? _logTemplate;
 
-    public SnapshotAction(TracePointConfig tracepoint, RateLimiter limiter, AgentContext context, CaptureLimits limits,
-        bool includeStack, bool frameVariables, string stage)
+    public SnapshotAction(TracePointConfig tracepoint, TracepointSpec spec, RateLimiter limiter, AgentContext context, CaptureLimits limits)
         : base(tracepoint, limiter)
     {
+        _spec = spec;
         _context = context;
         _limits = limits;
-        _includeStack = includeStack;
-        _frameVariables = frameVariables;
-        _stage = stage;
+        _includeStack = spec.IncludeStack;
+        _frameVariables = spec.FrameType != FrameType.NoFrame;
+        _stage = TracepointSpec.StageName(spec.Stage);
     }
 
     public override ActionKind Kind => ActionKind.Snapshot;
@@ -41,20 +43,20 @@ internal sealed class SnapshotAction : ProbeAction
     protected override string? PrepareCore(ProbeFrameLayout layout)
     {
         var scope = new ProbeScope(layout);
-        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), scope, this, out var error);
+        Condition = Conditions.Compile(_spec.Condition, scope, this, out var error);
         if (error is not null) return error;
         var watches = new List<CompiledExpression<HitState>>();
-        foreach (var watch in Tracepoint.Watches)
+        foreach (var watch in _spec.Watches)
         {
             var compiled = ExpressionCompiler.Compile<HitState>(watch, scope);
-            if (compiled.Error is { } e) return $"watch '{ExpressionLimits.Abbreviate(watch)}': {e}";
+            if (compiled.Error is { } e) return $"watch '{ExpressionLimits.Abbreviate(watch.Source)}': {e}";
             watches.Add(compiled);
         }
         _watches = watches.ToArray();
-        if (Tracepoint.Args.TryGetValue("log_msg", out var template) && !string.IsNullOrEmpty(template))
+        if (_spec.LogMessage is { } template)
         {
             var compiled = LogTemplate<HitState>.Compile(template, scope);
-            if (compiled.Error is { } e) return $"log_msg '{ExpressionLimits.Abbreviate(template)}': {e}";
+            if (compiled.Error is { } e) return $"log_msg '{ExpressionLimits.Abbreviate(template.Template)}': {e}";
             _logTemplate = compiled;
         }
         else

@@ -27,9 +27,6 @@ internal static class TypeNames
         ["DayOfWeek"] = typeof(DayOfWeek), ["DateTimeKind"] = typeof(DateTimeKind),
     };
 
-    /// <summary>True for the C# keywords that name types (they can start a cast).</summary>
-    public static bool IsKeyword(string name) => name.Length > 0 && char.IsLower(name[0]) && Known.ContainsKey(name);
-
     private static readonly ConcurrentDictionary<string, Type?> Cache = new(StringComparer.Ordinal);
 
     /// <summary>

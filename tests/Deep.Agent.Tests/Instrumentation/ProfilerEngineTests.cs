@@ -349,7 +349,7 @@ public sealed class ProfilerEngineTests : IDisposable
     {
         var location = At(Sample, Line("loop-body"));
         var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("span-line", args: ("span", "line"));
-        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
+        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, Deep.Agent.Triggers.TracepointParser.Spec(tp), new RateLimiter(-1, 0, null, null))]);
 
         await InstallAsync(location);
 
@@ -370,7 +370,7 @@ public sealed class ProfilerEngineTests : IDisposable
         Assert.Equal([InsertionKind.Probe], _rewriter.Calls.Last().Insertions.Select(i => i.Kind));
 
         var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("gains-span", args: ("span", "line"));
-        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
+        ProbeRuntime.SetActions(location.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, Deep.Agent.Triggers.TracepointParser.Spec(tp), new RateLimiter(-1, 0, null, null))]);
         await _engine.WhenIdleAsync();
 
         Assert.Equal([InsertionKind.SpanEnd, InsertionKind.Probe, InsertionKind.FrameHooks], _rewriter.Calls.Last().Insertions.Select(i => i.Kind));
@@ -386,7 +386,7 @@ public sealed class ProfilerEngineTests : IDisposable
 
         var first = At(Sample, Line("loop-body"));
         var tp = Deep.Agent.Tests.Probes.ProbeTestSupport.Tracepoint("first-span", args: ("span", "line"));
-        ProbeRuntime.SetActions(first.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, new RateLimiter(-1, 0, null, null), "s")]);
+        ProbeRuntime.SetActions(first.ProbeId, [new Deep.Agent.Actions.SpanAction(tp, Deep.Agent.Triggers.TracepointParser.Spec(tp), new RateLimiter(-1, 0, null, null))]);
         await InstallAsync(first);
 
         var insertions = _rewriter.Calls.Last().Insertions;
