@@ -8,7 +8,7 @@ namespace Deep.Cli.Run;
 /// </summary>
 internal static class Artifacts
 {
-    private static readonly string[] AgentSources = ["src/Deep.Agent", "src/Deep.Agent.Loader", "src/Deep.Protocol"];
+    private static readonly string[] AgentSources = ["src/Deep.Agent", "src/Deep.Agent.Loader", "src/Deep.Protocol", "src/Deep.Tracepoints"];
 
     public static async Task<RunArtifacts> EnsureBuiltAsync(string root, TextWriter messages, CancellationToken cancellation)
     {

@@ -163,9 +163,9 @@ internal sealed class HttpApi(TracepointRegistry registry, PollService polls, Sn
             await Error(context, 400, "the tracepoint is not valid: " + ex.Message).ConfigureAwait(false);
             return;
         }
-        if (TracepointValidator.Validate(config) is { } problem)
+        if (TracepointValidator.Validate(config) is { Count: > 0 } problems)
         {
-            await Error(context, 400, problem).ConfigureAwait(false);
+            await Error(context, 400, string.Join("; ", problems.Select(p => p.Message))).ConfigureAwait(false);
             return;
         }
         TracePointConfig created;

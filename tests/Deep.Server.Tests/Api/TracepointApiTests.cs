@@ -81,13 +81,13 @@ public sealed class TracepointApiTests
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\"}}", "no line_number")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":\"twelve\"}}", "not valid")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"stage\":\"line_middle\"}}}", "unknown stage 'line_middle'")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_count\":\"many\"}}}", "fire_count 'many' is not a whole number")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_count\":\"-2\"}}}", "args.fire_count '-2' must be -1 (unlimited) or more")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"condition\":\"(a > 1\"}}}", "condition '(a > 1' is malformed")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"log_msg\":\"total {order.Total\"}}}", "log_msg")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"watches\":[\"a.\"]}}", "watch 1 'a.' is malformed")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"snapshot\":\"maybe\"}}}", "args.snapshot 'maybe'")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_VAR_DEPTH\":\"0\"}}}", "args.MAX_VAR_DEPTH 0 must be 1 or more")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_STRING_LENGTH\":\"-5\"}}}", "args.MAX_STRING_LENGTH -5 must be 1 or more")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_VAR_DEPTH\":\"0\"}}}", "args.MAX_VAR_DEPTH '0' is not a positive whole number")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_STRING_LENGTH\":\"-5\"}}}", "args.MAX_STRING_LENGTH '-5' is not a positive whole number")]
     public async Task Invalid_tracepoints_get_a_400_that_says_what_is_wrong(string body, string expected)
     {
         await using var s = await RunningServer.StartAsync();
