@@ -1,5 +1,6 @@
 using Deep.Agent.Expressions;
 using Deep.Agent.Probes;
+using Deep.Tracepoints.Expressions;
 
 namespace Deep.Agent.Actions;
 
@@ -7,15 +8,15 @@ namespace Deep.Agent.Actions;
 internal static class Conditions
 {
     /// <summary>
-    /// Compiles <paramref name="source"/>; null with an error when it does not compile or bind: unlike a watch, a
+    /// Compiles <paramref name="condition"/> (null: none); null with an error when it does not bind: unlike a watch, a
     /// condition that cannot be evaluated rejects its tracepoint (firing without it would ignore what was asked).
     /// </summary>
-    public static Func<HitState, bool>? Compile(string? source, ExpressionBinding binding, ProbeAction owner, out string? error)
+    public static Func<HitState, bool>? Compile(ExpressionTree? condition, ExpressionBinding binding, ProbeAction owner, out string? error)
     {
         error = null;
-        if (string.IsNullOrWhiteSpace(source)) return null;
-        var shown = ExpressionLimits.Abbreviate(source);
-        var compiled = ExpressionCompiler.Compile<HitState>(source, binding.Scope);
+        if (condition is null) return null;
+        var shown = ExpressionLimits.Abbreviate(condition.Source);
+        var compiled = ExpressionCompiler.Compile<HitState>(condition, binding.Scope);
         error = binding.Describe($"condition '{shown}'", compiled);
         if (error is not null) return null;
         return hit =>

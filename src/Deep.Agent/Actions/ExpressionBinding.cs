@@ -3,6 +3,7 @@ using Deep.Agent.Expressions;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Agent.Symbols;
+using Deep.Tracepoints.Expressions;
 
 namespace Deep.Agent.Actions;
 
@@ -45,20 +46,20 @@ internal sealed class ExpressionBinding
     /// when it failed to bind, recorded in <see cref="Failures"/>), or null with <paramref name="rejection"/> when it
     /// is malformed.
     /// </summary>
-    public CompiledExpression<HitState>? Compile(string label, string source, out string? rejection)
+    public CompiledExpression<HitState>? Compile(string label, ExpressionTree expression, out string? rejection)
     {
-        var compiled = ExpressionCompiler.Compile<HitState>(source, Scope);
+        var compiled = ExpressionCompiler.Compile<HitState>(expression, Scope);
         rejection = Record(label, compiled);
         return rejection is null ? compiled : null;
     }
 
     /// <summary>Compiles a log template: null with <paramref name="rejection"/> when it is malformed.</summary>
-    public LogTemplate<HitState>? CompileTemplate(string template, out string? rejection)
+    public LogTemplate<HitState>? CompileTemplate(LogTemplateSyntax template, out string? rejection)
     {
         var compiled = LogTemplate<HitState>.Compile(template, Scope);
         if (compiled.Error is { } e)
         {
-            rejection = $"log_msg '{ExpressionLimits.Abbreviate(template)}': {e}";
+            rejection = $"log_msg '{ExpressionLimits.Abbreviate(template.Template)}': {e}";
             return null;
         }
         foreach (var part in compiled.Expressions) Record($"log_msg part '{{{ExpressionLimits.Abbreviate(part.Source)}}}'", part);

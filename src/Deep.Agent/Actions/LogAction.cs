@@ -2,6 +2,7 @@ using Deep.Agent.Expressions;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Protocol;
+using Deep.Tracepoints;
 
 namespace Deep.Agent.Actions;
 
@@ -9,14 +10,14 @@ namespace Deep.Agent.Actions;
 internal sealed class LogAction : ProbeAction
 {
     private readonly AgentContext _context;
-    private readonly string _template;
+    private readonly TracepointSpec _spec;
     private LogTemplate<HitState>? _compiled;
 
-    public LogAction(TracePointConfig tracepoint, RateLimiter limiter, AgentContext context, string template)
+    public LogAction(TracePointConfig tracepoint, TracepointSpec spec, RateLimiter limiter, AgentContext context)
         : base(tracepoint, limiter)
     {
         _context = context;
-        _template = template;
+        _spec = spec;
     }
 
     public override ActionKind Kind => ActionKind.Log;
@@ -24,9 +25,9 @@ internal sealed class LogAction : ProbeAction
     protected override string? PrepareCore(ProbeFrameLayout layout)
     {
         var binding = new ExpressionBinding(layout);
-        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), binding, this, out var error);
+        Condition = Conditions.Compile(_spec.Condition, binding, this, out var error);
         if (error is not null) return error;
-        _compiled = binding.CompileTemplate(_template, out error);
+        _compiled = binding.CompileTemplate(_spec.LogMessage!, out error);
         if (error is not null) return error;
         FailedExpressions = binding.Failures;
         binding.Log(this);

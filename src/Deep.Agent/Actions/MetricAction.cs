@@ -5,6 +5,7 @@ using Deep.Agent.Expressions;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Protocol;
+using Deep.Tracepoints;
 
 namespace Deep.Agent.Actions;
 
@@ -19,11 +20,13 @@ internal sealed class MetricAction : ProbeAction
 
     private static readonly ConcurrentDictionary<(string Name, MetricType Type), object> s_instruments = new();
     private readonly Capture.Redactor _redactor;
+    private readonly TracepointSpec _spec;
     private Compiled[] _metrics = [];
 
-    public MetricAction(TracePointConfig tracepoint, RateLimiter limiter, Capture.Redactor? redactor = null)
+    public MetricAction(TracePointConfig tracepoint, TracepointSpec spec, RateLimiter limiter, Capture.Redactor? redactor = null)
         : base(tracepoint, limiter)
     {
+        _spec = spec;
         _redactor = redactor ?? Capture.Redactor.Default;
     }
 
@@ -38,32 +41,36 @@ internal sealed class MetricAction : ProbeAction
     protected override string? PrepareCore(ProbeFrameLayout layout)
     {
         var binding = new ExpressionBinding(layout);
-        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), binding, this, out var error);
+        Condition = Conditions.Compile(_spec.Condition, binding, this, out var error);
         if (error is not null) return error;
         var compiled = new List<Compiled>();
-        foreach (var metric in Tracepoint.Metrics)
+        // The spec's metrics are the tracepoint's, in order; the protocol type keeps the kind, unit and static labels.
+        for (var i = 0; i < _spec.Metrics.Count; i++)
         {
+            var spec = _spec.Metrics[i];
+            var metric = Tracepoint.Metrics[i];
             // A value or label that does not bind at the probed line skips this metric (recorded in the failures,
             // shown in the probe status); the tracepoint's other metrics are recorded.
             var skipped = false;
             CompiledExpression<HitState>? value = null;
-            if (!string.IsNullOrWhiteSpace(metric.Expression))
+            if (spec.Expression is { } valueTree)
             {
                 // A metric leaves the process in clear text: what capture redacts must not become a value or a label.
-                if (_redactor.IsNamedIn(metric.Expression))
-                    return $"metric '{metric.Name}' expression '{metric.Expression}' names a redacted member; it cannot be recorded";
-                value = binding.Compile($"metric '{metric.Name}' expression '{ExpressionLimits.Abbreviate(metric.Expression)}'", metric.Expression, out error);
+                if (_redactor.IsNamedIn(valueTree.Source))
+                    return $"metric '{metric.Name}' expression '{valueTree.Source}' names a redacted member; it cannot be recorded";
+                value = binding.Compile($"metric '{metric.Name}' expression '{ExpressionLimits.Abbreviate(valueTree.Source)}'", valueTree, out error);
                 if (value is null) return error;
                 skipped |= value.Error is not null;
             }
             var labels = new List<(string Key, object? Static, CompiledExpression<HitState>? Expression)>();
-            foreach (var label in metric.LabelExpressions)
+            for (var j = 0; j < spec.Labels.Count; j++)
             {
-                if (label.Expression is { } redacted && _redactor.IsNamedIn(redacted))
+                var label = metric.LabelExpressions[j];
+                if (spec.Labels[j].Expression is { } redacted && _redactor.IsNamedIn(redacted.Source))
                 {
                     labels.Add((label.Key, Capture.Redactor.RedactedText, null));
                 }
-                else if (label.Expression is { } source)
+                else if (spec.Labels[j].Expression is { } source)
                 {
                     var expr = binding.Compile($"metric '{metric.Name}' label '{label.Key}'", source, out error);
                     if (expr is null) return error;

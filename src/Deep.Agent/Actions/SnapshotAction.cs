@@ -6,6 +6,7 @@ using Deep.Agent.Expressions;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Protocol;
+using Deep.Tracepoints;
 using StackFrame = Deep.Protocol.StackFrame;
 
 namespace Deep.Agent.Actions;
@@ -18,18 +19,19 @@ internal sealed class SnapshotAction : ProbeAction
     private readonly bool _includeStack;
     private readonly bool _frameVariables;
     private readonly string _stage;
+    private readonly TracepointSpec _spec;
     private CompiledExpression<HitState>[] _watches = [];
     private LogTemplate<HitState>? _logTemplate;
 
-    public SnapshotAction(TracePointConfig tracepoint, RateLimiter limiter, AgentContext context, CaptureLimits limits,
-        bool includeStack, bool frameVariables, string stage)
+    public SnapshotAction(TracePointConfig tracepoint, TracepointSpec spec, RateLimiter limiter, AgentContext context, CaptureLimits limits)
         : base(tracepoint, limiter)
     {
+        _spec = spec;
         _context = context;
         _limits = limits;
-        _includeStack = includeStack;
-        _frameVariables = frameVariables;
-        _stage = stage;
+        _includeStack = spec.IncludeStack;
+        _frameVariables = spec.FrameType != FrameType.NoFrame;
+        _stage = TracepointSpec.StageName(spec.Stage);
     }
 
     public override ActionKind Kind => ActionKind.Snapshot;
@@ -41,20 +43,20 @@ internal sealed class SnapshotAction : ProbeAction
     protected override string? PrepareCore(ProbeFrameLayout layout)
     {
         var binding = new ExpressionBinding(layout);
-        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), binding, this, out var error);
+        Condition = Conditions.Compile(_spec.Condition, binding, this, out var error);
         if (error is not null) return error;
         // A watch that does not bind stays in the list: it is that watch's error_result in every snapshot.
-        var watches = new CompiledExpression<HitState>[Tracepoint.Watches.Count];
+        var watches = new CompiledExpression<HitState>[_spec.Watches.Count];
         for (var i = 0; i < watches.Length; i++)
         {
-            var watch = Tracepoint.Watches[i];
-            var compiled = binding.Compile($"watch '{ExpressionLimits.Abbreviate(watch)}'", watch, out error);
+            var watch = _spec.Watches[i];
+            var compiled = binding.Compile($"watch '{ExpressionLimits.Abbreviate(watch.Source)}'", watch, out error);
             if (compiled is null) return error;
             watches[i] = compiled;
         }
         _watches = watches;
         _logTemplate = null;
-        if (Tracepoint.Args.TryGetValue("log_msg", out var template) && !string.IsNullOrEmpty(template))
+        if (_spec.LogMessage is { } template)
         {
             _logTemplate = binding.CompileTemplate(template, out error);
             if (error is not null) return error;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Protocol;
+using Deep.Tracepoints;
 
 namespace Deep.Agent.Actions;
 
@@ -18,21 +19,23 @@ internal sealed class SpanAction : ProbeAction
     public static readonly ActivitySource Source = new("deep");
 
     private readonly string _name;
+    private readonly TracepointSpec _spec;
 
-    public SpanAction(TracePointConfig tracepoint, RateLimiter limiter, string name)
+    public SpanAction(TracePointConfig tracepoint, TracepointSpec spec, RateLimiter limiter)
         : base(tracepoint, limiter)
     {
-        _name = name;
+        _spec = spec;
+        _name = spec.SpanName;
     }
 
     public override ActionKind Kind => ActionKind.Span;
 
     /// <summary>The tracepoint's <c>span</c>: <c>line</c> or <c>method</c>.</summary>
-    public string Scope => Tracepoint.Args.GetValueOrDefault("span")?.Trim() ?? "line";
+    public string Scope => _spec.Span == SpanScope.Method ? "method" : "line";
 
     protected override string? PrepareCore(ProbeFrameLayout layout)
     {
-        Condition = Conditions.Compile(Tracepoint.Args.GetValueOrDefault("condition"), new ExpressionBinding(layout), this, out var error);
+        Condition = Conditions.Compile(_spec.Condition, new ExpressionBinding(layout), this, out var error);
         return error;
     }
 

@@ -47,6 +47,16 @@ internal sealed record CaptureLimits(int MaxDepth = 5, int MaxVariables = 1000, 
         };
     }
 
+    /// <summary>These limits with a tracepoint's <c>MAX_*</c> overrides (from its spec) applied.</summary>
+    internal CaptureLimits WithOverrides(Deep.Tracepoints.CaptureLimitOverrides overrides) => this with
+    {
+        MaxDepth = overrides.MaxVarDepth ?? MaxDepth,
+        MaxVariables = overrides.MaxVariables ?? MaxVariables,
+        MaxCollectionSize = overrides.MaxCollectionSize ?? MaxCollectionSize,
+        MaxStringLength = overrides.MaxStringLength ?? MaxStringLength,
+        MaxTimeMs = overrides.MaxTpProcessTimeMs ?? MaxTimeMs,
+    };
+
     /// <summary>The <c>MAX_*</c> arguments present in <paramref name="tracepointArgs"/> whose value is not a positive integer, as "NAME=value".</summary>
     public static IReadOnlyList<string> Invalid(IReadOnlyDictionary<string, string> tracepointArgs)
     {

@@ -4,6 +4,8 @@ using Deep.Agent.Capture;
 using E = System.Linq.Expressions.Expression;
 using LinqExpression = System.Linq.Expressions.Expression;
 
+using Deep.Tracepoints.Expressions;
+
 namespace Deep.Agent.Expressions;
 
 /// <summary>

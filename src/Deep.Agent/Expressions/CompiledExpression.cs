@@ -1,3 +1,4 @@
+using Deep.Tracepoints.Expressions;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;

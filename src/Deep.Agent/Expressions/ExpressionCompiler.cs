@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Deep.Tracepoints.Expressions;
 
 namespace Deep.Agent.Expressions;
 
@@ -29,17 +30,42 @@ internal static class ExpressionCompiler
     public static CompiledExpression<TContext> Compile<TContext>(string source, IExpressionScope scope, TimeSpan timeBudget)
     {
         source ??= "";
+        ExpressionTree tree;
+        try
+        {
+            tree = Parser.Parse(source);
+        }
+        catch (ExpressionSyntaxException e)
+        {
+            // Whatever the parser refuses is malformed text, whatever the program.
+            return new CompiledExpression<TContext>(source, e.Describe(), ExpressionErrorKind.Syntax);
+        }
+        catch (Exception e)
+        {
+            return new CompiledExpression<TContext>(source, "could not compile '" + ExpressionLimits.Abbreviate(source) + "': " + e.Message, ExpressionErrorKind.Syntax);
+        }
+        return Compile<TContext>(tree, scope, timeBudget);
+    }
+
+    /// <summary>Binds and compiles an expression parsed earlier (a tracepoint's spec holds its trees); never throws.</summary>
+    internal static CompiledExpression<TContext> Compile<TContext>(ExpressionTree tree, IExpressionScope scope) =>
+        Compile<TContext>(tree, scope, DefaultTimeBudget);
+
+    /// <summary>Binds and compiles an expression parsed earlier (a tracepoint's spec holds its trees); never throws.</summary>
+    internal static CompiledExpression<TContext> Compile<TContext>(ExpressionTree tree, IExpressionScope scope, TimeSpan timeBudget)
+    {
+        var source = tree.Source;
         try
         {
             ArgumentNullException.ThrowIfNull(scope);
             var context = Expression.Parameter(typeof(TContext), "context");
-            var parser = new Parser(source, scope, context);
-            var operand = parser.ParseAll();
+            var binder = new SyntaxBinder(tree, scope, context);
+            var operand = binder.Bind();
             var body = Binder.Value(operand);
             var boxed = body.Type == typeof(object) ? body : Expression.Convert(body, typeof(object));
             var evaluate = Expression.Lambda<Func<TContext, object?>>(boxed, context).Compile();
             var condition = body.Type == typeof(bool) ? Expression.Lambda<Func<TContext, bool>>(body, context).Compile() : null;
-            return new CompiledExpression<TContext>(source, evaluate, condition, operand.IsNullLiteral ? typeof(object) : body.Type, parser.Binder.MayBeSlow, timeBudget);
+            return new CompiledExpression<TContext>(source, evaluate, condition, operand.IsNullLiteral ? typeof(object) : body.Type, binder.Binder.MayBeSlow, timeBudget);
         }
         catch (ExpressionSyntaxException e)
         {

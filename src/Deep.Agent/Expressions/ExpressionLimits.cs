@@ -1,3 +1,5 @@
+using Deep.Tracepoints.Expressions;
+
 namespace Deep.Agent.Expressions;
 
 /// <summary>
@@ -7,22 +9,17 @@ namespace Deep.Agent.Expressions;
 /// </summary>
 internal static class ExpressionLimits
 {
-    /// <summary>
-    /// How deeply an expression may nest: each parenthesis, unary operator, cast, operator of a chain
-    /// (<c>a &amp;&amp; b &amp;&amp; c</c> is 2 deep), member access or call of a chain, argument list, <c>?:</c> and
-    /// <c>??</c> is one level. Deeper is refused when compiled (the parser and the compiler recurse over the tree). The
-    /// server refuses the same depth.
-    /// </summary>
-    public const int MaxNestingDepth = 100;
+    /// <summary>How deeply an expression may nest : each parenthesis, unary operator, cast, link of an operator, member or call chain, argument list, <c>?:</c> and <c>??</c> is one level; checked when it is parsed.</summary>
+    public const int MaxNestingDepth = SyntaxLimits.MaxNestingDepth;
 
     /// <summary>The longest expression text, in characters.</summary>
-    public const int MaxExpressionLength = 4096;
+    public const int MaxExpressionLength = SyntaxLimits.MaxExpressionLength;
 
     /// <summary>The longest log template (<c>log_msg</c>), in characters.</summary>
-    public const int MaxTemplateLength = 16 * 1024;
+    public const int MaxTemplateLength = SyntaxLimits.MaxTemplateLength;
 
     /// <summary>How many <c>{expression}</c> parts one log template may have.</summary>
-    public const int MaxTemplateExpressions = 64;
+    public const int MaxTemplateExpressions = SyntaxLimits.MaxTemplateExpressions;
 
     /// <summary>The longest string an evaluation may create (a method's result, a concatenation), in characters.</summary>
     public const int MaxResultLength = 64 * 1024;
@@ -40,10 +37,5 @@ internal static class ExpressionLimits
     public const int MaxCollectionScan = 1024 * 1024;
 
     /// <summary>The expression's text shortened for an error message (a refused expression may be huge).</summary>
-    public static string Abbreviate(string? source)
-    {
-        const int shown = 100;
-        source ??= "";
-        return source.Length <= shown ? source : string.Concat(source.AsSpan(0, shown), "... (", source.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), " characters)");
-    }
+    public static string Abbreviate(string? source) => SyntaxLimits.Abbreviate(source);
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Deep.Agent.Capture;
+using Deep.Tracepoints.Expressions;
 
 namespace Deep.Agent.Expressions;
 
@@ -39,109 +40,39 @@ internal sealed class LogTemplate<TContext>
     public int MaxValueLength { get; init; } = CaptureLimits.Default.MaxStringLength;
 
     /// <summary>Parses the template and compiles its expressions; never throws.</summary>
-    public static LogTemplate<TContext> Compile(string template, IExpressionScope scope)
-    {
-        template ??= "";
-        var parts = new List<(string?, CompiledExpression<TContext>?)>();
-        if (template.Length > ExpressionLimits.MaxTemplateLength)
-        {
-            // Every hit would render it: refused whole rather than cut.
-            return new LogTemplate<TContext>(template, "the log template is " + template.Length + " characters long; at most " + ExpressionLimits.MaxTemplateLength + " are allowed", parts);
-        }
-        var literal = new StringBuilder();
-        string? error = null;
-        var i = 0;
-        while (i < template.Length)
-        {
-            var c = template[i];
-            if (c == '{' && i + 1 < template.Length && template[i + 1] == '{')
-            {
-                literal.Append('{');
-                i += 2;
-                continue;
-            }
-            if (c == '}')
-            {
-                if (i + 1 < template.Length && template[i + 1] == '}')
-                {
-                    literal.Append('}');
-                    i += 2;
-                    continue;
-                }
-                error ??= "unmatched '}' at position " + (i + 1) + " of the log template (write '}}' for a brace)";
-                literal.Append('}');
-                i++;
-                continue;
-            }
-            if (c != '{')
-            {
-                literal.Append(c);
-                i++;
-                continue;
-            }
-            var end = FindClose(template, i + 1);
-            if (end < 0)
-            {
-                error ??= "unclosed '{' at position " + (i + 1) + " of the log template (write '{{' for a brace)";
-                literal.Append(template, i, template.Length - i);
-                break;
-            }
-            var source = template[(i + 1)..end];
-            if (literal.Length > 0)
-            {
-                parts.Add((literal.ToString(), null));
-                literal.Clear();
-            }
-            if (source.Trim().Length == 0)
-            {
-                error ??= "empty '{}' at position " + (i + 1) + " of the log template";
-            }
-            if (parts.Count(p => p.Item2 != null) == ExpressionLimits.MaxTemplateExpressions)
-            {
-                error ??= "the log template has more than " + ExpressionLimits.MaxTemplateExpressions + " {expressions} (at position " + (i + 1) + ")";
-                break;
-            }
-            var compiled = ExpressionCompiler.Compile<TContext>(source.Trim(), scope);
-            // Malformed text rejects the template (the server refuses it too); a part that does not fit the probed
-            // line (an unknown name, a member not allowed) is that part's error on every line, and the line is written.
-            if (compiled.Error != null && compiled.ErrorKind == ExpressionErrorKind.Syntax)
-            {
-                error ??= "'{" + ExpressionLimits.Abbreviate(source) + "}': " + compiled.Error;
-            }
-            parts.Add((null, compiled));
-            i = end + 1;
-        }
-        if (literal.Length > 0)
-        {
-            parts.Add((literal.ToString(), null));
-        }
-        return new LogTemplate<TContext>(template, error, parts);
-    }
+    public static LogTemplate<TContext> Compile(string template, IExpressionScope scope) =>
+        Compile(LogTemplateSyntax.Parse(template), scope);
 
-    // The '}' closing an expression, skipping string and char literals (so "{name + \"}\"}" works).
-    private static int FindClose(string template, int from)
+    /// <summary>Compiles the expressions of a template parsed earlier (a tracepoint's spec holds it); never throws.</summary>
+    internal static LogTemplate<TContext> Compile(LogTemplateSyntax syntax, IExpressionScope scope)
     {
-        for (var i = from; i < template.Length; i++)
+        var parts = new List<(string?, CompiledExpression<TContext>?)>();
+        string? error = null;
+        foreach (var item in syntax.Items)
         {
-            var c = template[i];
-            if (c == '}')
+            switch (item.Kind)
             {
-                return i;
-            }
-            if (c is '"' or '\'')
-            {
-                var verbatim = c == '"' && i > from && template[i - 1] == '@';
-                for (i++; i < template.Length && template[i] != c; i++)
-                {
-                    if (template[i] == '\\' && !verbatim) i++;
-                }
-                if (i >= template.Length)
-                {
-                    return -1;
-                }
+                case TemplateItemKind.Literal:
+                    parts.Add((item.Text, null));
+                    break;
+                case TemplateItemKind.Error:
+                    error ??= item.Text;
+                    break;
+                default:
+                    var compiled = item.Tree is { } tree
+                        ? ExpressionCompiler.Compile<TContext>(tree, scope, ExpressionCompiler.DefaultTimeBudget)
+                        : new CompiledExpression<TContext>(item.Text.Trim(), item.SyntaxError!.Describe(), ExpressionErrorKind.Syntax);
+                    // Malformed text rejects the template (the server refuses it too); a part that does not fit the probed
+                    // line (an unknown name, a member not allowed) is that part's error on every line, and the line is written.
+                    if (compiled.Error != null && compiled.ErrorKind == ExpressionErrorKind.Syntax)
+                    {
+                        error ??= item.DescribePart(compiled.Error);
+                    }
+                    parts.Add((null, compiled));
+                    break;
             }
         }
-        return -1;
+        return new LogTemplate<TContext>(syntax.Template, error, parts);
     }
 
     /// <summary>Renders the message; never throws. When <paramref name="results"/> is given, each expression's result is added to it.</summary>

@@ -5,7 +5,7 @@ using System.Runtime.Loader;
 namespace Deep.Agent.Native;
 
 /// <summary>
-/// Lets the agent find its own dependencies (Deep.Protocol) next to Deep.Agent.dll when it is loaded as a startup
+/// Lets the agent find its own dependencies (Deep.Protocol, Deep.Tracepoints) next to Deep.Agent.dll when it is loaded as a startup
 /// hook. The runtime loads a startup hook by path, but resolves the hook's references only from the application's
 /// own list of assemblies, which does not contain ours: without this, the agent fails with "Could not load file or
 /// assembly 'Deep.Protocol'". An application that references the agent normally never reaches this handler.

@@ -168,7 +168,7 @@ public sealed class ExpressionFailureTests : IDisposable
     {
         var tp = Tp("m", ("snapshot", "no_collect"));
         tp.Metrics.Add(new Metric { Name = "gone", Type = MetricType.Counter, Expression = "removedLocal" });
-        var action = new MetricAction(tp, new RateLimiter(-1, 0, null, null));
+        var action = new MetricAction(tp, Deep.Agent.Triggers.TracepointParser.Spec(tp), new RateLimiter(-1, 0, null, null));
         Assert.False(action.Prepare(BindingEngine.DefaultLayout));
         Assert.StartsWith("metric 'gone' expression 'removedLocal': unknown name 'removedLocal'", action.PrepareError, StringComparison.Ordinal);
     }
@@ -185,8 +185,8 @@ public sealed class ExpressionFailureTests : IDisposable
         {
             var tp = Tp("a");
             tp.Watches.Add(watch);
-            var action = new SnapshotAction(tp, new RateLimiter(-1, 0, null, null), Collected.Context(_collected),
-                Deep.Agent.Capture.CaptureLimits.Default, includeStack: false, frameVariables: true, "line_start");
+            var action = new SnapshotAction(tp, Deep.Agent.Triggers.TracepointParser.Spec(tp), new RateLimiter(-1, 0, null, null), Collected.Context(_collected),
+                Deep.Agent.Capture.CaptureLimits.Default);
             Assert.True(action.Prepare(BindingEngine.DefaultLayout with { Method = method }));
             return Assert.Single(action.FailedExpressions);
         }

@@ -60,7 +60,7 @@ public class SpanAndMetricActionTests
         ActivitySource.AddActivityListener(listener);
         Activity.Current = null;
         var probe = ProbeTestSupport.NewProbeId();
-        var span = new Deep.Agent.Actions.SpanAction(Tp(), new RateLimiter(-1, 0, null, null), "s");
+        var span = new Deep.Agent.Actions.SpanAction(Tp(), Deep.Agent.Triggers.TracepointParser.Spec(Tp()), new RateLimiter(-1, 0, null, null));
         var failing = new RecordingAction(onProcess: _ => throw new InvalidOperationException("fails after the span started"));
         ProbeRuntime.Table.SetActions(probe, [span, failing]);
         ProbeRuntime.Table.Bind(probe, BindingEngine.DefaultLayout);
@@ -265,7 +265,7 @@ public class SpanAndMetricActionTests
         Assert.DoesNotContain(recorded.Tags.Values, v => v is string text && text.Contains("hunter2", StringComparison.Ordinal));
         // The tracepoint whose value is the password's length is not armed, and says why.
         Assert.Equal("tp-x", Assert.Single(ProbeRuntime.Table.ArmedActions(probe)).TracepointId);
-        var refused = new Deep.Agent.Actions.MetricAction(valued, new RateLimiter(-1, 0, null, null), Deep.Agent.Capture.Redactor.Default);
+        var refused = new Deep.Agent.Actions.MetricAction(valued, Deep.Agent.Triggers.TracepointParser.Spec(valued), new RateLimiter(-1, 0, null, null), Deep.Agent.Capture.Redactor.Default);
         Assert.False(refused.Prepare(layout));
         Assert.Contains("'password.Length' names a redacted member", refused.PrepareError, StringComparison.Ordinal);
         handler.Clear();

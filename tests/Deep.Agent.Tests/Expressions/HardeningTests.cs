@@ -133,8 +133,10 @@ public class HardeningTests
     [Fact]
     public void A_long_dotted_unknown_name_is_looked_up_as_a_type_a_bounded_number_of_times()
     {
-        // Each prefix (nobody.a, nobody.a.a, ...) would be searched for in every loaded assembly.
-        Assert.Contains("unknown name 'nobody'", Scope().CompileError("nobody" + Repeat(".a", 2000)));
+        // Each prefix (nobody.a, nobody.a.a, ...) would be searched for in every loaded assembly: only the first 16 are.
+        Assert.Contains("unknown name 'nobody'", Scope().CompileError("nobody" + Repeat(".a", Limit - 1)));
+        // Each link of a member chain is a level, so a longer chain is refused by its syntax, before any lookup.
+        Assert.Contains("nested more than " + Limit + " levels deep", Scope().CompileError("nobody" + Repeat(".a", 2000)));
     }
 
     [Fact]

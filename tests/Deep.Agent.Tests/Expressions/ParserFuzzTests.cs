@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Text;
 using Deep.Agent.Expressions;
+using Deep.Tracepoints.Expressions;
 using LinqExpression = System.Linq.Expressions.Expression;
 
 namespace Deep.Agent.Tests.Expressions;
 
 /// <summary>
-/// Fuzzes the expression parser with a fixed seed: expressions from the grammar (some nested past the limit), byte
+/// Fuzzes the expression parser and binder with a fixed seed: expressions from the grammar (some nested past the limit), byte
 /// mutations of them, and noise. Each input must compile or be refused with an <see cref="ExpressionSyntaxException"/>,
 /// never another exception, and never overflow the stack: it runs on a thread with a small stack, so a missing depth
 /// limit fails this test (or kills the run) instead of hiding behind the default stack. Whatever compiles is also
@@ -77,8 +78,7 @@ public class ParserFuzzTests
     {
         try
         {
-            var parser = new Parser(source, scope, context);
-            Binder.Value(parser.ParseAll());
+            Binder.Value(new SyntaxBinder(Parser.Parse(source), scope, context).Bind());
         }
         catch (ExpressionSyntaxException)
         {

@@ -32,8 +32,8 @@ public sealed class FrameHookTests : IDisposable
     private static int ArmSpan(string scope, string? name = null)
     {
         var id = ProbeTestSupport.NewProbeId();
-        var tp = ProbeTestSupport.Tracepoint("span-" + id, args: ("span", scope));
-        ProbeRuntime.Table.SetActions(id, [new SpanAction(tp, new RateLimiter(-1, 0, null, null), name ?? scope + "-span")]);
+        var tp = ProbeTestSupport.Tracepoint("span-" + id, args: [("span", scope), ("span_name", name ?? scope + "-span")]);
+        ProbeRuntime.Table.SetActions(id, [new SpanAction(tp, Deep.Agent.Triggers.TracepointParser.Spec(tp), new RateLimiter(-1, 0, null, null))]);
         ProbeRuntime.Table.Bind(id, ProbeTestSupport.Layout() with { HasExitHooks = true });
         return id;
     }

@@ -107,7 +107,7 @@ public class TracepointParserTests
     [InlineData("1700000000.5", 1_700_000_000_500L)]
     public void Windows_accept_epoch_seconds_and_milliseconds(string text, long expectedMs)
     {
-        Assert.True(TracepointParser.TryParseWindow(text, out var ms));
+        Assert.True(Deep.Tracepoints.TracepointSpec.TryParseEpochMs(text, out var ms));
         Assert.Equal(expectedMs, ms);
     }
 

@@ -1,10 +1,8 @@
-using System.Linq.Expressions;
-using E = System.Linq.Expressions.Expression;
-
-namespace Deep.Agent.Expressions;
+namespace Deep.Tracepoints.Expressions;
 
 /// <summary>
-/// Recursive-descent parser for the C# expression subset, binding as it reads (see <see cref="Binder"/>). Precedence,
+/// Recursive-descent parser for the C# expression subset: text to an immutable syntax tree, with no meaning attached
+/// (the agent's binder resolves names and types, so the server can check syntax without the program). Precedence,
 /// lowest first: <c>?:</c>, <c>??</c>, <c>||</c>, <c>&amp;&amp;</c>, <c>|</c>, <c>^</c>, <c>&amp;</c>,
 /// <c>== !=</c>, <c>&lt; &gt; &lt;= &gt;= is</c>, <c>&lt;&lt; &gt;&gt;</c>, <c>+ -</c>, <c>* / %</c>, unary and casts,
 /// then member access, calls, indexers and <c>?.</c> <c>?[</c>.
@@ -59,41 +57,42 @@ internal sealed class Parser
 
     private readonly string _source;
     private readonly List<Token> _tokens;
-    private readonly IExpressionScope _scope;
-    private readonly ParameterExpression _context;
     private int _index;
 
     // How deep the tree being built is at this point: the parser and LINQ's compiler recurse over it, so it is
-    // bounded (ExpressionLimits.MaxNestingDepth) rather than left to overflow the application's stack.
+    // bounded (SyntaxLimits.MaxNestingDepth) rather than left to overflow the application's stack.
     private int _depth;
 
-    public Parser(string source, IExpressionScope scope, ParameterExpression context)
+    /// <summary>Parses <paramref name="source"/> as one expression; throws <see cref="ExpressionSyntaxException"/>.</summary>
+    public static ExpressionTree Parse(string source)
+    {
+        source ??= "";
+        return new ExpressionTree(source, new Parser(source).ParseAll());
+    }
+
+    private Parser(string source)
     {
         _source = source;
-        if (source.Length > ExpressionLimits.MaxExpressionLength)
+        if (source.Length > SyntaxLimits.MaxExpressionLength)
         {
-            throw ExpressionSyntaxException.Syntax(
+            throw new ExpressionSyntaxException(
                 "the expression is " + source.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " characters long; at most "
-                + ExpressionLimits.MaxExpressionLength.ToString(System.Globalization.CultureInfo.InvariantCulture) + " are allowed",
-                ExpressionLimits.MaxExpressionLength);
+                + SyntaxLimits.MaxExpressionLength.ToString(System.Globalization.CultureInfo.InvariantCulture) + " are allowed",
+                SyntaxLimits.MaxExpressionLength);
         }
         _tokens = Lexer.Tokenize(source);
-        _scope = scope;
-        _context = context;
         foreach (var token in _tokens)
         {
             if (token.Kind == TokenKind.Operator && ForbiddenOperators.TryGetValue(token.Text, out var why))
             {
-                throw ExpressionSyntaxException.Syntax(why, token.Position);
+                throw new ExpressionSyntaxException(why, token.Position);
             }
             if (token.Kind == TokenKind.Identifier && ForbiddenWords.TryGetValue(token.Text, out var word))
             {
-                throw ExpressionSyntaxException.Syntax(word, token.Position);
+                throw new ExpressionSyntaxException(word, token.Position);
             }
         }
     }
-
-    public Binder Binder { get; } = new();
 
     private Token Current => _tokens[_index];
 
@@ -114,38 +113,37 @@ internal sealed class Parser
         _index++;
     }
 
-    /// <summary>One level deeper into the tree; refused past <see cref="ExpressionLimits.MaxNestingDepth"/>.</summary>
+    /// <summary>One level deeper into the tree; refused past <see cref="SyntaxLimits.MaxNestingDepth"/>.</summary>
     private void Enter(int position)
     {
-        if (++_depth > ExpressionLimits.MaxNestingDepth)
+        if (++_depth > SyntaxLimits.MaxNestingDepth)
         {
             throw TooDeep(position);
         }
         // A caller on a small stack (the limit is sized for ordinary threads) still gets an error, never an overflow.
         if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            throw ExpressionSyntaxException.Syntax("the expression is nested too deeply for the stack of the thread compiling it", position);
+            throw new ExpressionSyntaxException("the expression is nested too deeply for the stack of the thread compiling it", position);
         }
     }
 
     private static ExpressionSyntaxException TooDeep(int position) =>
-        ExpressionSyntaxException.Syntax("the expression is nested more than " + ExpressionLimits.MaxNestingDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        new("the expression is nested more than " + SyntaxLimits.MaxNestingDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)
             + " levels deep", position);
 
     private ExpressionSyntaxException Unexpected(string expected)
     {
         var token = Current;
         return token.Kind == TokenKind.End
-            ? ExpressionSyntaxException.Syntax("unexpected end of expression; expected " + expected, token.Position)
-            : ExpressionSyntaxException.Syntax("unexpected '" + token.Text + "'; expected " + expected, token.Position);
+            ? new ExpressionSyntaxException("unexpected end of expression; expected " + expected, token.Position)
+            : new ExpressionSyntaxException("unexpected '" + token.Text + "'; expected " + expected, token.Position);
     }
 
-    /// <summary>Parses the whole source as one expression.</summary>
-    public Operand ParseAll()
+    private SyntaxNode ParseAll()
     {
         if (Current.Kind == TokenKind.End)
         {
-            throw ExpressionSyntaxException.Syntax("the expression is empty", 0);
+            throw new ExpressionSyntaxException("the expression is empty", 0);
         }
         Enter(0);
         var result = ParseExpression();
@@ -156,7 +154,7 @@ internal sealed class Parser
         return result;
     }
 
-    private Operand ParseExpression()
+    private SyntaxNode ParseExpression()
     {
         var start = Current.Position;
         var condition = ParseCoalesce();
@@ -170,10 +168,10 @@ internal sealed class Parser
         Expect(":");
         var whenFalse = ParseExpression();
         _depth--;
-        return Binder.Conditional(condition, whenTrue, whenFalse, position, TextFrom(start));
+        return new ConditionalSyntax(condition, whenTrue, whenFalse, start, EndOfPrevious, position);
     }
 
-    private Operand ParseCoalesce()
+    private SyntaxNode ParseCoalesce()
     {
         var start = Current.Position;
         var left = ParseBinary(0);
@@ -185,7 +183,7 @@ internal sealed class Parser
         Enter(position);
         var right = ParseCoalesce();
         _depth--;
-        return Binder.Coalesce(left, right, position, TextFrom(start));
+        return new BinarySyntax("??", left, right, start, EndOfPrevious, position);
     }
 
     // Binary levels from loosest to tightest; "is" is handled with the relational level.
@@ -194,7 +192,7 @@ internal sealed class Parser
         ["||"], ["&&"], ["|"], ["^"], ["&"], ["==", "!="], ["<", ">", "<=", ">="], ["<<", ">>"], ["+", "-"], ["*", "/", "%"],
     ];
 
-    private Operand ParseBinary(int level)
+    private SyntaxNode ParseBinary(int level)
     {
         if (level == Levels.Length)
         {
@@ -219,10 +217,10 @@ internal sealed class Parser
                 }
                 if (!Current.IsWord("null"))
                 {
-                    throw ExpressionSyntaxException.Syntax("only 'is null' and 'is not null' patterns are supported", Current.Position);
+                    throw new ExpressionSyntaxException("only 'is null' and 'is not null' patterns are supported", Current.Position);
                 }
                 Next();
-                left = Binder.IsNull(left, negate, token.Position, TextFrom(start));
+                left = new IsNullSyntax(left, negate, start, EndOfPrevious, token.Position);
                 continue;
             }
             if (token.Kind != TokenKind.Operator || Array.IndexOf(Levels[level], token.Text) < 0)
@@ -233,11 +231,11 @@ internal sealed class Parser
             Enter(token.Position);
             Next();
             var right = ParseBinary(level + 1);
-            left = Binder.Binary(token.Text, left, right, token.Position, TextFrom(start));
+            left = new BinarySyntax(token.Text, left, right, start, EndOfPrevious, token.Position);
         }
     }
 
-    private Operand ParseUnary()
+    private SyntaxNode ParseUnary()
     {
         var token = Current;
         if (token.Kind == TokenKind.Operator && token.Text is "-" or "+" or "!" or "~")
@@ -246,8 +244,7 @@ internal sealed class Parser
             Enter(token.Position);
             var operand = ParseUnary();
             _depth--;
-            // Fold "-literal" so -2147483648 is int.MinValue, as in C#.
-            return Binder.Unary(token.Text, operand, token.Position, TextFrom(token.Position));
+            return new UnarySyntax(token.Text, operand, token.Position, EndOfPrevious);
         }
         if (token.Is("(") && TryParseCast(out var cast))
         {
@@ -256,7 +253,7 @@ internal sealed class Parser
         return ParsePostfix(ParsePrimary());
     }
 
-    private bool TryParseCast(out Operand? result)
+    private bool TryParseCast(out SyntaxNode? result)
     {
         result = null;
         var save = _index;
@@ -267,7 +264,7 @@ internal sealed class Parser
             _index = save;
             return false;
         }
-        var keyword = TypeNameResolver.IsKeyword(first.Text);
+        var keyword = TypeKeywords.Contains(first.Text);
         var name = first.Text;
         Next();
         while (Current.Is(".") && Peek(1).Kind == TokenKind.Identifier)
@@ -295,44 +292,30 @@ internal sealed class Parser
         }
         Next();
         var after = Current;
-        // C#'s rule: "(x)-y" is a subtraction unless x is a keyword type; "(X)y" is a cast when y starts an operand.
-        var startsOperand = after.Kind is TokenKind.Identifier or TokenKind.Number or TokenKind.String or TokenKind.Char
+        // C#'s rule: "(x)-y" is a subtraction unless x is a keyword type; "(X)y" is a cast when y starts an operand
+        // ("(x) is null" tests x). Whether X is a type or a variable only the binder knows.
+        var startsOperand = (after.Kind is TokenKind.Identifier && !after.IsWord("is")) || after.Kind is TokenKind.Number or TokenKind.String or TokenKind.Char
                             || after.Is("(") || after.Is("!") || after.Is("~");
         if (!keyword && !startsOperand)
         {
             _index = save;
             return false;
         }
-        if (!keyword && (_scope.Resolve(first.Text, _context) != null))
-        {
-            _index = save;
-            return false;
-        }
-        var type = TypeNameResolver.Resolve(name, first.Position)
-                   ?? throw new ExpressionSyntaxException("unknown type '" + name + "'", first.Position);
-        if (nullable)
-        {
-            if (!type.IsValueType)
-            {
-                // string? and other nullable reference annotations are the same type at run time.
-            }
-            else
-            {
-                type = typeof(Nullable<>).MakeGenericType(type);
-            }
-        }
-        for (var i = 0; i < ranks; i++)
-        {
-            type = type.MakeArrayType();
-        }
         Enter(open.Position);
         var operand = ParseUnary();
         _depth--;
-        result = Binder.Cast(type, operand, open.Position, TextFrom(open.Position));
+        result = new CastSyntax(name, first.Position, keyword, nullable, ranks, operand, open.Position, EndOfPrevious);
         return true;
     }
 
-    private Operand ParsePrimary()
+    // The C# keywords that name types: "(int)-x" is a cast, "(x)-y" a subtraction.
+    private static readonly HashSet<string> TypeKeywords = new(StringComparer.Ordinal)
+    {
+        "bool", "byte", "sbyte", "char", "short", "ushort", "int", "uint", "long", "ulong", "float", "double", "decimal",
+        "string", "object", "nint", "nuint",
+    };
+
+    private SyntaxNode ParsePrimary()
     {
         var token = Current;
         switch (token.Kind)
@@ -341,7 +324,7 @@ internal sealed class Parser
             case TokenKind.String:
             case TokenKind.Char:
                 Next();
-                return new Operand(E.Constant(token.Value, token.Value!.GetType()), token.Text, token.Position);
+                return new LiteralSyntax(token.Value, token.Position, EndOfPrevious);
             case TokenKind.Identifier:
                 return ParseName();
             case TokenKind.Operator when token.Text == "(":
@@ -350,74 +333,36 @@ internal sealed class Parser
                 var inner = ParseExpression();
                 Expect(")");
                 _depth--;
-                return inner.Expression != null
-                    ? new Operand(inner.Expression, TextFrom(token.Position), token.Position) { IsNullLiteral = inner.IsNullLiteral }
-                    : inner;
+                return new ParenthesizedSyntax(inner, token.Position, EndOfPrevious);
             default:
                 throw Unexpected("a value");
         }
     }
 
-    private Operand ParseName()
+    private SyntaxNode ParseName()
     {
         var token = Next();
         var name = token.Text;
         switch (name)
         {
             case "true":
-                return new Operand(E.Constant(true), name, token.Position);
+                return new LiteralSyntax(true, token.Position, EndOfPrevious);
             case "false":
-                return new Operand(E.Constant(false), name, token.Position);
+                return new LiteralSyntax(false, token.Position, EndOfPrevious);
             case "null":
-                return new Operand(E.Constant(null, typeof(object)), name, token.Position) { IsNullLiteral = true };
+                return new LiteralSyntax(null, token.Position, EndOfPrevious);
             case "is":
             case "not":
-                throw ExpressionSyntaxException.Syntax("unexpected '" + name + "'", token.Position);
+                throw new ExpressionSyntaxException("unexpected '" + name + "'", token.Position);
         }
         if (Current.Is("("))
         {
             throw new ExpressionSyntaxException("method '" + name + "' is not allowed in expressions: only pure framework members are", token.Position);
         }
-        var variable = _scope.Resolve(name, _context);
-        if (variable != null)
-        {
-            return new Operand(variable, name, token.Position);
-        }
-        if (name == "this")
-        {
-            throw new ExpressionSyntaxException("'this' is not available here (a static method?)", token.Position);
-        }
-        // A field of 'this' may be named without 'this.', as in C#.
-        var self = _scope.Resolve("this", _context);
-        if (self != null && Binder.FindField(self.Type, name) != null)
-        {
-            return Binder.Member(new Operand(self, "this", token.Position), name, token.Position, name);
-        }
-        var type = TypeNameResolver.Resolve(name, token.Position);
-        if (type != null)
-        {
-            return new Operand(type, name, token.Position);
-        }
-        // A namespace-qualified type name: Shop.Orders.OrderStatus.
-        var save = _index;
-        var dotted = name;
-        // Each prefix is looked up in every application assembly: a namespace is not 16 parts deep, a.b.c... may be.
-        const int maxParts = 16;
-        for (var parts = 1; parts < maxParts && Current.Is(".") && Peek(1).Kind == TokenKind.Identifier; parts++)
-        {
-            Next();
-            dotted += "." + Next().Text;
-            type = TypeNameResolver.Resolve(dotted, token.Position);
-            if (type != null)
-            {
-                return new Operand(type, dotted, token.Position);
-            }
-        }
-        _index = save;
-        throw new ExpressionSyntaxException("unknown name '" + name + "'", token.Position, ExpressionErrorKind.UnknownName);
+        return new NameSyntax(name, token.Position, EndOfPrevious);
     }
 
-    private Operand ParsePostfix(Operand operand)
+    private SyntaxNode ParsePostfix(SyntaxNode operand)
     {
         var start = operand.Position;
         // Each member access, call or index of a chain puts the tree so far one level deeper.
@@ -436,7 +381,7 @@ internal sealed class Parser
                 Enter(token.Position);
                 Next();
                 var args = ParseArguments("]");
-                operand = Binder.Index(operand, args, token.Position, TextFrom(start));
+                operand = new IndexSyntax(operand, args, start, EndOfPrevious, token.Position);
             }
             else if (token.Is("?.") || token.Is("?["))
             {
@@ -447,7 +392,7 @@ internal sealed class Parser
             }
             else if (token.Is("("))
             {
-                throw new ExpressionSyntaxException("'" + operand.Text + "' cannot be called: only allowed framework methods can", token.Position);
+                throw new ExpressionSyntaxException("'" + TextFrom(start) + "' cannot be called: only allowed framework methods can", token.Position);
             }
             else
             {
@@ -457,7 +402,7 @@ internal sealed class Parser
         }
     }
 
-    private Operand MemberOrCall(Operand receiver, int start)
+    private SyntaxNode MemberOrCall(SyntaxNode receiver, int start)
     {
         var nameToken = Current;
         if (nameToken.Kind != TokenKind.Identifier)
@@ -469,14 +414,14 @@ internal sealed class Parser
         {
             Next();
             var args = ParseArguments(")");
-            return Binder.Call(receiver, nameToken.Text, args, nameToken.Position, TextFrom(start));
+            return new CallSyntax(receiver, nameToken.Text, args, start, EndOfPrevious, nameToken.Position);
         }
-        return Binder.Member(receiver, nameToken.Text, nameToken.Position, TextFrom(start));
+        return new MemberAccessSyntax(receiver, nameToken.Text, start, EndOfPrevious, nameToken.Position);
     }
 
-    private List<Operand> ParseArguments(string close)
+    private List<SyntaxNode> ParseArguments(string close)
     {
-        var args = new List<Operand>();
+        var args = new List<SyntaxNode>();
         if (Current.Is(close))
         {
             Next();
@@ -497,43 +442,23 @@ internal sealed class Parser
 
     /// <summary>
     /// <c>a?.b.c</c>: when <c>a</c> is null the whole chain is null; otherwise the rest of the chain runs on <c>a</c>'s
-    /// value (read once). A value-type result becomes nullable, as in C#.
+    /// value (read once).
     /// </summary>
-    private Operand NullConditional(Operand receiver, int start)
+    private SyntaxNode NullConditional(SyntaxNode receiver, int start)
     {
         var op = Next();
-        if (receiver.TypeName != null)
-        {
-            throw new ExpressionSyntaxException("'" + op.Text + "' needs a value, not a type", op.Position);
-        }
-        var value = Binder.Value(receiver);
-        var under = Nullable.GetUnderlyingType(value.Type);
-        if (value.Type.IsValueType && under == null)
-        {
-            throw new ExpressionSyntaxException("'" + op.Text + "' needs a value that can be null, but '" + receiver.Text + "' is a " + Capture.CSharpTypeNames.Of(value.Type), op.Position);
-        }
-        var temp = E.Variable(value.Type, "receiver");
-        Expression inner = under != null ? E.Property(temp, "Value") : temp;
-        var innerOperand = new Operand(inner, receiver.Text, receiver.Position) { KnownNotNull = true };
-        Operand first;
+        var inner = new ConditionalReceiverSyntax(receiver.Start, receiver.End, receiver.Position);
+        SyntaxNode first;
         if (op.Text == "?.")
         {
-            first = MemberOrCall(innerOperand, start);
+            first = MemberOrCall(inner, start);
         }
         else
         {
             var args = ParseArguments("]");
-            first = Binder.Index(innerOperand, args, op.Position, TextFrom(start));
+            first = new IndexSyntax(inner, args, start, EndOfPrevious, op.Position);
         }
         var rest = ParsePostfix(first);
-        var restValue = Binder.Value(rest);
-        var resultType = restValue.Type.IsValueType && Nullable.GetUnderlyingType(restValue.Type) == null
-            ? typeof(Nullable<>).MakeGenericType(restValue.Type)
-            : restValue.Type;
-        Expression isNull = under != null ? E.Not(E.Property(temp, "HasValue")) : E.ReferenceEqual(temp, E.Constant(null, value.Type));
-        var body = E.Block(resultType, [temp],
-            E.Assign(temp, value),
-            E.Condition(isNull, E.Default(resultType), restValue.Type == resultType ? restValue : E.Convert(restValue, resultType)));
-        return new Operand(body, TextFrom(start), receiver.Position);
+        return new ConditionalAccessSyntax(receiver, op.Text, rest, start, EndOfPrevious, op.Position);
     }
 }

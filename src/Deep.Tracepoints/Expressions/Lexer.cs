@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 
-namespace Deep.Agent.Expressions;
+namespace Deep.Tracepoints.Expressions;
 
 internal enum TokenKind
 {

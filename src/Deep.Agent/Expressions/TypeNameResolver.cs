@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using Deep.Agent.Capture;
 
+using Deep.Tracepoints.Expressions;
+
 namespace Deep.Agent.Expressions;
 
 /// <summary>Resolves the type names an expression may use: C# keywords, common framework types, and application types.</summary>
@@ -24,9 +26,6 @@ internal static class TypeNameResolver
         ["StringSplitOptions"] = typeof(StringSplitOptions), ["MidpointRounding"] = typeof(MidpointRounding),
         ["DayOfWeek"] = typeof(DayOfWeek), ["DateTimeKind"] = typeof(DateTimeKind),
     };
-
-    /// <summary>True for the C# keywords that name types (they can start a cast).</summary>
-    public static bool IsKeyword(string name) => name.Length > 0 && char.IsLower(name[0]) && Known.ContainsKey(name);
 
     private static readonly ConcurrentDictionary<string, Type?> Cache = new(StringComparer.Ordinal);
 

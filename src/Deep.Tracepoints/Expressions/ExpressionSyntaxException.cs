@@ -1,4 +1,4 @@
-namespace Deep.Agent.Expressions;
+namespace Deep.Tracepoints.Expressions;
 
 /// <summary>What kind of problem stopped an expression from compiling.</summary>
 internal enum ExpressionErrorKind
@@ -13,7 +13,10 @@ internal enum ExpressionErrorKind
     Syntax,
 }
 
-/// <summary>A syntax error or a forbidden construct found while compiling an expression.</summary>
+/// <summary>
+/// A syntax error (found by <see cref="Parser"/>: always <see cref="ExpressionErrorKind.Syntax"/>) or a forbidden
+/// construct or unknown name (found by the agent's binder) in an expression, with where it starts.
+/// </summary>
 internal sealed class ExpressionSyntaxException(string message, int position, ExpressionErrorKind kind = ExpressionErrorKind.Binding) : Exception(message)
 {
     /// <summary>A problem with the text itself, whatever the program.</summary>
@@ -27,17 +30,4 @@ internal sealed class ExpressionSyntaxException(string message, int position, Ex
 
     /// <summary>The message a developer reads: what is wrong and where (1-based position).</summary>
     public string Describe() => Message + " (at position " + (Position + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
-}
-
-/// <summary>A failure while evaluating an expression whose message is already meant for a person.</summary>
-internal sealed class ExpressionRuntimeException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public ExpressionRuntimeException(string message) : base(message) { }
-
-    /// <summary>Creates the exception.</summary>
-    public ExpressionRuntimeException() { }
-
-    /// <summary>Creates the exception.</summary>
-    public ExpressionRuntimeException(string message, Exception inner) : base(message, inner) { }
 }
