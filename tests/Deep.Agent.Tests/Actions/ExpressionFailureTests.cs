@@ -86,9 +86,11 @@ public sealed class ExpressionFailureTests : IDisposable
         var probe = Apply(Tp("good"), rejected);
         Assert.True(BindingEngine.Hit(probe, 1, "n"));
         Assert.Equal(["good"], _collected.Snapshots.Select(s => s.Tracepoint!.ID));
-        var action = _handler.Current().Single(t => t.Tracepoint.Tracepoint.ID == "bad").Tracepoint.Actions.Single();
-        Assert.StartsWith($"watch '{bad}': ", action.PrepareError, StringComparison.Ordinal);
-        Assert.Contains(reason, action.PrepareError, StringComparison.Ordinal);
+        // Malformed text is refused when the tracepoint is read (TracepointSpec), before any action is built.
+        var parsed = _handler.Current().Single(t => t.Tracepoint.Tracepoint.ID == "bad").Tracepoint;
+        Assert.Empty(parsed.Actions);
+        Assert.StartsWith($"watch 2 '{bad}' is malformed: ", parsed.Error, StringComparison.Ordinal);
+        Assert.Contains(reason, parsed.Error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -78,22 +78,22 @@ public sealed class TracepointApiTests
     [InlineData("not json", "tracepoint", "not valid JSON")]
     [InlineData("[1]", "tracepoint", "must be a JSON object")]
     [InlineData("{\"path\":\"A.cs\"}", "tracepoint", "no \\\"tracepoint\\\"")]
-    [InlineData("{\"tracepoint\":{\"lineNumber\":3}}", "path", "missing")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\"}}", "line_number", "missing")]
+    [InlineData("{\"tracepoint\":{\"lineNumber\":3}}", "path", "has no path")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\"}}", "line_number", "has no line_number")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":\"twelve\"}}", "line_number", "cannot be read")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"line_number\":[3]}}", "line_number", "cannot be read")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"stage\":\"line_middle\"}}}", "args.stage", "unknown stage 'line_middle'")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_count\":\"-2\"}}}", "args.fire_count", "-2 must be -1 (unlimited) or more")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_period\":\"-1\"}}}", "args.fire_period", "must not be negative")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_count\":\"-2\"}}}", "args.fire_count", "must be -1 (unlimited) or more")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_period\":\"-1\"}}}", "args.fire_period", "is not a non-negative")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"condition\":\"(a > 1\"}}}", "args.condition", "'(a > 1' is malformed")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"log_msg\":\"total {order.Total\"}}}", "args.log_msg", "is not closed")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"log_msg\":\"total {order.Total\"}}}", "args.log_msg", "is malformed")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"watches\":[\"a.\"]}}", "watches[0]", "'a.' is malformed")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"snapshot\":\"maybe\"}}}", "args.snapshot", "'maybe' is not one of")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_VAR_DEPTH\":\"0\"}}}", "args.MAX_VAR_DEPTH", "0 must be 1 or more")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_STRING_LENGTH\":\"-5\"}}}", "args.MAX_STRING_LENGTH", "-5 must be 1 or more")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"snapshot\":\"maybe\"}}}", "args.snapshot", "'maybe' must be collect or no_collect")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_VAR_DEPTH\":\"0\"}}}", "args.MAX_VAR_DEPTH", "'0' is not a positive")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"MAX_STRING_LENGTH\":\"-5\"}}}", "args.MAX_STRING_LENGTH", "'-5' is not a positive")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":{\"fire_count\":5}}}", "args.fire_count", "cannot be read")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"args\":[\"x\"]}}", "args", "cannot be read")]
-    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"metrics\":[{\"expression\":\"x\"}]}}", "metrics[0].name", "missing")]
+    [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"metrics\":[{\"expression\":\"x\"}]}}", "metrics[0].name", "has no name")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"metrics\":[{\"name\":\"m\",\"expression\":\"x +\"}]}}", "metrics[0].expression", "'x +' is malformed")]
     [InlineData("{\"tracepoint\":{\"path\":\"A.cs\",\"lineNumber\":3,\"targeting\":{\"key\":\"a\"}}}", "targeting", "cannot be read")]
     public async Task Invalid_tracepoints_get_a_400_naming_the_field_and_saying_what_is_wrong(string body, string field, string expected)
@@ -109,10 +109,10 @@ public sealed class TracepointApiTests
     }
 
     [Theory]
-    // Every problem the checks find, in the order of the checks.
+    // Every problem the checks find, in the order of the checks (a non-numeric fire_count is not one: it falls back to 1, spec §2).
     [InlineData("{\"path\":\" \",\"args\":{\"fire_count\":\"x\",\"condition\":\"a ==\"},\"watches\":[\"ok\",\"b[\"],"
         + "\"metrics\":[{\"name\":\"m\"},{\"name\":\"\",\"expression\":\")\"}]}",
-        "path line_number args.fire_count args.condition watches[1] metrics[1].name metrics[1].expression")]
+        "path line_number args.condition watches[1] metrics[1].name metrics[1].expression")]
     // Every field the protobuf JSON parser cannot read, not just the first; an unknown one is ignored.
     [InlineData("{\"path\":\"A.cs\",\"lineNumber\":\"twelve\",\"args\":{\"condition\":\"x\",\"fire_count\":[1]},"
         + "\"watches\":[\"a\",7,\"b\"],\"metrics\":[{\"name\":\"m\",\"expression\":7}],\"unknown\":{}}",
