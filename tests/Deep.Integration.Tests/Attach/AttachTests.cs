@@ -128,7 +128,7 @@ public sealed class AttachTests
 
         var (second, secondOutput) = await DeepAttachAsync(app.Id, "--server", server.GrpcAddress.ToString());
 
-        Assert.Equal(6, second);
+        Assert.Equal(12, second); // ExitCodes.ProfilerConflict
         Assert.Contains($"deep attach: process {app.Id} already has the deep profiler loaded", secondOutput, StringComparison.Ordinal);
 
         // Past the CLI's own check, the runtime answers AttachProfiler with CORPROF_E_PROFILER_ALREADY_ACTIVE.

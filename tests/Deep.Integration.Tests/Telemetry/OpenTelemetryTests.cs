@@ -59,7 +59,8 @@ public sealed class OpenTelemetryTests
         snapshots = await WaitForAsync(() => api.SnapshotsAsync(snapshotted), s => s.Any(x => x.Attribute("span_id") == request.Span));
         var snapshot = snapshots.Single(s => s.Attribute("span_id") == request.Span);
         Assert.Equal(request.Trace, snapshot.Attribute("trace_id"));
-        Assert.Equal("50", snapshot.Value("total"));
+        // The argument (a Release build keeps no local for total): the values are those of this very request.
+        Assert.True(snapshot.Value("n") == "5", "n is not 5 in " + snapshot.Json.ToJsonString());
 
         // The counter: 5 per hit, recorded on every hit that exported a span.
         var metrics = process.Call("metrics");
