@@ -426,7 +426,7 @@ public sealed class LineTracepointTests
         var session = await AppSession.GetAsync("Debug");
         var missingFile = await session.Api.CreateAsync("NoSuchFile.cs", 12, EveryHit);
         var noCode = await session.Api.CreateAsync(File, 1, EveryHit);
-        var badCondition = await session.Api.CreateAsync(File, AppSession.Line("using-line"), EveryHitAnd(("condition", "n >>> ??")));
+        var badCondition = await session.Api.CreateAsync(File, AppSession.Line("using-line"), EveryHitAnd(("condition", "noSuchLocal >> 2 > n")));  // well formed (the server takes it), but binds to nothing: the agent rejects it
         var good = await session.Api.CreateAsync(File, AppSession.Line("using-line"), EveryHit);
         try
         {
