@@ -18,7 +18,7 @@ public class TriggerHandlerTests
     private static TracePointConfig Tp(string id, uint line = 42, params (string, string)[] args) =>
         ProbeTestSupport.Tracepoint(id, "OrderService.cs", line, [("fire_count", "-1"), ("fire_period", "0"), .. args]);
 
-    private int ProbeAt(uint line) => _handler.ProbeIdOf(new LocationKey("OrderService.cs", (int)line, null, null, TracepointStage.LineStart))!.Value;
+    private int ProbeAt(uint line) => _handler.ProbeIdOf(new LocationKey("OrderService.cs", (int)line, null, null, ProbeStage.LineStart))!.Value;
 
     [Fact]
     public void Tracepoints_at_one_location_share_one_probe_and_each_action_fires()
@@ -102,7 +102,7 @@ public class TriggerHandlerTests
         _handler.Apply([Tp("a", 42)]);
         Assert.Equal([gone], _engine.Removed);
         Assert.False(ProbeRuntime.Enter(gone));
-        Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 50, null, null, TracepointStage.LineStart)));
+        Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 50, null, null, ProbeStage.LineStart)));
         _handler.Clear();
     }
 
@@ -145,7 +145,7 @@ public class TriggerHandlerTests
         {
             var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, null, "the profiler is not loaded");
             handler.Apply([Tp("a", 42)]);
-            var id = handler.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, TracepointStage.LineStart))!.Value;
+            var id = handler.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, ProbeStage.LineStart))!.Value;
             Assert.False(ProbeRuntime.Enter(id));
             Assert.Contains(messages, m => m.Contains("the profiler is not loaded", StringComparison.Ordinal));
             handler.Clear();
