@@ -92,12 +92,12 @@ public sealed class TracepointFormTests(UiFixture fx, ITestOutputHelper output) 
         var page = await fx.Browser.OpenAsync(fx.Server.HttpUrl);
         await CreateTracepointAsync(page, "FormTwo.cs", "5", async p =>
         {
-            await p.Locator("#tp-fire-count").FillAsync("lots");
+            await p.Locator("#tp-fire-count").FillAsync("-5");
             await p.Locator("#tp-condition").FillAsync("order.Total >");
         });
         var errors = await ServerRefusalAsync(fx.Server, new JsonObject
         {
-            ["path"] = "FormTwo.cs", ["lineNumber"] = 5, ["args"] = new JsonObject { ["fire_count"] = "lots", ["condition"] = "order.Total >" },
+            ["path"] = "FormTwo.cs", ["lineNumber"] = 5, ["args"] = new JsonObject { ["fire_count"] = "-5", ["condition"] = "order.Total >" },
         });
         Assert.Equal(["args.fire_count", "args.condition"], errors.Select(e => e.Field));
 
