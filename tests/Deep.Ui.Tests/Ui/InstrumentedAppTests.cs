@@ -73,6 +73,9 @@ public sealed class InstrumentedAppTests(UiFixture fx, ITestOutputHelper output)
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { Path.Combine(Repo.Root, "deep"), "run", "--server", $"http://127.0.0.1:{grpcPort}", "--service-name", "shop-ui", "--", "dotnet", shopDll })
             info.ArgumentList.Add(a);
+        // The test's one snapshot (fire_count 1) is the process's first capture: cold, on a loaded machine it can pass
+        // the default 100 ms budget and stop before order.Customer is read. A generous budget keeps it whole.
+        info.Environment["DEEP_MAX_TP_PROCESS_TIME"] = "5000";
         var output = new System.Text.StringBuilder();
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
