@@ -27,6 +27,7 @@ internal static class IngestHarness
                 var latencies = new double[count];
                 var next = -1;
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
                 var wall = Stopwatch.StartNew();
                 await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
                 {
@@ -41,9 +42,11 @@ internal static class IngestHarness
                 }));
                 wall.Stop();
                 var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                // Allocation per snapshot does not depend on the machine's load, unlike CPU and wall time.
+                var bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / count;
                 Array.Sort(latencies);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round}: {count / wall.Elapsed.TotalSeconds:0} snapshots/s wall, {used.TotalMicroseconds / count:0.0} us CPU/snapshot, latency p50 {latencies[count / 2]:0.00} ms p99 {latencies[count * 99 / 100]:0.00} ms"));
+                    $"round {round}: {count / wall.Elapsed.TotalSeconds:0} snapshots/s wall, {used.TotalMicroseconds / count:0.0} us CPU/snapshot, {bytes / 1024.0:0.0} KB allocated/snapshot, latency p50 {latencies[count / 2]:0.00} ms p99 {latencies[count * 99 / 100]:0.00} ms"));
             }
         }
         try
