@@ -65,7 +65,11 @@ internal sealed class ExceptionReplayService : IDisposable
     {
         try
         {
-            if (!context.Settings.ExceptionReplay) return null;
+            if (!context.Settings.ExceptionReplay)
+            {
+                SelfLog.Info("exception replay: off (DEEP_EXCEPTION_REPLAY=false): nothing hooked");
+                return null;
+            }
             // The profiler's engine only: an engine given in code (tests, a custom one) is not hooked behind its back.
             if (engine is not ProfilerEngine)
             {

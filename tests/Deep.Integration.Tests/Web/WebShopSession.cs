@@ -34,20 +34,22 @@ internal sealed class WebShopSession : IAsyncDisposable
     /// <summary>The line of a <c>// @marker</c> in a source file of the sample.</summary>
     public static int Line(string file, string marker) => Repo.Line("samples/WebShop/" + file, marker);
 
-    public static async Task<WebShopSession> StartAsync(string configuration)
+    public static async Task<WebShopSession> StartAsync(string configuration, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var dll = await Builds.WebShopAsync(configuration);
         var data = Path.Combine(Path.GetTempPath(), "deep-web-" + Guid.NewGuid().ToString("N"));
         var server = await DeepServer.StartAsync(new DeepServerOptions { GrpcPort = 0, HttpPort = 0, DataDirectory = data });
+        var variables = new Dictionary<string, string?>
+        {
+            ["DEEP_DEBUG"] = "true",
+            ["DEEP_POLL_TIMER"] = "0.2",
+            ["DEEP_MAX_SNAPSHOTS_PER_SECOND"] = "-1",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["ExitOnStdinEof"] = "true",
+        };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>()) variables[name] = value;
         var app = await DeepRunProcess.StartAsync(dll, ["--server", server.GrpcAddress.ToString(), "--service-name", "webshop-" + configuration.ToLowerInvariant()],
-            new Dictionary<string, string?>
-            {
-                ["DEEP_DEBUG"] = "true",
-                ["DEEP_POLL_TIMER"] = "0.2",
-                ["DEEP_MAX_SNAPSHOTS_PER_SECOND"] = "-1",
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["ExitOnStdinEof"] = "true",
-            });
+            variables);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(4); // the first deep run may build the agent and profiler
         string line;
         do
