@@ -177,21 +177,27 @@ internal sealed class DeepRunProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync() => await EndAsync(_process);
+
+    /// <summary>
+    /// Ends a test's child process as a user would: closes its stdin (the apps exit at end of input), waits up to
+    /// 10 s, then kills it; disposes it. Shared with the plainly started apps of the attach tests.
+    /// </summary>
+    internal static async Task EndAsync(Process process)
     {
         try
         {
-            if (!_process.HasExited)
+            if (!process.HasExited)
             {
-                _process.StandardInput.Close();
+                process.StandardInput.Close();
                 using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 try
                 {
-                    await _process.WaitForExitAsync(cancel.Token);
+                    await process.WaitForExitAsync(cancel.Token);
                 }
                 catch (OperationCanceledException)
                 {
-                    _process.Kill(entireProcessTree: true);
+                    process.Kill(entireProcessTree: true);
                 }
             }
         }
@@ -199,6 +205,6 @@ internal sealed class DeepRunProcess : IAsyncDisposable
         {
             // Already gone.
         }
-        _process.Dispose();
+        process.Dispose();
     }
 }
