@@ -140,86 +140,77 @@ public sealed class AttachErrorTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Permission_denied_on_the_socket_says_whose_process_it_is()
+    // Each exception in the shape the package throws it (its messages are the package's), on process 41, with
+    // whether that process is still there and whether the deep profiler is mapped in it.
+    public static TheoryData<string, Exception, bool, bool, int, string> Failures => new()
     {
-        var e = DiagnosticsPort.Explain(
-            new ServerNotAvailableException("Unable to connect to the server. Permission denied", new SocketException((int)SocketError.AccessDenied)),
-            Running(41), _proc);
-
-        Assert.Equal(ExitCodes.PermissionDenied, e!.ExitCode);
-        Assert.Equal("permission denied on /tmp/dotnet-diagnostic-41-*-socket: run deep attach as the user that owns process 41 (or root)", e.Message);
-    }
-
-    [Fact]
-    public void A_socket_nothing_listens_on_is_not_a_running_dotnet_runtime()
-    {
-        var e = DiagnosticsPort.Explain(
-            new ServerNotAvailableException("Unable to connect to the server. Connection refused", new SocketException((int)SocketError.ConnectionRefused)),
-            Running(42), _proc);
-
-        Assert.Equal(ExitCodes.NotDotNet, e!.ExitCode);
-        Assert.Equal("nothing answers on the diagnostics socket of process 42 (ConnectionRefused): its runtime is shutting down, or the socket is stale", e.Message);
-    }
-
-    [Fact]
-    public void A_process_that_exits_while_it_is_asked_is_not_found()
-    {
-        // No /proc entry: whatever broke the connection, the process is gone.
-        var e = DiagnosticsPort.Explain(new EndOfStreamException("Unable to read beyond the end of the stream."), DotNetLooking(43), _proc);
-
-        Assert.Equal(ExitCodes.NotFound, e!.ExitCode);
-        Assert.Equal("there is no process with id 43 (it has exited)", e.Message);
-    }
-
-    [Fact]
-    public void A_connection_that_closes_on_a_running_process_is_a_refused_request()
-    {
-        var e = DiagnosticsPort.Explain(new EndOfStreamException("Unable to read beyond the end of the stream."), Running(44), _proc);
-
-        Assert.Equal(ExitCodes.AttachRefused, e!.ExitCode);
-        Assert.Equal("process 44: the diagnostics connection closed before the runtime answered (Unable to read beyond the end of the stream.)", e.Message);
-    }
+        {
+            "permission denied: whose process it is",
+            new ServerNotAvailableException("Unable to connect to the server. Permission denied", new SocketException((int)SocketError.AccessDenied)), true, false,
+            ExitCodes.PermissionDenied, "permission denied on /tmp/dotnet-diagnostic-41-*-socket: run deep attach as the user that owns process 41 (or root)"
+        },
+        {
+            "a socket nothing listens on",
+            new ServerNotAvailableException("Unable to connect to the server. Connection refused", new SocketException((int)SocketError.ConnectionRefused)), true, false,
+            ExitCodes.NotDotNet, "nothing answers on the diagnostics socket of process 41 (ConnectionRefused): its runtime is shutting down, or the socket is stale"
+        },
+        {
+            "the process exited while it was asked",
+            new EndOfStreamException("Unable to read beyond the end of the stream."), false, false,
+            ExitCodes.NotFound, "there is no process with id 41 (it has exited)"
+        },
+        {
+            "the connection closed on a running process",
+            new EndOfStreamException("Unable to read beyond the end of the stream."), true, false,
+            ExitCodes.AttachRefused, "process 41: the diagnostics connection closed before the runtime answered (Unable to read beyond the end of the stream.)"
+        },
+        {
+            "already active, the deep profiler mapped",
+            new ProfilerAlreadyActiveException("AttachProfiler failed - A profiler is already loaded."), true, true,
+            ExitCodes.ProfilerConflict, "process 41 already has the deep profiler loaded (started with deep run, or attached before)"
+        },
+        {
+            "already active, another profiler",
+            new ProfilerAlreadyActiveException("AttachProfiler failed - A profiler is already loaded."), true, false,
+            ExitCodes.ProfilerConflict, "process 41 already has another CLR profiler loaded, and a process loads only one (CORPROF_E_PROFILER_ALREADY_ACTIVE)"
+        },
+        {
+            "a runtime that does not know the command",
+            new UnsupportedCommandException("AttachProfiler failed - Command is not supported."), true, false,
+            ExitCodes.UnsupportedRuntime, "the runtime of process 41 does not accept the request (AttachProfiler failed - Command is not supported.); deep supports .NET 8 to 10"
+        },
+        {
+            "the profiler's own unsupported-runtime code",
+            new ServerErrorException("AttachProfiler failed - HRESULT: 0xA0DE0001."), true, false,
+            ExitCodes.UnsupportedRuntime, "the deep profiler refused the runtime of process 41 (HRESULT 0xA0DE0001); deep supports .NET 8 to 10"
+        },
+        {
+            "any other error code",
+            new ServerErrorException("AttachProfiler failed - HRESULT: 0x80004005."), true, false,
+            ExitCodes.AttachRefused, "process 41: the runtime refused the profiler (HRESULT 0x80004005)"
+        },
+        {
+            "an error without a code",
+            new ServerErrorException("AttachProfiler - Not supported by this runtime."), true, false,
+            ExitCodes.AttachRefused, "process 41: the runtime refused the request: AttachProfiler - Not supported by this runtime."
+        },
+        {
+            "an answer that is no answer",
+            new ServerErrorException("AttachProfiler failed - Server responded with unknown response."), true, false,
+            ExitCodes.AttachRefused, "process 41: the runtime refused the request: AttachProfiler failed - Server responded with unknown response."
+        },
+    };
 
     [Theory]
-    [InlineData(true, "process 45 already has the deep profiler loaded (started with deep run, or attached before)")]
-    [InlineData(false, "process 45 already has another CLR profiler loaded, and a process loads only one (CORPROF_E_PROFILER_ALREADY_ACTIVE)")]
-    public void A_profiler_already_active_is_a_profiler_conflict_worded_by_whose_library_is_mapped(bool deepMapped, string message)
+    [MemberData(nameof(Failures))]
+    public void Each_failure_of_the_diagnostics_client_has_its_message_and_exit_code(string shape, Exception failure, bool running, bool deepMapped, int code, string message)
     {
-        var e = DiagnosticsPort.Explain(new ProfilerAlreadyActiveException("AttachProfiler failed - A profiler is already loaded."), Running(45, deepMapped), _proc);
+        var target = running ? Running(41, deepMapped) : DotNetLooking(41, deepMapped);
 
-        Assert.Equal(ExitCodes.ProfilerConflict, e!.ExitCode);
-        Assert.Equal(message, e.Message);
-    }
+        var e = DiagnosticsPort.Explain(failure, target, _proc);
 
-    [Fact]
-    public void A_runtime_that_does_not_know_the_command_is_an_unsupported_runtime()
-    {
-        var e = DiagnosticsPort.Explain(new UnsupportedCommandException("AttachProfiler failed - Command is not supported."), Running(46), _proc);
-
-        Assert.Equal(ExitCodes.UnsupportedRuntime, e!.ExitCode);
-        Assert.Equal("the runtime of process 46 does not accept the request (AttachProfiler failed - Command is not supported.); deep supports .NET 8 to 10", e.Message);
-    }
-
-    [Fact]
-    public void The_profilers_own_unsupported_runtime_code_is_an_unsupported_runtime()
-    {
-        var e = DiagnosticsPort.Explain(new ServerErrorException("AttachProfiler failed - HRESULT: 0xA0DE0001."), Running(47), _proc);
-
-        Assert.Equal(ExitCodes.UnsupportedRuntime, e!.ExitCode);
-        Assert.Equal("the deep profiler refused the runtime of process 47 (HRESULT 0xA0DE0001); deep supports .NET 8 to 10", e.Message);
-    }
-
-    [Theory]
-    [InlineData("AttachProfiler failed - HRESULT: 0x80004005.", "process 48: the runtime refused the profiler (HRESULT 0x80004005)")]
-    [InlineData("AttachProfiler - Not supported by this runtime.", "process 48: the runtime refused the request: AttachProfiler - Not supported by this runtime.")]
-    [InlineData("AttachProfiler failed - Server responded with unknown response.", "process 48: the runtime refused the request: AttachProfiler failed - Server responded with unknown response.")]
-    public void Any_other_error_answer_is_a_refusal_with_its_hresult_when_there_is_one(string packageMessage, string message)
-    {
-        var e = DiagnosticsPort.Explain(new ServerErrorException(packageMessage), Running(48), _proc);
-
-        Assert.Equal(ExitCodes.AttachRefused, e!.ExitCode);
-        Assert.Equal(message, e.Message);
+        Assert.True(e is not null, shape);
+        Assert.Equal((code, message), (e.ExitCode, e.Message));
     }
 
     [Fact]

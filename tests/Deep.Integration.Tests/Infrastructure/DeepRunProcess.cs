@@ -177,27 +177,21 @@ internal sealed class DeepRunProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public async ValueTask DisposeAsync() => await EndAsync(_process);
-
-    /// <summary>
-    /// Ends a test's child process as a user would: closes its stdin (the apps exit at end of input), waits up to
-    /// 10 s, then kills it; disposes it. Shared with the plainly started apps of the attach tests.
-    /// </summary>
-    internal static async Task EndAsync(Process process)
+    public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!process.HasExited)
+            if (!_process.HasExited)
             {
-                process.StandardInput.Close();
+                _process.StandardInput.Close();
                 using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 try
                 {
-                    await process.WaitForExitAsync(cancel.Token);
+                    await _process.WaitForExitAsync(cancel.Token);
                 }
                 catch (OperationCanceledException)
                 {
-                    process.Kill(entireProcessTree: true);
+                    _process.Kill(entireProcessTree: true);
                 }
             }
         }
@@ -205,6 +199,6 @@ internal sealed class DeepRunProcess : IAsyncDisposable
         {
             // Already gone.
         }
-        process.Dispose();
+        _process.Dispose();
     }
 }
