@@ -88,6 +88,9 @@ internal static partial class DiagnosticsPort
                 return new CliException(ExitCodes.AttachRefused, $"process {pid}: the runtime refused the request: {e.Message}");
             case IOException:
                 return new CliException(ExitCodes.AttachRefused, $"process {pid}: the diagnostics connection closed before the runtime answered ({e.Message})");
+            case TimeoutException:
+                // The package's own connect timeout (its waits for an answer have none).
+                return new CliException(ExitCodes.AttachRefused, $"process {pid}: the runtime did not accept the diagnostics connection in time (is the process stopped or hung?)");
             default:
                 return null;
         }

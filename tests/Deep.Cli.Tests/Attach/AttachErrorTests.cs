@@ -165,6 +165,11 @@ public sealed class AttachErrorTests : IDisposable
             ExitCodes.AttachRefused, "process 41: the diagnostics connection closed before the runtime answered (Unable to read beyond the end of the stream.)"
         },
         {
+            "the package's connect timeout",
+            new TimeoutException(), true, false,
+            ExitCodes.AttachRefused, "process 41: the runtime did not accept the diagnostics connection in time (is the process stopped or hung?)"
+        },
+        {
             "already active, the deep profiler mapped",
             new ProfilerAlreadyActiveException("AttachProfiler failed - A profiler is already loaded."), true, true,
             ExitCodes.ProfilerConflict, "process 41 already has the deep profiler loaded (started with deep run, or attached before)"
