@@ -8,8 +8,8 @@ namespace Deep.Cli.Attach;
 
 /// <summary>
 /// <c>deep attach &lt;pid&gt; [--server URL] [--service-name N]</c>: brings the profiler and the agent into a .NET
-/// process that is already running. The profiler goes in through the runtime's diagnostics socket
-/// (<c>AttachProfiler</c>); the profiler then loads the agent through the application's own hostfxr and reports
+/// process that is already running. The profiler goes in through the runtime's diagnostics port
+/// (<c>AttachProfiler</c>, sent by <see cref="DiagnosticsPort"/>); the profiler then loads the agent through the application's own hostfxr and reports
 /// each step to a status file this command follows.
 /// </summary>
 public static class AttachCommand
@@ -44,15 +44,8 @@ public static class AttachCommand
         {
             var target = Check(options.Pid);
             await progress.WriteLineAsync($"deep attach: process {target.Pid} ({target.Name}), .NET {target.RuntimeVersion?.ToString() ?? "(version unknown)"}").ConfigureAwait(false);
-            var socket = DiagnosticsIpc.FindSocket(target.Pid, target.TempDirectory)
-                ?? throw new CliException(ExitCodes.NotDotNet,
-                    $"process {target.Pid} has no diagnostics socket in {target.TempDirectory} (started with DOTNET_EnableDiagnostics=0, or its runtime is not up yet)");
-
-            if (!SocketAccess.MayConnect(socket))
-            {
-                throw new CliException(ExitCodes.PermissionDenied,
-                    $"permission denied on {socket}: run deep attach as the user that owns process {target.Pid} (or root)");
-            }
+            // Before building anything: the socket is there and this user may use it (the runtime answers).
+            await DiagnosticsPort.ProbeAsync(target, cancellation).ConfigureAwait(false);
 
             var artifacts = await Artifacts.LocateAsync(progress, cancellation).ConfigureAwait(false);
 
@@ -60,23 +53,8 @@ public static class AttachCommand
             try
             {
                 var (clientData, statusPath) = Prepare(work.FullName, options, artifacts, target);
-                await progress.WriteLineAsync($"deep attach: attaching the profiler through {socket}").ConfigureAwait(false);
-                var result = DiagnosticsIpc.AttachProfiler(socket, Guid.Parse(RunCommand.ProfilerClsid), artifacts.ProfilerPath, clientData, TimeSpan.FromSeconds(30));
-                switch (result.Outcome)
-                {
-                    case AttachOutcome.Attached:
-                        break;
-                    case AttachOutcome.AlreadyActive:
-                        throw new CliException(ExitCodes.ProfilerConflict, target.ProfilerLoaded
-                            ? $"process {target.Pid} already has the deep profiler loaded (started with deep run, or attached before)"
-                            : $"process {target.Pid}: {result.Message}");
-                    case AttachOutcome.PermissionDenied:
-                        throw new CliException(ExitCodes.PermissionDenied, result.Message!);
-                    case AttachOutcome.NoRuntime:
-                        throw new CliException(ExitCodes.NotDotNet, result.Message!);
-                    default:
-                        throw new CliException(ExitCodes.AttachRefused, $"process {target.Pid}: {result.Message}");
-                }
+                await progress.WriteLineAsync($"deep attach: attaching the profiler through the diagnostics port of process {target.Pid}").ConfigureAwait(false);
+                await DiagnosticsPort.AttachProfilerAsync(target, Guid.Parse(RunCommand.ProfilerClsid), artifacts.ProfilerPath, clientData, cancellation).ConfigureAwait(false);
                 await progress.WriteLineAsync("deep attach: profiler attached; waiting for the agent to start").ConfigureAwait(false);
                 var started = await FollowStatusAsync(statusPath, options.Timeout, progress, cancellation).ConfigureAwait(false);
                 await output.WriteLineAsync($"attached to process {target.Pid} ({target.Name}): {started}").ConfigureAwait(false);
@@ -154,7 +132,24 @@ public static class AttachCommand
         {
             entries.Add(new(name, value));
         }
-        return (DiagnosticsIpc.EncodeClientData(entries), status);
+        return (EncodeClientData(entries), status);
+    }
+
+    /// <summary>
+    /// The client data the profiler reads on attach (Deep.Profiler's AttachRequest): <c>key=value</c> lines, UTF-8.
+    /// </summary>
+    internal static byte[] EncodeClientData(IEnumerable<KeyValuePair<string, string>> entries)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (key, value) in entries)
+        {
+            if (value.Contains('\n', StringComparison.Ordinal))
+            {
+                throw new CliException(ExitCodes.Usage, $"{key} cannot be passed to the process: its value '{value}' has a line break");
+            }
+            text.Append(key).Append('=').Append(value).Append('\n');
+        }
+        return System.Text.Encoding.UTF8.GetBytes(text.ToString());
     }
 
     /// <summary>The agent settings passed along: this command's DEEP_* variables, then the options.</summary>

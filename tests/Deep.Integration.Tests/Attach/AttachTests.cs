@@ -22,27 +22,11 @@ public sealed class AttachTests
         ["DEEP_MAX_SNAPSHOTS_PER_SECOND"] = "-1",
     };
 
-    private static async Task<(int Code, string Output)> DeepAttachAsync(int pid, params string[] arguments)
+    internal static async Task<(int Code, string Output)> DeepAttachAsync(int pid, params string[] arguments)
     {
         var deep = await Builds.DeepAsync();
         return await Exec.RunAsync(deep, ["attach", pid.ToString(CultureInfo.InvariantCulture), .. arguments], environment: AgentSettings,
             timeout: TimeSpan.FromMinutes(5));
-    }
-
-    private static async Task<Snapshot> FirstSnapshotAsync(DeepApi api, string tracepointId, Action drive, Func<string> log)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            drive();
-            var snapshots = await api.SnapshotsAsync(tracepointId);
-            if (snapshots.Count > 0)
-            {
-                return snapshots[0];
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("no snapshot arrived; the app said:\n" + log());
     }
 
     [Theory]
@@ -64,7 +48,7 @@ public sealed class AttachTests
         Assert.Equal("attached-" + configuration, app.Call("env DEEP_SERVICE_NAME")); // the options became the agent's settings
 
         var id = await api.CreateAsync("Scenarios.cs", AppSession.Line("scale-line"));
-        var snapshot = await FirstSnapshotAsync(api, id, () => app.Call("scale 4"), () => app.Log);
+        var snapshot = await server.FirstSnapshotAsync(id, () => app.Call("scale 4"), () => app.Log);
 
         Assert.Equal("4", snapshot.Value("value"));
         Assert.Equal("1.5", snapshot.Value("factor"));
@@ -86,7 +70,7 @@ public sealed class AttachTests
         Assert.Contains($"attached to process {app.Id} (Deep.TestApp)", output, StringComparison.Ordinal);
 
         var id = await server.Api.CreateAsync("Shapes.cs", Repo.Line("tests/TestApps/Deep.TestApp/Shapes.cs", "async-after-await"));
-        var snapshot = await FirstSnapshotAsync(server.Api, id, () => app.Call("async 4"), () => app.Log);
+        var snapshot = await server.FirstSnapshotAsync(id, () => app.Call("async 4"), () => app.Log);
 
         // SumAsync(4) on AsyncOrders("async-4"): total = 40, label = "async-4#4", before the line runs.
         Assert.Equal("40", snapshot.Value("total"));
@@ -94,6 +78,30 @@ public sealed class AttachTests
         Assert.Equal("4", snapshot.Value("count"));
         Assert.Equal("SumAsync", snapshot.MethodName);
         Assert.True(snapshot.Json["frames"]![0]!["isAsync"]?.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task An_app_with_a_TMPDIR_of_its_own_is_found_there_and_attached()
+    {
+        // The runtime makes its diagnostics socket in the TMPDIR it started with; deep attach runs with another one,
+        // so the diagnostics client must look where the target's /proc/<pid>/environ says.
+        var tmp = Directory.CreateTempSubdirectory("deep-own-tmp-").FullName;
+        try
+        {
+            await using var server = await TestServer.StartAsync();
+            await using var app = PlainProcess.Start(await Builds.TestAppAsync("Debug"), new Dictionary<string, string> { ["TMPDIR"] = tmp });
+            Assert.Single(Directory.GetFiles(tmp, $"dotnet-diagnostic-{app.Id}-*-socket"));
+            Assert.NotEqual(Path.GetFullPath(tmp), Path.GetFullPath(Path.GetTempPath()));
+
+            var (code, output) = await DeepAttachAsync(app.Id, "--server", server.GrpcAddress.ToString());
+
+            Assert.True(code == 0, $"deep attach exited {code}:\n{output}\napp:\n{app.Log}");
+            Assert.Contains($"attached to process {app.Id} (dotnet): agent started with the profiler engine", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(tmp, recursive: true);
+        }
     }
 
     [Fact]
@@ -111,7 +119,7 @@ public sealed class AttachTests
         Assert.True(code == 0, output);
 
         var id = await api.CreateAsync("Scenarios.cs", AppSession.Line("hot-add"));
-        var snapshot = await FirstSnapshotAsync(api, id, () => app.Call("hot 1000"), () => app.Log);
+        var snapshot = await server.FirstSnapshotAsync(id, () => app.Call("hot 1000"), () => app.Log);
 
         Assert.Equal("1", snapshot.Value("b"));
         Assert.NotNull(snapshot.Value("a"));
@@ -235,7 +243,7 @@ public sealed class AttachTests
 
         int line = Repo.Line(SelfAttachSource, "greet-line");
         var id = await api.CreateAsync("Program.cs", line);
-        var snapshot = await FirstSnapshotAsync(api, id, () => app.Call("greet ada 3"), () => app.Log);
+        var snapshot = await server.FirstSnapshotAsync(id, () => app.Call("greet ada 3"), () => app.Log);
 
         Assert.Equal("ada", snapshot.Value("name"));
         Assert.Equal("3", snapshot.Value("times"));
@@ -272,7 +280,7 @@ public sealed class AttachTests
         Assert.Contains("agent started with the profiler engine", output, StringComparison.Ordinal);
         int line = Repo.Line(SelfAttachSource, "greet-line");
         var id = await api.CreateAsync("Program.cs", line);
-        var snapshot = await FirstSnapshotAsync(api, id, () => app.Call("greet bob 2"), () => app.Log);
+        var snapshot = await server.FirstSnapshotAsync(id, () => app.Call("greet bob 2"), () => app.Log);
         Assert.Equal("bob", snapshot.Value("name"));
         Assert.Equal("hello bob", snapshot.Value("greeting"));
     }

@@ -22,6 +22,26 @@ internal sealed class TestServer : IAsyncDisposable
 
     public Uri HttpAddress => _server.HttpAddress;
 
+    /// <summary>
+    /// Drives the app until the tracepoint's first snapshot arrives (the agent installs it after its next poll), up
+    /// to 60 s; the app's log in the failure.
+    /// </summary>
+    public async Task<Snapshot> FirstSnapshotAsync(string tracepointId, Action drive, Func<string> log)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            drive();
+            var snapshots = await Api.SnapshotsAsync(tracepointId);
+            if (snapshots.Count > 0)
+            {
+                return snapshots[0];
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("no snapshot arrived; the app said:\n" + log());
+    }
+
     public static async Task<TestServer> StartAsync()
     {
         var data = Path.Combine(Path.GetTempPath(), "deep-attach-it-" + Guid.NewGuid().ToString("N"));

@@ -8,8 +8,9 @@ namespace Deep.Integration.Tests.Packaging;
 // deep-dotnet as a user gets it, from the packages only (docs/install.md): scripts/pack.sh into a temporary folder,
 // the tool installed from there into a folder outside the repository, `deep server` started from the installed
 // tool, and applications generated and built at test time (not from this repository's sources) run with the agent
-// in the three ways a user can: the installed `deep run`, `env $(deep env ...)` without the wrapper, and
-// DeepAgent.Start() from the Deep.Agent package in an app published self-contained and copied elsewhere.
+// in the four ways a user can: the installed `deep run`, `env $(deep env ...)` without the wrapper, the installed
+// `deep attach` into an app started plainly, and DeepAgent.Start() from the Deep.Agent package in an app published
+// self-contained and copied elsewhere.
 [Collection(EndToEndCollection.Name)]
 public sealed class PackageTests(PackageTests.Installed installed) : IClassFixture<PackageTests.Installed>
 {
@@ -85,6 +86,25 @@ public sealed class PackageTests(PackageTests.Installed installed) : IClassFixtu
     }
 
     [Fact]
+    public async Task Deep_attach_of_the_installed_tool_brings_the_agent_into_a_running_app()
+    {
+        var app = await installed.ConsoleAppAsync();
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = installed.Root };
+        info.ArgumentList.Add(app);
+        foreach (var name in new[] { "DOTNET_STARTUP_HOOKS", "CORECLR_ENABLE_PROFILING", "CORECLR_PROFILER", "CORECLR_PROFILER_PATH" })
+            info.Environment.Remove(name);
+        await AssertTracepointFiresAsync(info, "pack-attach", 24, async running =>
+        {
+            // The installed tool's own agent folder and its diagnostics client package: nothing from the repository.
+            var (code, output) = await Exec.RunAsync(installed.Deep,
+                ["attach", running.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--server", installed.GrpcUrl, "--service-name", "pack-attach"],
+                workingDirectory: installed.Root, timeout: TimeSpan.FromMinutes(2));
+            Assert.True(code == 0, $"the installed deep attach exited {code}:\n{output}\n{running.Tail}");
+            Assert.Contains($"attached to process {running.Id} (dotnet): agent started with the profiler engine", output, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public async Task DeepAgent_Start_from_the_package_in_a_self_contained_app_copied_elsewhere()
     {
         var app = await installed.SelfStartingAppAsync();
@@ -96,12 +116,12 @@ public sealed class PackageTests(PackageTests.Installed installed) : IClassFixtu
         await AssertTracepointFiresAsync(info, "pack-start", 23);
     }
 
-    // Starts the app, sets a tracepoint on the work line for its service only, and calls the work until the snapshot
-    // arrives (the agent installs the tracepoint after its next poll); the snapshot has the line's values. The first
+    // Starts the app (then runs `started` on it, if given), sets a tracepoint on the work line for its service only,
+    // and calls the work until the snapshot arrives (the agent installs the tracepoint after its next poll); the snapshot has the line's values. The first
     // snapshot of a process pays for compiling the agent's capture code and, on a loaded machine, can run over the
     // capture time budget ("[not captured: time budget exceeded]"): the tracepoint fires on every call until one
     // snapshot has the values, and that one is checked.
-    private async Task AssertTracepointFiresAsync(ProcessStartInfo info, string service, int n)
+    private async Task AssertTracepointFiresAsync(ProcessStartInfo info, string service, int n, Func<DeepRunProcess, Task>? started = null)
     {
         using var api = new DeepApi(installed.HttpAddress);
         var id = await api.CreateAsync("Work.cs", TracepointLine, new Dictionary<string, string> { ["fire_count"] = "-1", ["fire_period"] = "0" });
@@ -110,6 +130,8 @@ public sealed class PackageTests(PackageTests.Installed installed) : IClassFixtu
         {
             await using var app = DeepRunProcess.Start(info);
             app.WaitReady();
+            if (started is not null)
+                await started(app);
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
             List<Snapshot> snapshots = [];
             Snapshot? snapshot = null;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Deep.Integration.Tests.Attach;
 using Deep.Integration.Tests.Infrastructure;
 
@@ -17,10 +16,7 @@ public sealed class MethodAttachTests
         await using var server = await TestServer.StartAsync();
         var api = server.Api;
         await using var app = PlainProcess.Start(await Builds.TestAppAsync(configuration));
-        var deep = await Builds.DeepAsync();
-        var (code, output) = await Exec.RunAsync(deep, ["attach", app.Id.ToString(CultureInfo.InvariantCulture), "--server", server.GrpcAddress.ToString()],
-            environment: new Dictionary<string, string> { ["DEEP_POLL_TIMER"] = "0.2", ["DEEP_MAX_SNAPSHOTS_PER_SECOND"] = "-1" },
-            timeout: TimeSpan.FromMinutes(5));
+        var (code, output) = await AttachTests.DeepAttachAsync(app.Id, "--server", server.GrpcAddress.ToString());
         Assert.True(code == 0, $"deep attach exited {code}:\n{output}\napp:\n{app.Log}");
 
         var capture = await api.CreateAsync("Methods.cs", 0, new Dictionary<string, string>
@@ -32,28 +28,12 @@ public sealed class MethodAttachTests
             ["method_name"] = "Traced", ["span"] = "method", ["fire_count"] = "-1", ["fire_period"] = "0",
         });
 
-        var snapshot = await FirstAsync(api, capture, () => Assert.Equal("81", app.Call("methods square 9")), () => app.Log);
+        var snapshot = await server.FirstSnapshotAsync(capture, () => Assert.Equal("81", app.Call("methods square 9")), () => app.Log);
         Assert.Equal("81", snapshot.Capture("return").Value);
         Assert.Equal("null", snapshot.Capture("exception").Value);
         Assert.Equal("9", snapshot.Value("x"));
 
-        await FirstAsync(api, span, () => app.Call("methods span-method 4"), () => app.Log);
+        await server.FirstSnapshotAsync(span, () => app.Call("methods span-method 4"), () => app.Log);
         Assert.Equal($"result=401;spans=Traced[parent=app-op,trace=same,tp={span},ended=True];after=app-op", app.Call("methods span-method 4"));
-    }
-
-    private static async Task<Snapshot> FirstAsync(DeepApi api, string tracepointId, Action drive, Func<string> log)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            drive();
-            var snapshots = await api.SnapshotsAsync(tracepointId);
-            if (snapshots.Count > 0)
-            {
-                return snapshots[0];
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("no snapshot arrived; the app said:\n" + log());
     }
 }
