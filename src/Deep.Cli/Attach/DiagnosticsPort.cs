@@ -28,9 +28,16 @@ internal static partial class DiagnosticsPort
     public static Task ProbeAsync(TargetProcess target, CancellationToken cancellation) =>
         CallAsync(target, client => client.GetProcessEnvironment(), AnswerTimeout, cancellation);
 
+    /// <summary>
+    /// The attach request's own timeout field: how long the runtime may wait for a background GC to finish before it
+    /// loads the profiler. The runtime reads that field as milliseconds while the package writes whole seconds of the
+    /// TimeSpan it is given, so the seconds given here are the milliseconds meant (30,000 ms).
+    /// </summary>
+    private static readonly TimeSpan RuntimeGcWait = TimeSpan.FromSeconds(AnswerTimeout.TotalMilliseconds);
+
     /// <summary>Sends AttachProfiler; returns once the runtime accepted the profiler.</summary>
     public static Task AttachProfilerAsync(TargetProcess target, Guid clsid, string profilerPath, byte[] clientData, CancellationToken cancellation) =>
-        CallAsync(target, client => client.AttachProfiler(AnswerTimeout, clsid, profilerPath, clientData), AnswerTimeout, cancellation);
+        CallAsync(target, client => client.AttachProfiler(RuntimeGcWait, clsid, profilerPath, clientData), AnswerTimeout, cancellation);
 
     internal static async Task CallAsync(TargetProcess target, Action<DiagnosticsClient> request, TimeSpan timeout, CancellationToken cancellation)
     {
