@@ -16,10 +16,10 @@ switch (args)
         return 0;
     case ["suite", var scaleText]:
         int scale = int.Parse(scaleText, inv);
-        Report("throw_catch_ns", Workloads.PerOp(Workloads.ThrowCatch, 4 * scale));
-        Report("rethrow5_ns", Workloads.PerOp(Workloads.Rethrow5, scale));
-        Report("await5_ns", Workloads.PerOp(Workloads.Await5, scale));
-        Report("escape_ns", Workloads.PerOp(Workloads.Escape, scale));
+        Suite("throw_catch", Workloads.PerOp(Workloads.ThrowCatch, 4 * scale));
+        Suite("rethrow5", Workloads.PerOp(Workloads.Rethrow5, scale));
+        Suite("await5", Workloads.PerOp(Workloads.Await5, scale));
+        Suite("escape", Workloads.PerOp(Workloads.Escape, scale));
         return 0;
     case ["hooked", var cyclesText]:
         Workloads.Hooked(int.Parse(cyclesText, inv), Report);
@@ -30,6 +30,12 @@ switch (args)
     default:
         Console.Error.WriteLine("usage: --env | suite N | hooked N | flood SECONDS RATE");
         return 2;
+}
+
+void Suite(string name, (double WallNs, double CpuNs) result)
+{
+    Report(name + "_ns", result.WallNs);
+    Report(name + "_cpu_ns", result.CpuNs);
 }
 
 void Report(string name, double value) => Console.WriteLine(string.Create(inv, $"result {name} {value:0.###}"));

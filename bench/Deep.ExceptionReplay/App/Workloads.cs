@@ -6,20 +6,27 @@ namespace BenchApp;
 
 internal static class Workloads
 {
-    /// <summary>Median of 7 batches (after one warm-up batch) of <paramref name="count"/>/7 operations, ns per operation.</summary>
-    public static double PerOp(Action<int> op, int count)
+    /// <summary>
+    /// Median of 7 batches (after one warm-up batch) of <paramref name="count"/>/7 operations: wall time and the
+    /// thread's CPU time, ns per operation.
+    /// </summary>
+    public static (double WallNs, double CpuNs) PerOp(Action<int> op, int count)
     {
         int batch = Math.Max(1, count / 7);
-        var results = new List<double>();
+        var wall = new List<double>();
+        var cpu = new List<double>();
         for (int b = -1; b < 7; b++)
         {
+            long cpu0 = ThreadCpu.Nanoseconds();
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < batch; i++) op(i);
-            double ns = Stopwatches.Ns(Stopwatch.GetTimestamp() - start) / batch;
-            if (b >= 0) results.Add(ns);
+            long elapsed = Stopwatch.GetTimestamp() - start;
+            long cpuNs = ThreadCpu.Nanoseconds() - cpu0;
+            if (b < 0) continue;
+            wall.Add(Stopwatches.Ns(elapsed) / batch);
+            cpu.Add((double)cpuNs / batch);
         }
-        results.Sort();
-        return results[results.Count / 2];
+        return (Median(wall), Median(cpu));
     }
 
     // 1. Thrown and caught inside the app: never an escape.
@@ -135,6 +142,7 @@ internal static class Workloads
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpu0 = process.TotalProcessorTime;
+        long thread0 = ThreadCpu.Nanoseconds();
         var replay0 = AgentThreadTicks();
         long total = (long)seconds * rate, done = 0;
         var clock = Stopwatch.StartNew();
@@ -145,12 +153,14 @@ internal static class Workloads
             Thread.Sleep(1);
         }
         var wall = clock.Elapsed;
+        long threadNs = ThreadCpu.Nanoseconds() - thread0;
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpu0;
         report("flood_escapes", done);
         report("flood_wall_s", wall.TotalSeconds);
         report("flood_cpu_ms", cpu.TotalMilliseconds);
         report("flood_cpu_us_per_escape", cpu.TotalMilliseconds * 1000 / done);
+        report("flood_app_thread_cpu_us_per_escape", threadNs / 1000.0 / done);
         var replay = AgentThreadTicks();
         if (replay0 >= 0 && replay >= 0) report("flood_replay_thread_ms", (replay - replay0) * 10.0);
     }
