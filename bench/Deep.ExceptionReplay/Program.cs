@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 using Deep.Integration.Tests.Infrastructure;
 using Deep.Server;
 
-// Cost of Exception Replay, for docs/benchmarks.md ("Exception Replay"). The program App/ runs under the agent and
-// the profiler (the variables `deep run` gives it, an embedded server) with DEEP_EXCEPTION_REPLAY=true and =false,
+// Cost of Exception Replay, for docs/benchmarks.md ("Exception Replay"). The program App/ runs under `deep run` (the
+// agent and the profiler; a server of its own per run) with DEEP_EXCEPTION_REPLAY=true and =false,
 // alternately (the order flips every round), so the load of a shared machine falls on both alike. Each workload
 // reports its median; the table shows the median over rounds and the ratio on/off.
 // Options: --rounds N (default 5), --scale N (operations of the suite, default 20000), --cycles N (hooked, default 8),
@@ -20,7 +20,6 @@ var appDir = Path.Combine(Path.GetTempPath(), "deep-replay-bench-app");
 await Exec.CheckedAsync("dotnet", "build", Repo.Path("bench/Deep.ExceptionReplay/App/Deep.ExceptionReplay.App.csproj"), "-c", "Release", "-o", appDir, "-nologo", "-v", "q", "-clp:ErrorsOnly");
 var app = Path.Combine(appDir, "Deep.ExceptionReplay.App.dll");
 if (File.Exists(Path.Combine(appDir, "Deep.ExceptionReplay.Host.pdb"))) throw new InvalidOperationException("the host library must have no .pdb (it stands for framework code)");
-var agentEnv = await DeepRunEnvironmentAsync();
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}; load before: {LoadAverage()}");
 Console.WriteLine($"rounds {rounds}, suite scale {scale}, hooked cycles {cycles}, flood {floodSeconds} s at {floodRate}/s; workloads {string.Join(',', workloads)}");
@@ -43,13 +42,9 @@ for (int round = 0; round < rounds; round++)
             };
             // A server of its own for each program, so its replay snapshots are counted alone.
             await using var server = await StartServerAsync();
-            var env = new Dictionary<string, string>(agentEnv)
-            {
-                ["DEEP_EXCEPTION_REPLAY"] = on ? "true" : "false",
-                ["DEEP_SERVICE_URL"] = server.GrpcAddress.ToString(),
-            };
+            var env = new Dictionary<string, string> { ["DEEP_EXCEPTION_REPLAY"] = on ? "true" : "false" };
             if (workload == "hooked") env["DEEP_EXCEPTION_REPLAY_INTERVAL"] = "3";
-            var run = await RunAsync(env, command);
+            var run = await RunAsync(server, env, command);
             long sent = await ReplaySnapshotsAsync(server);
             run[workload + "_snapshots"] = sent;
             if (workload == "flood") run["flood_snapshots_per_s"] = sent / run["flood_wall_s"];
@@ -79,11 +74,11 @@ foreach (var metric in results.Keys.Select(k => k.Metric).Distinct())
 }
 return 0;
 
-async Task<Dictionary<string, double>> RunAsync(Dictionary<string, string> env, string[] command)
+// The program under `deep run` (the agent and the profiler), against the given server.
+async Task<Dictionary<string, double>> RunAsync(DeepServer server, Dictionary<string, string> env, string[] command)
 {
-    var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-    info.ArgumentList.Add(app);
-    foreach (var argument in command) info.ArgumentList.Add(argument);
+    var info = new ProcessStartInfo(Repo.Path("deep")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+    foreach (var argument in (string[])["run", "--server", server.GrpcAddress.ToString(), "--", "dotnet", app, .. command]) info.ArgumentList.Add(argument);
     // Only what this mode gives the program: nothing of this harness's own agent variables.
     foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("DEEP_", StringComparison.Ordinal) || k.StartsWith("CORECLR_", StringComparison.Ordinal) || k == "DOTNET_STARTUP_HOOKS").ToList())
         info.Environment.Remove(name);
@@ -129,21 +124,6 @@ static Task<DeepServer> StartServerAsync() => DeepServer.StartAsync(new DeepServ
     HttpPort = 0,
     DataDirectory = Path.Combine(Path.GetTempPath(), "deep-replay-bench-" + Guid.NewGuid().ToString("N")),
 });
-
-async Task<Dictionary<string, string>> DeepRunEnvironmentAsync()
-{
-    await using var server = await StartServerAsync();
-    var (code, output) = await Exec.RunAsync(Repo.Path("deep"), ["run", "--server", server.GrpcAddress.ToString(), "--", "dotnet", app, "--env"], timeout: TimeSpan.FromMinutes(15));
-    if (code != 0) throw new InvalidOperationException("deep run failed: " + output);
-    var env = new Dictionary<string, string>();
-    foreach (var line in output.Split('\n'))
-    {
-        if (line.Split('=', 2) is [var name, var value] && (name.StartsWith("DOTNET_", StringComparison.Ordinal) || name.StartsWith("CORECLR_", StringComparison.Ordinal)))
-            env[name] = value.Trim();
-    }
-    if (!env.ContainsKey("DOTNET_STARTUP_HOOKS") || !env.ContainsKey("CORECLR_PROFILER_PATH")) throw new InvalidOperationException("deep run gave no agent variables: " + output);
-    return env;
-}
 
 string Num(double v) => double.IsNaN(v) ? "-" : v.ToString(Math.Abs(v) >= 100 ? "0" : "0.##", inv);
 
