@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Deep.Bench;
 using Deep.Integration.Tests.Infrastructure;
 using Deep.Server;
 
@@ -21,14 +22,14 @@ await Exec.CheckedAsync("dotnet", "build", Repo.Path("bench/Deep.ExceptionReplay
 var app = Path.Combine(appDir, "Deep.ExceptionReplay.App.dll");
 if (File.Exists(Path.Combine(appDir, "Deep.ExceptionReplay.Host.pdb"))) throw new InvalidOperationException("the host library must have no .pdb (it stands for framework code)");
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}; load before: {LoadAverage()}");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {BenchMachine.CpuModel()}, .NET {Environment.Version}; load before: {BenchMachine.LoadAverage()}");
 Console.WriteLine($"rounds {rounds}, suite scale {scale}, hooked cycles {cycles}, flood {floodSeconds} s at {floodRate}/s; workloads {string.Join(',', workloads)}");
 
 var results = new Dictionary<(string Metric, bool On), List<double>>();
 var loads = new List<string>();
 for (int round = 0; round < rounds; round++)
 {
-    loads.Add(LoadAverage());
+    loads.Add(BenchMachine.LoadAverage());
     foreach (var on in round % 2 == 0 ? new[] { false, true } : [true, false])
     {
         foreach (var workload in workloads)
@@ -57,7 +58,7 @@ for (int round = 0; round < rounds; round++)
         }
     }
 }
-loads.Add(LoadAverage());
+loads.Add(BenchMachine.LoadAverage());
 
 Console.WriteLine();
 Console.WriteLine($"load average (1/5/15 min) at each round's start and at the end: {string.Join(" | ", loads)}");
@@ -134,13 +135,4 @@ static double Median(List<double> values)
     return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
 }
 
-static string CpuModel() =>
-    File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?" : "?";
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
-
-int Option(string name, int fallback)
-{
-    int at = Array.IndexOf(args, name);
-    return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], NumberStyles.Integer, inv, out var v) ? v : fallback;
-}
+int Option(string name, int fallback) => BenchMachine.Option(args, name, fallback);
