@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Deep.Bench;
 using Deep.Integration.Tests.Infrastructure;
 using Deep.Server;
 
@@ -42,7 +43,7 @@ var modes = new List<(string Name, Dictionary<string, string> Env)>
 if (compareHook is not null)
     modes.Add(("compared agent, server up", With(profilerVars, ("DOTNET_STARTUP_HOOKS", compareHook), ("DEEP_SERVICE_URL", server.GrpcAddress.ToString()))));
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}; load before: {LoadAverage()}");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {BenchMachine.CpuModel()}, .NET {Environment.Version}; load before: {BenchMachine.LoadAverage()}");
 if (compareHook is not null) Console.WriteLine($"compared agent: {compareHook}");
 Console.WriteLine($"agent: {hook}; profiler: {profilerVars.GetValueOrDefault("CORECLR_PROFILER_PATH")}");
 
@@ -101,7 +102,7 @@ if (probeRuns > 0)
             $"from Main {Cell(hits.Select(h => h.FromMain), "ms")}; exit after the hit (its snapshot may still be queued) {Cell(hits.Select(h => h.Exit), "ms")}");
     }
 }
-Console.WriteLine($"load after: {LoadAverage()}");
+Console.WriteLine($"load after: {BenchMachine.LoadAverage()}");
 return 0;
 
 async Task<Run> RunOnceAsync(Dictionary<string, string> env)
@@ -250,15 +251,6 @@ static int ClosedPort()
     return port;
 }
 
-static string CpuModel() =>
-    File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?" : "?";
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
-
-int Option(string name, int fallback)
-{
-    int at = Array.IndexOf(args, name);
-    return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], NumberStyles.Integer, inv, out var v) ? v : fallback;
-}
+int Option(string name, int fallback) => BenchMachine.Option(args, name, fallback);
 
 internal sealed record Run(double MainMs, double WallMs, double CpuMs, double HwmMb, double MaxRssMb);

@@ -104,6 +104,9 @@ internal sealed class ExceptionReplayService : IDisposable
 
     internal FingerprintTable Table => _table;
 
+    /// <summary>The values hooked frames attached to exceptions (tests).</summary>
+    internal CaptureStore Store => _store;
+
     // On the application's thread, once per escape: fingerprint and hand over.
     private void OnEscape(Exception exception, IReadOnlyList<AppFrame> frames)
     {
@@ -154,10 +157,10 @@ internal sealed class ExceptionReplayService : IDisposable
         }
     }
 
-    private void Handle(Escape escape)
+    internal void Handle(Escape escape)
     {
         var captures = _store.Get(escape.Exception);
-        switch (_table.OnEscape(escape.Fingerprint, captures.Count > 0, DateTime.UtcNow))
+        switch (_table.OnEscape(escape.Fingerprint, captures.Count > 0, DateTime.UtcNow, _probeTable.Cap))
         {
             case EscapeOutcome.Instrument:
                 Instrument(escape);
@@ -168,6 +171,10 @@ internal sealed class ExceptionReplayService : IDisposable
                 _table.ResetCount(escape.Fingerprint);
                 _context.Snapshots.TryEnqueue(snapshot);
                 SelfLog.Info($"exception replay: snapshot of {escape.Exception.GetType().Name} ({escape.Fingerprint}) with {captures.Count} frame(s)");
+                break;
+            case EscapeOutcome.Dropped:
+                // The hooks stay: the next occurrence is captured when the cap allows it.
+                SelfLog.SnapshotDropped($"exception replay {escape.Fingerprint}: the global snapshots-per-second cap was reached");
                 break;
         }
     }

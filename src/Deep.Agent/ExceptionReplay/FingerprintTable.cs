@@ -1,3 +1,5 @@
+using Deep.Agent.Probes;
+
 namespace Deep.Agent.ExceptionReplay;
 
 /// <summary>What to do about one escape of an exception.</summary>
@@ -9,6 +11,11 @@ internal enum EscapeOutcome
     Instrument,
     /// <summary>Its frames are instrumented and captured this occurrence: take the snapshot, then remove the hooks.</summary>
     Snapshot,
+    /// <summary>
+    /// Captured, but the global snapshot cap refused it: nothing is sent (a dropped snapshot); the hooks stay and the
+    /// interval is not used up, so the next occurrence is captured.
+    /// </summary>
+    Dropped,
 }
 
 /// <summary>
@@ -47,7 +54,8 @@ internal sealed class FingerprintTable(TimeSpan interval, int maxInstrumented = 
     }
 
     /// <summary>An exception with <paramref name="fingerprint"/> escaped; <paramref name="captured"/>: its frames' values were taken.</summary>
-    public EscapeOutcome OnEscape(string fingerprint, bool captured, DateTime now)
+    /// <remarks><paramref name="cap"/>: the process-wide snapshots-per-second cap a snapshot takes from (null: none).</remarks>
+    public EscapeOutcome OnEscape(string fingerprint, bool captured, DateTime now, GlobalSnapshotCap? cap = null)
     {
         lock (_gate)
         {
@@ -61,6 +69,8 @@ internal sealed class FingerprintTable(TimeSpan interval, int maxInstrumented = 
             if (entry.Instrumented)
             {
                 if (!captured) return EscapeOutcome.Count;
+                // Asked only here, for a snapshot about to be built: an escape that would not snapshot takes nothing.
+                if (cap is not null && !cap.TryTake()) return EscapeOutcome.Dropped;
                 entry.Instrumented = false;
                 _instrumented--;
                 entry.LastSnapshot = now;
