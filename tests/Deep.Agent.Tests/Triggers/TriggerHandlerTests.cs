@@ -4,6 +4,7 @@ using Deep.Agent.Probes;
 using Deep.Agent.Triggers;
 using Deep.Agent.Tests.Probes;
 using Deep.Protocol;
+using Deep.Tracepoints;
 
 namespace Deep.Agent.Tests.Triggers;
 
@@ -128,6 +129,31 @@ public class TriggerHandlerTests
         finally
         {
             SelfLog.Written -= OnWrite;
+            _handler.Clear();
+        }
+    }
+
+    [Fact]
+    public void More_watches_than_the_spec_allows_reject_the_tracepoint_with_why_instead_of_capturing()
+    {
+        // A server that does not check (or a hostile one): the agent holds to the limit the server enforces.
+        var tooMany = Tp("many", 43);
+        tooMany.Watches.AddRange(Enumerable.Range(0, TracepointSpec.MaxWatches + 1).Select(i => $"w{i}"));
+        var atLimit = Tp("limit", 42);
+        atLimit.Watches.AddRange(Enumerable.Repeat("n", TracepointSpec.MaxWatches));
+        try
+        {
+            _handler.Apply([atLimit, tooMany]);
+            Assert.Single(_engine.Installed);
+            Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 43, null, null, ProbeStage.LineStart)));
+            var (rejected, probeId) = Assert.Single(_handler.Current(), c => c.Tracepoint.Tracepoint.ID == "many");
+            Assert.Null(probeId);
+            Assert.Empty(rejected.Actions);
+            Assert.Equal("the tracepoint has 101 watches; at most 100 are allowed", rejected.Error);
+            Assert.Null(Assert.Single(_handler.Current(), c => c.Tracepoint.Tracepoint.ID == "limit").Tracepoint.Error);
+        }
+        finally
+        {
             _handler.Clear();
         }
     }
