@@ -1,7 +1,7 @@
-using Deep.Agent.Diagnostics;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Agent.Triggers;
+using Deep.Agent.Tests.Diagnostics;
 using Deep.Agent.Tests.Probes;
 using Deep.Protocol;
 using Deep.Tracepoints;
@@ -39,26 +39,13 @@ public class TriggerHandlerTests
     public void An_accepted_tracepoint_is_not_logged_as_installed_before_the_engine_installs_it()
     {
         // Issue #12 item 9: a probe still pending was logged as "installed".
-        var lines = new List<string>();
-        void Listen(string level, string message)
-        {
-            lock (lines) lines.Add(message);
-        }
-        SelfLog.Written += Listen;
-        try
-        {
-            var pending = new TriggerHandler(Collected.Context(new Collected()), ProbeRuntime.Table, engine: null, whyNoEngine: "the profiler is not loaded");
-            pending.Apply([Tp("tp-pending", 77)]);
-            _handler.Apply([Tp("tp-engine", 78)]);
-            pending.Clear();
-            _handler.Clear();
-        }
-        finally
-        {
-            SelfLog.Written -= Listen;
-        }
-        string[] mine;
-        lock (lines) mine = lines.Where(l => l.Contains("tp-pending") || l.Contains("tp-engine")).ToArray();
+        using var log = new SelfLogRecorder();
+        var pending = new TriggerHandler(Collected.Context(new Collected()), ProbeRuntime.Table, engine: null, whyNoEngine: "the profiler is not loaded");
+        pending.Apply([Tp("tp-pending", 77)]);
+        _handler.Apply([Tp("tp-engine", 78)]);
+        pending.Clear();
+        _handler.Clear();
+        var mine = log.Messages.Where(l => l.Contains("tp-pending") || l.Contains("tp-engine")).ToArray();
         Assert.Contains("tracepoint tp-pending accepted: probe at OrderService.cs:77 (LineStart), pending: the profiler is not loaded", mine);
         Assert.Contains(mine, l => l.StartsWith("tracepoint tp-engine accepted: probe at OrderService.cs:78 (LineStart), probe ", StringComparison.Ordinal)
                                    && l.EndsWith(" requested from the engine", StringComparison.Ordinal));
@@ -111,24 +98,18 @@ public class TriggerHandlerTests
     public void One_malformed_tracepoint_is_rejected_alone_with_one_diagnostic_and_the_rest_is_applied()
     {
         // Defect 3: one unknown stage rejected the whole poll response, on every poll.
-        var messages = new List<string>();
-        void OnWrite(string level, string m)
-        {
-            lock (messages) messages.Add(m);
-        }
-        SelfLog.Written += OnWrite;
+        using var log = new SelfLogRecorder();
         try
         {
             var list = new[] { Tp("good", 42), Tp("bad", 43, ("stage", "sometime")) };
             _handler.Apply(list);
             _handler.Apply(list); // the next poll: no new diagnostic
             Assert.Single(_engine.Installed);
-            Assert.Single(messages, m => m.Contains("tracepoint bad rejected: unknown stage 'sometime'", StringComparison.Ordinal));
+            Assert.Single(log.Messages, m => m.Contains("tracepoint bad rejected: unknown stage 'sometime'", StringComparison.Ordinal));
             Assert.True(BindingEngine.Hit(ProbeAt(42), 1, "n"));
         }
         finally
         {
-            SelfLog.Written -= OnWrite;
             _handler.Clear();
         }
     }
@@ -161,25 +142,13 @@ public class TriggerHandlerTests
     [Fact]
     public void Without_an_engine_tracepoints_stay_pending_and_say_why()
     {
-        var messages = new List<string>();
-        void OnWrite(string level, string m)
-        {
-            lock (messages) messages.Add(m);
-        }
-        SelfLog.Written += OnWrite;
-        try
-        {
-            var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, null, "the profiler is not loaded");
-            handler.Apply([Tp("a", 42)]);
-            var id = handler.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, ProbeStage.LineStart))!.Value;
-            Assert.False(ProbeRuntime.Enter(id));
-            Assert.Contains(messages, m => m.Contains("the profiler is not loaded", StringComparison.Ordinal));
-            handler.Clear();
-        }
-        finally
-        {
-            SelfLog.Written -= OnWrite;
-        }
+        using var log = new SelfLogRecorder();
+        var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, null, "the profiler is not loaded");
+        handler.Apply([Tp("a", 42)]);
+        var id = handler.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, ProbeStage.LineStart))!.Value;
+        Assert.False(ProbeRuntime.Enter(id));
+        Assert.Contains(log.Messages, m => m.Contains("the profiler is not loaded", StringComparison.Ordinal));
+        handler.Clear();
     }
 
     [Fact]
