@@ -162,7 +162,7 @@ public sealed class StatusReporterTests : IAsyncLifetime
         Assert.Equal("not captured: buffer: Span<byte> is a ref struct and cannot be captured",
             spans.GetProperty("tp").GetProperty("detail").GetString());
 
-        var probe = triggers.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, ProbeStage.LineStart))!.Value;
+        var probe = triggers.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, TracepointStage.LineStart))!.Value;
         Assert.True(BindingEngine.Hit(probe, 1, "a"));
         Assert.True(BindingEngine.Hit(probe, 2, "b"));
         reporter.Nudge(); // a fire changes no probe state; the periodic report would carry it

@@ -19,7 +19,7 @@ public class TriggerHandlerTests
     private static TracePointConfig Tp(string id, uint line = 42, params (string, string)[] args) =>
         ProbeTestSupport.Tracepoint(id, "OrderService.cs", line, [("fire_count", "-1"), ("fire_period", "0"), .. args]);
 
-    private int ProbeAt(uint line) => _handler.ProbeIdOf(new LocationKey("OrderService.cs", (int)line, null, null, ProbeStage.LineStart))!.Value;
+    private int ProbeAt(uint line) => _handler.ProbeIdOf(new LocationKey("OrderService.cs", (int)line, null, null, TracepointStage.LineStart))!.Value;
 
     [Fact]
     public void Tracepoints_at_one_location_share_one_probe_and_each_action_fires()
@@ -90,7 +90,7 @@ public class TriggerHandlerTests
         _handler.Apply([Tp("a", 42)]);
         Assert.Equal([gone], _engine.Removed);
         Assert.False(ProbeRuntime.Enter(gone));
-        Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 50, null, null, ProbeStage.LineStart)));
+        Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 50, null, null, TracepointStage.LineStart)));
         _handler.Clear();
     }
 
@@ -126,7 +126,7 @@ public class TriggerHandlerTests
         {
             _handler.Apply([atLimit, tooMany]);
             Assert.Single(_engine.Installed);
-            Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 43, null, null, ProbeStage.LineStart)));
+            Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 43, null, null, TracepointStage.LineStart)));
             var (rejected, probeId) = Assert.Single(_handler.Current(), c => c.Tracepoint.Tracepoint.ID == "many");
             Assert.Null(probeId);
             Assert.Empty(rejected.Actions);
@@ -145,7 +145,7 @@ public class TriggerHandlerTests
         using var log = new SelfLogRecorder();
         var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, null, "the profiler is not loaded");
         handler.Apply([Tp("a", 42)]);
-        var id = handler.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, ProbeStage.LineStart))!.Value;
+        var id = handler.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, TracepointStage.LineStart))!.Value;
         Assert.False(ProbeRuntime.Enter(id));
         Assert.Contains(log.Messages, m => m.Contains("the profiler is not loaded", StringComparison.Ordinal));
         handler.Clear();
