@@ -3,23 +3,6 @@ using Deep.Tracepoints.Expressions;
 
 namespace Deep.Tracepoints;
 
-/// <summary>Where a tracepoint's actions run (the <c>stage</c> argument).</summary>
-internal enum TracepointStage
-{
-    /// <summary><c>line_start</c>: before the line (the default of a line tracepoint).</summary>
-    LineStart,
-    /// <summary><c>line_end</c>: after the line.</summary>
-    LineEnd,
-    /// <summary><c>line_capture</c>: after the line, with its outcome.</summary>
-    LineCapture,
-    /// <summary><c>method_start</c>: at method entry (the default of a method tracepoint).</summary>
-    MethodStart,
-    /// <summary><c>method_end</c>: at method exit.</summary>
-    MethodEnd,
-    /// <summary><c>method_capture</c>: at method exit, with return value or exception and duration.</summary>
-    MethodCapture,
-}
-
 /// <summary>Which frames of a snapshot get variables (the <c>frame_type</c> argument).</summary>
 internal enum FrameType
 {
@@ -63,6 +46,12 @@ internal sealed class TracepointSpec
 {
     /// <summary>The <c>MAX_*</c> argument names, in <see cref="CaptureLimitOverrides"/> order.</summary>
     public static readonly IReadOnlyList<string> LimitArgs = ["MAX_VAR_DEPTH", "MAX_VARIABLES", "MAX_COLLECTION_SIZE", "MAX_STRING_LENGTH", "MAX_TP_PROCESS_TIME"];
+
+    /// <summary>
+    /// The most watch expressions one tracepoint may have. Both sides read it here: the server refuses more, and an agent
+    /// given more (by a server that does not check) rejects the tracepoint without parsing them.
+    /// </summary>
+    public const int MaxWatches = 100;
 
     /// <summary>The <c>stage</c> values, in <see cref="TracepointStage"/> order.</summary>
     public static readonly IReadOnlyList<string> StageNames = ["line_start", "line_end", "line_capture", "method_start", "method_end", "method_capture"];
@@ -219,7 +208,9 @@ internal sealed class TracepointSpec
             if (problem is not null) Error("args.condition", $"condition '{Quote(conditionText)}' is malformed: {problem}");
         }
         var watches = new List<ExpressionTree>();
-        for (var i = 0; i < tracepoint.Watches.Count; i++)
+        if (tracepoint.Watches.Count > MaxWatches)
+            Error("watches", $"the tracepoint has {tracepoint.Watches.Count} watches; at most {MaxWatches} are allowed");
+        for (var i = 0; i < tracepoint.Watches.Count && tracepoint.Watches.Count <= MaxWatches; i++)
         {
             var watch = tracepoint.Watches[i] ?? "";
             if (ParseExpression(watch, out var problem) is { } tree) watches.Add(tree);

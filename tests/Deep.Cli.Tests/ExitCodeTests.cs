@@ -35,6 +35,7 @@ public sealed class ExitCodeTests
         Assert.Equal(ExitCodes.NotFound, (await h.RunAsync("snapshot", "show", new string('a', 32))).Code);
         Assert.Equal(ExitCodes.NotFound, (await h.RunAsync("tracepoint", "rm", "nope")).Code);
         Assert.Equal(ExitCodes.InvalidInput, (await h.RunAsync("tracepoint", "add", "A.cs:1", "--fire-period", "5", "--condition", "(")).Code);
+        Assert.Equal(ExitCodes.InvalidInput, (await h.RunAsync("tracepoint", "add", "A.cs:1", "--target", "k=" + new string('x', 70_000))).Code);
         Assert.Equal(ExitCodes.Usage, (await h.RunAsync("tracepoint", "add", "A.cs")).Code);
     }
 

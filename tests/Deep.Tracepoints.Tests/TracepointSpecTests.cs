@@ -14,6 +14,16 @@ public class TracepointSpecTests
     private static FieldError OnlyError(TracepointSpec spec) => Assert.Single(spec.Errors);
 
     [Fact]
+    public void At_most_MaxWatches_watches_and_more_is_one_error_without_parsing_them()
+    {
+        Assert.Empty(Spec("A.cs", 3, [], Enumerable.Repeat("order.Total", TracepointSpec.MaxWatches).ToArray()).Errors);
+        // 101 malformed watches: one error about the count, none per watch (an agent does not parse what it refuses).
+        var tooMany = Spec("A.cs", 3, [], Enumerable.Repeat("order.(", TracepointSpec.MaxWatches + 1).ToArray());
+        Assert.Equal(new FieldError("watches", "the tracepoint has 101 watches; at most 100 are allowed"), OnlyError(tooMany));
+        Assert.Empty(tooMany.Watches);
+    }
+
+    [Fact]
     public void A_bare_line_tracepoint_has_the_defaults_of_spec_section_2()
     {
         var s = Spec();

@@ -203,7 +203,7 @@ internal sealed class ExceptionReplayService : IDisposable
             }
             var id = _probeTable.AllocateProbeId();
             _probeTable.SetActions(id, [new ReplayFrameAction(_store)]);
-            _engine.Install(new ProbeLocation(id, key.File, 0, key.Method, key.Class, ProbeStage.MethodCapture));
+            _engine.Install(new ProbeLocation(id, key.File, 0, key.Method, key.Class, TracepointStage.MethodCapture));
             _hooks[key] = (id, 1);
         }
         if (keys.Count == 0)

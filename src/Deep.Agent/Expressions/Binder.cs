@@ -637,6 +637,18 @@ internal sealed class Binder
         }
     }
 
+    /// <summary>
+    /// Both operands' values for <c>==</c>, <c>!=</c> or an ordering; when either is dynamic, the whole comparison
+    /// instead, done at run time by <see cref="RuntimeOps"/> (named by its text in errors).
+    /// </summary>
+    private (LinqExpression Left, LinqExpression Right, LinqExpression? Dynamic) ComparisonOperands(string op, Operand left, Operand right)
+    {
+        var l = Value(left);
+        var r = Value(right);
+        if (!left.IsDynamic && !right.IsDynamic) return (l, r, null);
+        return (l, r, E.Call(RuntimeOps.CompareMethod, E.Constant(op), Boxed(l), Boxed(r), E.Constant(left.Text + " " + op + " " + right.Text)));
+    }
+
     private LinqExpression Equality(string op, Operand left, Operand right, int position)
     {
         var negate = op == "!=";
@@ -646,12 +658,8 @@ internal sealed class Binder
             var isNull = IsNull(other, negate, position, other.Text).Expression!;
             return isNull;
         }
-        var l = Value(left);
-        var r = Value(right);
-        if (left.IsDynamic || right.IsDynamic)
-        {
-            return E.Call(RuntimeOps.CompareMethod, E.Constant(op), Boxed(l), Boxed(r), E.Constant(left.Text + " " + op + " " + right.Text));
-        }
+        var (l, r, dynamic) = ComparisonOperands(op, left, right);
+        if (dynamic is not null) return dynamic;
         var lu = Nullable.GetUnderlyingType(l.Type) ?? l.Type;
         var ru = Nullable.GetUnderlyingType(r.Type) ?? r.Type;
         // An enum compared with a string literal: the name is checked now, then compared as the enum value.
@@ -756,12 +764,8 @@ internal sealed class Binder
         {
             return E.Constant(false); // a lifted comparison with null is false
         }
-        var l = Value(left);
-        var r = Value(right);
-        if (left.IsDynamic || right.IsDynamic)
-        {
-            return E.Call(RuntimeOps.CompareMethod, E.Constant(op), Boxed(l), Boxed(r), E.Constant(left.Text + " " + op + " " + right.Text));
-        }
+        var (l, r, dynamic) = ComparisonOperands(op, left, right);
+        if (dynamic is not null) return dynamic;
         var lu = Nullable.GetUnderlyingType(l.Type) ?? l.Type;
         var ru = Nullable.GetUnderlyingType(r.Type) ?? r.Type;
         if (lu.IsEnum && lu == ru)

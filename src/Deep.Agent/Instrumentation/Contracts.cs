@@ -4,23 +4,6 @@ using Deep.Abi;
 
 namespace Deep.Agent.Instrumentation;
 
-/// <summary>Where in a location's code an action runs (the tracepoint's <c>stage</c> argument).</summary>
-internal enum ProbeStage
-{
-    /// <summary>Before the line executes (the default).</summary>
-    LineStart,
-    /// <summary>After the line executed.</summary>
-    LineEnd,
-    /// <summary>After the line, with its outcome.</summary>
-    LineCapture,
-    /// <summary>At method entry.</summary>
-    MethodStart,
-    /// <summary>At method exit.</summary>
-    MethodEnd,
-    /// <summary>At method exit, with return value or exception and duration.</summary>
-    MethodCapture,
-}
-
 /// <summary>A location the trigger handler wants probed. Tracepoints at the same location share one probe.</summary>
 /// <param name="ProbeId">Assigned by the agent; the <c>int32</c> the rewritten IL passes to the probe runtime.</param>
 /// <param name="Path">The tracepoint's path as given (bare name, relative or foreign absolute path).</param>
@@ -28,7 +11,7 @@ internal enum ProbeStage
 /// <param name="MethodName">Set for method locations.</param>
 /// <param name="ClassName">Narrows <paramref name="MethodName"/>.</param>
 /// <param name="Stage">Where the probe runs.</param>
-internal sealed record ProbeLocation(int ProbeId, string Path, int Line, string? MethodName, string? ClassName, ProbeStage Stage)
+internal sealed record ProbeLocation(int ProbeId, string Path, int Line, string? MethodName, string? ClassName, TracepointStage Stage)
 {
     /// <summary>
     /// Which spans the location's actions open: around its line, and/or until its method exits. A line location with

@@ -35,7 +35,7 @@ internal sealed partial class ProfilerEngine
             return;
         }
 
-        bool exit = location.Stage is ProbeStage.MethodEnd or ProbeStage.MethodCapture;
+        bool exit = location.Stage is TracepointStage.MethodEnd or TracepointStage.MethodCapture;
         var placements = new List<Placement>();
         var aliases = new List<(int Id, ProbeFrameLayout Layout)>();
         var notCaptured = new List<string>();

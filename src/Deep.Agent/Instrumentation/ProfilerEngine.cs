@@ -259,7 +259,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         _locations[probeId] = location;
         _pending.Remove(probeId);
 
-        if (location.MethodName is not null || location.Stage is ProbeStage.MethodStart or ProbeStage.MethodEnd or ProbeStage.MethodCapture)
+        if (location.MethodName is not null || location.Stage is TracepointStage.MethodStart or TracepointStage.MethodEnd or TracepointStage.MethodCapture)
         {
             InstallMethodLocation(location);
             return;
@@ -281,7 +281,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
         }
 
         int ilOffset;
-        if (location.Stage == ProbeStage.LineStart)
+        if (location.Stage == TracepointStage.LineStart)
         {
             ilOffset = line.ILOffset;
         }
@@ -335,7 +335,7 @@ internal sealed partial class ProfilerEngine : IInstrumentationEngine, IDisposab
 
         // line_capture on a line that cannot be wrapped in one protected region (seen in the PDB, or refused by the
         // profiler from the IL) still fires after the line, like line_end, and says in its status why it has no outcome.
-        bool capturing = location.Stage == ProbeStage.LineCapture;
+        bool capturing = location.Stage == TracepointStage.LineCapture;
         string? outcomeMissing = capturing ? LineCaptureRefusal(line) : null;
         var failed = TryPlace(capturing && outcomeMissing is null, outcomeMissing);
         if (failed is not null && capturing && outcomeMissing is null)

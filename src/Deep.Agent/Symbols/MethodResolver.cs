@@ -36,25 +36,7 @@ internal static class MethodResolver
         {
             return MethodResolution.Failed(ResolutionFailure.FileNotFound, "the tracepoint has no path");
         }
-        int best = 0;
-        var matches = new List<(AssemblySymbols Symbols, DocumentHandle Document, string Name)>();
-        foreach (var symbols in assemblies)
-        {
-            foreach (var (handle, name) in symbols.Documents)
-            {
-                int score = PathMatcher.Score(query, PathMatcher.Segments(name));
-                if (score == 0 || score < best)
-                {
-                    continue;
-                }
-                if (score > best)
-                {
-                    best = score;
-                    matches.Clear();
-                }
-                matches.Add((symbols, handle, name));
-            }
-        }
+        var matches = PathMatcher.BestMatches(query, assemblies);
         if (matches.Count == 0)
         {
             return MethodResolution.Failed(ResolutionFailure.FileNotFound,

@@ -1,3 +1,5 @@
+using System.Reflection.Metadata;
+
 namespace Deep.Agent.Symbols;
 
 /// <summary>
@@ -13,6 +15,34 @@ internal static class PathMatcher
     /// <summary>Splits a path into its segments, dropping empty and <c>.</c> segments.</summary>
     public static string[] Segments(string path) =>
         path.Split(Separators, StringSplitOptions.RemoveEmptyEntries).Where(s => s != ".").ToArray();
+
+    /// <summary>
+    /// The source documents of <paramref name="assemblies"/> that match <paramref name="query"/> best (all those with
+    /// the highest score; empty when no file name matches), for line and method tracepoints alike.
+    /// </summary>
+    public static List<(AssemblySymbols Symbols, DocumentHandle Document, string Name)> BestMatches(string[] query, IReadOnlyList<AssemblySymbols> assemblies)
+    {
+        int best = 0;
+        var matches = new List<(AssemblySymbols Symbols, DocumentHandle Document, string Name)>();
+        foreach (var symbols in assemblies)
+        {
+            foreach (var (handle, name) in symbols.Documents)
+            {
+                int score = Score(query, Segments(name));
+                if (score == 0 || score < best)
+                {
+                    continue;
+                }
+                if (score > best)
+                {
+                    best = score;
+                    matches.Clear();
+                }
+                matches.Add((symbols, handle, name));
+            }
+        }
+        return matches;
+    }
 
     /// <summary>
     /// How many trailing segments of <paramref name="document"/> equal those of <paramref name="query"/>,

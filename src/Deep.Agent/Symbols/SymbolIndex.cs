@@ -108,34 +108,10 @@ internal sealed class SymbolIndex : IDisposable
             return LineResolution.Failed(ResolutionFailure.NoCodeAtLine, $"line {line} is not a line number (lines start at 1)");
         }
 
-        int best = 0;
-        var matches = new List<(AssemblySymbols Symbols, DocumentHandle Document, string Name)>();
-        int withoutSymbols = 0;
-        foreach (var symbols in assemblies)
-        {
-            var documents = symbols.Documents;
-            if (symbols.NoSymbolsReason is not null)
-            {
-                withoutSymbols++;
-            }
-            foreach (var (handle, name) in documents)
-            {
-                int score = PathMatcher.Score(query, PathMatcher.Segments(name));
-                if (score == 0 || score < best)
-                {
-                    continue;
-                }
-                if (score > best)
-                {
-                    best = score;
-                    matches.Clear();
-                }
-                matches.Add((symbols, handle, name));
-            }
-        }
-
+        var matches = PathMatcher.BestMatches(query, assemblies);
         if (matches.Count == 0)
         {
+            var withoutSymbols = assemblies.Count(a => a.NoSymbolsReason is not null);
             return LineResolution.Failed(ResolutionFailure.FileNotFound,
                 $"no source file matching '{path}' was found in the symbols (PDBs) of the {assemblies.Count} loaded assemblies " +
                 $"({withoutSymbols} of them have no readable symbols)" +

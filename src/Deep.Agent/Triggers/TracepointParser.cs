@@ -8,7 +8,7 @@ using Deep.Tracepoints;
 namespace Deep.Agent.Triggers;
 
 /// <summary>Where a probe goes; tracepoints with equal locations share one probe.</summary>
-internal sealed record LocationKey(string Path, int Line, string? MethodName, string? ClassName, ProbeStage Stage)
+internal sealed record LocationKey(string Path, int Line, string? MethodName, string? ClassName, TracepointStage Stage)
 {
     public override string ToString() => MethodName is null ? $"{Path}:{Line} ({Stage})" : $"{Path} {ClassName}.{MethodName} ({Stage})";
 }
@@ -48,7 +48,7 @@ internal static class TracepointParser
         if (spec.Errors.Count > 0) return new ParsedTracepoint(tp, null, [], string.Join("; ", spec.Errors.Select(e => e.Message)));
 
         RateLimiter Limiter() => new(spec.FireCount, spec.FirePeriodMs, spec.WindowStartMs, spec.WindowEndMs);
-        var location = new LocationKey(tp.Path, spec.Line, spec.MethodName, spec.ClassName, ProbeStageOf(spec.Stage));
+        var location = new LocationKey(tp.Path, spec.Line, spec.MethodName, spec.ClassName, spec.Stage);
         var actions = new List<ProbeAction>();
         if (spec.HasSnapshotAction) actions.Add(new SnapshotAction(tp, spec, Limiter(), context, context.Limits.WithOverrides(spec.Limits)));
         if (spec.HasLogAction) actions.Add(new LogAction(tp, spec, Limiter(), context));
@@ -56,15 +56,4 @@ internal static class TracepointParser
         if (spec.HasSpanAction) actions.Add(new SpanAction(tp, spec, Limiter()));
         return new ParsedTracepoint(tp, location, actions, null);
     }
-
-    /// <summary>The probe stage of a tracepoint stage.</summary>
-    internal static ProbeStage ProbeStageOf(TracepointStage stage) => stage switch
-    {
-        TracepointStage.LineStart => ProbeStage.LineStart,
-        TracepointStage.LineEnd => ProbeStage.LineEnd,
-        TracepointStage.LineCapture => ProbeStage.LineCapture,
-        TracepointStage.MethodStart => ProbeStage.MethodStart,
-        TracepointStage.MethodEnd => ProbeStage.MethodEnd,
-        _ => ProbeStage.MethodCapture,
-    };
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Deep.Cli.Common;
+using Deep.Server.Api;
+using Deep.Tracepoints;
 using Deepproto.Proto.Common.V1;
 using Deepproto.Proto.Poll.V1;
 using Deepproto.Proto.Tracepoint.V1;
@@ -80,12 +82,20 @@ internal static class TracepointCommands
         return command;
     }
 
-    /// <summary>Turns the options into a tracepoint (checking what the CLI can check) and creates it.</summary>
+    /// <summary>
+    /// Turns the options into a tracepoint, checks it by <see cref="TracepointSpec"/> (the rules the server and the agent
+    /// read it by) and creates it; a tracepoint with problems is not sent.
+    /// </summary>
     /// <param name="waitFor">With <c>--wait</c>: how long to wait for an agent to install it (null: do not wait).</param>
     public static async Task<int> AddAsync(DeepApiClient api, ICliConsole console, TracepointAddOptions options, bool json, CancellationToken cancellationToken,
         TimeSpan? waitFor = null)
     {
         var tp = Build(options);
+        if (TracepointSpec.Parse(TracepointValidator.Input(tp)).Errors is { Count: > 0 } problems)
+        {
+            // The server's words, one problem a line as it would print them, without a round trip that cannot succeed.
+            throw new CliException(ExitCodes.InvalidInput, "the tracepoint is not valid (nothing was sent):" + string.Concat(problems.Select(e => "\n" + e)));
+        }
         var body = "{\"tracepoint\":" + JsonFormatter.Default.Format(tp) + "}";
         var answer = await api.PostJsonAsync("api/tracepoints", body, cancellationToken).ConfigureAwait(false);
         if (json)
@@ -250,16 +260,9 @@ internal static class TracepointCommands
         var tp = new TracePointConfig { Path = path, LineNumber = line };
         if (options.Condition is { } c) tp.Args["condition"] = c;
         if (options.Log is { } l) tp.Args["log_msg"] = l;
-        if (options.FireCount is { } fc)
-        {
-            if (fc < -1) throw new CliException(ExitCodes.Usage, $"--fire-count {fc}: use -1 for unlimited, or a count of 0 or more");
-            tp.Args["fire_count"] = fc.ToString(CultureInfo.InvariantCulture);
-        }
-        if (options.FirePeriodMs is { } fp)
-        {
-            if (fp < 0) throw new CliException(ExitCodes.Usage, $"--fire-period {fp}: milliseconds must not be negative");
-            tp.Args["fire_period"] = fp.ToString(CultureInfo.InvariantCulture);
-        }
+        // Their ranges are the spec's to check, like every other argument's.
+        if (options.FireCount is { } fc) tp.Args["fire_count"] = fc.ToString(CultureInfo.InvariantCulture);
+        if (options.FirePeriodMs is { } fp) tp.Args["fire_period"] = fp.ToString(CultureInfo.InvariantCulture);
         if (options.Method is { } m) tp.Args["method_name"] = m;
         if (options.Stage is { } s) tp.Args["stage"] = s;
         if (options.Span is { } sp) tp.Args["span"] = sp;

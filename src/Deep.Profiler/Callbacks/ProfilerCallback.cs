@@ -34,8 +34,8 @@ internal static unsafe class ProfilerCallback
         for (int i = 0; i < SlotCount; i++)
             vtable[i] = (delegate* unmanaged<nint, int>)&Ignored;
         vtable[0] = (delegate* unmanaged<nint, Guid*, nint*, int>)&QueryInterface;
-        vtable[1] = (delegate* unmanaged<nint, uint>)&AddRef;
-        vtable[2] = (delegate* unmanaged<nint, uint>)&Release;
+        vtable[1] = (delegate* unmanaged<nint, uint>)&StaticUnknown.AddRef;
+        vtable[2] = (delegate* unmanaged<nint, uint>)&StaticUnknown.Release;
         vtable[3] = (delegate* unmanaged<nint, nint, int>)&Initialize;
         vtable[4] = (delegate* unmanaged<nint, int>)&Shutdown;
         vtable[14] = (delegate* unmanaged<nint, nint, int, int>)&ModuleLoadFinished;
@@ -56,32 +56,7 @@ internal static unsafe class ProfilerCallback
     private static int Ignored(nint self) => HResults.S_OK;
 
     [UnmanagedCallersOnly]
-    private static int QueryInterface(nint self, Guid* iid, nint* result)
-    {
-        try
-        {
-            if (result == null || iid == null)
-                return HResults.E_POINTER;
-            if (Guids.IsCallbackInterface(*iid))
-            {
-                *result = self;
-                return HResults.S_OK;
-            }
-            *result = 0;
-            return HResults.E_NOINTERFACE;
-        }
-        catch
-        {
-            return HResults.E_FAIL;
-        }
-    }
-
-    // One static object for the life of the process: reference counts do not free anything.
-    [UnmanagedCallersOnly]
-    private static uint AddRef(nint self) => 1;
-
-    [UnmanagedCallersOnly]
-    private static uint Release(nint self) => 1;
+    private static int QueryInterface(nint self, Guid* iid, nint* result) => StaticUnknown.QueryInterface(self, iid, result, &Guids.IsCallbackInterface);
 
     [UnmanagedCallersOnly]
     private static int Initialize(nint self, nint infoUnknown)

@@ -16,8 +16,8 @@ internal static unsafe class ClassFactory
             {
                 var vtable = (void**)NativeMemory.AllocZeroed((nuint)(5 * sizeof(void*)));
                 vtable[0] = (delegate* unmanaged<nint, Guid*, nint*, int>)&QueryInterface;
-                vtable[1] = (delegate* unmanaged<nint, uint>)&AddRef;
-                vtable[2] = (delegate* unmanaged<nint, uint>)&Release;
+                vtable[1] = (delegate* unmanaged<nint, uint>)&StaticUnknown.AddRef;
+                vtable[2] = (delegate* unmanaged<nint, uint>)&StaticUnknown.Release;
                 vtable[3] = (delegate* unmanaged<nint, nint, Guid*, nint*, int>)&CreateInstance;
                 vtable[4] = (delegate* unmanaged<nint, int, int>)&LockServer;
                 var obj = (void**)NativeMemory.AllocZeroed((nuint)(2 * sizeof(void*)));
@@ -43,7 +43,7 @@ internal static unsafe class ClassFactory
                 Log.Write($"DllGetClassObject for unknown CLSID {*clsid}");
                 return HResults.CLASS_E_CLASSNOTAVAILABLE;
             }
-            if (*iid != Guids.IClassFactory && *iid != Guids.IUnknown)
+            if (!IsFactoryInterface(*iid))
                 return HResults.E_NOINTERFACE;
             *result = Instance;
             return HResults.S_OK;
@@ -55,31 +55,9 @@ internal static unsafe class ClassFactory
     }
 
     [UnmanagedCallersOnly]
-    private static int QueryInterface(nint self, Guid* iid, nint* result)
-    {
-        try
-        {
-            if (result == null || iid == null)
-                return HResults.E_POINTER;
-            if (*iid == Guids.IClassFactory || *iid == Guids.IUnknown)
-            {
-                *result = self;
-                return HResults.S_OK;
-            }
-            *result = 0;
-            return HResults.E_NOINTERFACE;
-        }
-        catch
-        {
-            return HResults.E_FAIL;
-        }
-    }
+    private static int QueryInterface(nint self, Guid* iid, nint* result) => StaticUnknown.QueryInterface(self, iid, result, &IsFactoryInterface);
 
-    [UnmanagedCallersOnly]
-    private static uint AddRef(nint self) => 1;
-
-    [UnmanagedCallersOnly]
-    private static uint Release(nint self) => 1;
+    private static bool IsFactoryInterface(in Guid iid) => iid == Guids.IClassFactory || iid == Guids.IUnknown;
 
     [UnmanagedCallersOnly]
     private static int CreateInstance(nint self, nint outer, Guid* iid, nint* result)

@@ -86,45 +86,42 @@ internal sealed class ModuleProbeTokens : IProbeTokens
         return token;
     }
 
-    public int LocalsToken(byte[] signature)
+    public int LocalsToken(byte[] signature) => Once(_localSigs, signature, blob =>
     {
-        string key = Convert.ToHexString(signature);
-        if (_localSigs.TryGetValue(key, out int token))
-            return token;
-        Check(_metadata.GetTokenFromSig(signature, out token), "GetTokenFromSig(locals)");
-        _localSigs[key] = token;
+        Check(_metadata.GetTokenFromSig(blob, out int token), "GetTokenFromSig(locals)");
         return token;
-    }
+    });
 
-    public int ValueOf(byte[] typeBlob)
+    public int ValueOf(byte[] typeBlob) => Once(_methodSpecs, typeBlob, blob =>
     {
-        string key = Convert.ToHexString(typeBlob);
-        if (_methodSpecs.TryGetValue(key, out int token))
-            return token;
-        var instantiation = new byte[typeBlob.Length + 2];
+        var instantiation = new byte[blob.Length + 2];
         instantiation[0] = 0x0A; // IMAGE_CEE_CS_CALLCONV_GENERICINST
         instantiation[1] = 0x01;
-        typeBlob.CopyTo(instantiation, 2);
-        int hr = _metadata.DefineMethodSpec(_value, instantiation, out token);
-        if (HResults.Failed(hr))
-        {
-            Log.Write($"DefineMethodSpec({key}) failed 0x{hr:X8}: falling back to box + ValueObject");
-            token = 0;
-        }
-        _methodSpecs[key] = token;
-        return token;
-    }
+        blob.CopyTo(instantiation, 2);
+        int hr = _metadata.DefineMethodSpec(_value, instantiation, out int token);
+        if (!HResults.Failed(hr)) return token;
+        Log.Write($"DefineMethodSpec({Convert.ToHexString(blob)}) failed 0x{hr:X8}: falling back to box + ValueObject");
+        return 0;
+    });
 
     public int TypeToken(byte[] typeBlob)
     {
         // A plain class or struct is named by the TypeDef/TypeRef token inside its blob.
         if (typeBlob[0] is ElementType.Class or ElementType.ValueType)
             return SignatureParser.TypeTokenOf(typeBlob);
-        string key = Convert.ToHexString(typeBlob);
-        if (_typeSpecs.TryGetValue(key, out int token))
+        return Once(_typeSpecs, typeBlob, blob =>
+        {
+            Check(_metadata.GetTokenFromTypeSpec(blob, out int token), "GetTokenFromTypeSpec");
             return token;
-        Check(_metadata.GetTokenFromTypeSpec(typeBlob, out token), "GetTokenFromTypeSpec");
-        _typeSpecs[key] = token;
+        });
+    }
+
+    /// <summary>The token <paramref name="define"/> makes for <paramref name="blob"/>, made once per module (a failure, thrown, is not kept).</summary>
+    private static int Once(Dictionary<string, int> cache, byte[] blob, Func<byte[], int> define)
+    {
+        string key = Convert.ToHexString(blob);
+        if (!cache.TryGetValue(key, out int token))
+            cache[key] = token = define(blob);
         return token;
     }
 

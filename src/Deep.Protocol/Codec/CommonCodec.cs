@@ -19,16 +19,9 @@ public sealed partial class AnyValue : IProtoMessage
             case AnyValueCase.BoolValue: return 2;
             case AnyValueCase.IntValue: return 1 + ProtoSize.Varint((ulong)(long)_value!);
             case AnyValueCase.DoubleValue: return 9;
-            case AnyValueCase.ArrayValue:
-            {
-                var slot = sizes.Reserve();
-                return 1 + sizes.Message(slot, ((ArrayValue)_value!).ComputeSize(sizes));
-            }
-            case AnyValueCase.KvlistValue:
-            {
-                var slot = sizes.Reserve();
-                return 1 + sizes.Message(slot, ((KeyValueList)_value!).ComputeSize(sizes));
-            }
+            // The slot is reserved (the first argument) before the children record theirs.
+            case AnyValueCase.ArrayValue: return 1 + sizes.Message(sizes.Reserve(), ((ArrayValue)_value!).ComputeSize(sizes));
+            case AnyValueCase.KvlistValue: return 1 + sizes.Message(sizes.Reserve(), ((KeyValueList)_value!).ComputeSize(sizes));
             case AnyValueCase.BytesValue: return 1 + ProtoSize.Bytes((byte[])_value!);
             default: return 0;
         }
@@ -79,25 +72,9 @@ public sealed partial class AnyValue : IProtoMessage
                 case 0x10: BoolValue = reader.ReadBool(); break;
                 case 0x18: IntValue = reader.ReadInt64(); break;
                 case 0x21: DoubleValue = reader.ReadDouble(); break;
-                case 0x2A:
-                {
-                    // A repeated occurrence of a oneof message merges into the one already set, as protobuf specifies.
-                    var value = ArrayValue ?? new ArrayValue();
-                    var parent = reader.BeginMessage();
-                    value.MergeFrom(ref reader);
-                    reader.EndMessage(parent);
-                    ArrayValue = value;
-                    break;
-                }
-                case 0x32:
-                {
-                    var value = KvlistValue ?? new KeyValueList();
-                    var parent = reader.BeginMessage();
-                    value.MergeFrom(ref reader);
-                    reader.EndMessage(parent);
-                    KvlistValue = value;
-                    break;
-                }
+                // A repeated occurrence of a oneof message merges into the one already set, as protobuf specifies.
+                case 0x2A: ArrayValue = (ArrayValue ?? new ArrayValue()).MergeNested(ref reader); break;
+                case 0x32: KvlistValue = (KvlistValue ?? new KeyValueList()).MergeNested(ref reader); break;
                 case 0x3A: BytesValue = reader.ReadBytes(); break;
                 default: reader.SkipField(tag); break;
             }
@@ -153,23 +130,13 @@ public sealed partial class KeyValue : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (!string.IsNullOrEmpty(Key)) size += 1 + sizes.String(Key);
-        if (Value is not null)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, Value.ComputeSize(sizes));
-        }
-        return size;
+        var size = sizes.StringField(Key);
+        return Value is null ? size : size + 1 + sizes.Message(sizes.Reserve(), Value.ComputeSize(sizes));
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (!string.IsNullOrEmpty(Key))
-        {
-            writer.WriteTag(0x0A);
-            writer.WriteString(Key);
-        }
+        writer.WriteStringField(0x0A, Key);
         if (Value is not null)
         {
             writer.BeginMessage(0x12);
@@ -199,19 +166,13 @@ public sealed partial class Resource : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = KeyValue.SizeOfList(Attributes, sizes);
-        if (DroppedAttributesCount != 0) size += 1 + ProtoSize.Varint(DroppedAttributesCount);
-        return size;
+        return KeyValue.SizeOfList(Attributes, sizes) + ProtoSize.UInt32Field(DroppedAttributesCount);
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
         KeyValue.WriteList(Attributes, 0x0A, ref writer);
-        if (DroppedAttributesCount != 0)
-        {
-            writer.WriteTag(0x10);
-            writer.WriteVarint(DroppedAttributesCount);
-        }
+        writer.WriteUInt32Field(0x10, DroppedAttributesCount);
     }
 
     internal void MergeFrom(ref ProtoReader reader)

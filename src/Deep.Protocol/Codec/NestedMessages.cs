@@ -8,14 +8,7 @@ namespace Deep.Protocol;
 public sealed partial class AnyValue
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static AnyValue ReadNested(ref ProtoReader reader)
-    {
-        var message = new AnyValue();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static AnyValue ReadNested(ref ProtoReader reader) => new AnyValue().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal AnyValue MergeNested(ref ProtoReader reader)
@@ -30,11 +23,7 @@ public sealed partial class AnyValue
     internal static int SizeOfList(List<AnyValue> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -51,14 +40,7 @@ public sealed partial class AnyValue
 public sealed partial class ArrayValue
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ArrayValue ReadNested(ref ProtoReader reader)
-    {
-        var message = new ArrayValue();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static ArrayValue ReadNested(ref ProtoReader reader) => new ArrayValue().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ArrayValue MergeNested(ref ProtoReader reader)
@@ -73,11 +55,7 @@ public sealed partial class ArrayValue
     internal static int SizeOfList(List<ArrayValue> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -94,14 +72,7 @@ public sealed partial class ArrayValue
 public sealed partial class KeyValueList
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static KeyValueList ReadNested(ref ProtoReader reader)
-    {
-        var message = new KeyValueList();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static KeyValueList ReadNested(ref ProtoReader reader) => new KeyValueList().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal KeyValueList MergeNested(ref ProtoReader reader)
@@ -116,11 +87,7 @@ public sealed partial class KeyValueList
     internal static int SizeOfList(List<KeyValueList> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -137,14 +104,7 @@ public sealed partial class KeyValueList
 public sealed partial class KeyValue
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static KeyValue ReadNested(ref ProtoReader reader)
-    {
-        var message = new KeyValue();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static KeyValue ReadNested(ref ProtoReader reader) => new KeyValue().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal KeyValue MergeNested(ref ProtoReader reader)
@@ -159,11 +119,7 @@ public sealed partial class KeyValue
     internal static int SizeOfList(List<KeyValue> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -180,14 +136,7 @@ public sealed partial class KeyValue
 public sealed partial class Resource
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Resource ReadNested(ref ProtoReader reader)
-    {
-        var message = new Resource();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static Resource ReadNested(ref ProtoReader reader) => new Resource().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Resource MergeNested(ref ProtoReader reader)
@@ -202,11 +151,7 @@ public sealed partial class Resource
     internal static int SizeOfList(List<Resource> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -223,14 +168,7 @@ public sealed partial class Resource
 public sealed partial class TracePointConfig
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static TracePointConfig ReadNested(ref ProtoReader reader)
-    {
-        var message = new TracePointConfig();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static TracePointConfig ReadNested(ref ProtoReader reader) => new TracePointConfig().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal TracePointConfig MergeNested(ref ProtoReader reader)
@@ -245,11 +183,7 @@ public sealed partial class TracePointConfig
     internal static int SizeOfList(List<TracePointConfig> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -266,14 +200,7 @@ public sealed partial class TracePointConfig
 public sealed partial class Metric
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Metric ReadNested(ref ProtoReader reader)
-    {
-        var message = new Metric();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static Metric ReadNested(ref ProtoReader reader) => new Metric().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Metric MergeNested(ref ProtoReader reader)
@@ -288,11 +215,7 @@ public sealed partial class Metric
     internal static int SizeOfList(List<Metric> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -309,14 +232,7 @@ public sealed partial class Metric
 public sealed partial class LabelExpression
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static LabelExpression ReadNested(ref ProtoReader reader)
-    {
-        var message = new LabelExpression();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static LabelExpression ReadNested(ref ProtoReader reader) => new LabelExpression().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal LabelExpression MergeNested(ref ProtoReader reader)
@@ -331,11 +247,7 @@ public sealed partial class LabelExpression
     internal static int SizeOfList(List<LabelExpression> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -352,14 +264,7 @@ public sealed partial class LabelExpression
 public sealed partial class VariableID
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static VariableID ReadNested(ref ProtoReader reader)
-    {
-        var message = new VariableID();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static VariableID ReadNested(ref ProtoReader reader) => new VariableID().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal VariableID MergeNested(ref ProtoReader reader)
@@ -374,11 +279,7 @@ public sealed partial class VariableID
     internal static int SizeOfList(List<VariableID> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -395,14 +296,7 @@ public sealed partial class VariableID
 public sealed partial class Variable
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Variable ReadNested(ref ProtoReader reader)
-    {
-        var message = new Variable();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static Variable ReadNested(ref ProtoReader reader) => new Variable().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Variable MergeNested(ref ProtoReader reader)
@@ -417,11 +311,7 @@ public sealed partial class Variable
     internal static int SizeOfList(List<Variable> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -438,14 +328,7 @@ public sealed partial class Variable
 public sealed partial class StackFrame
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static StackFrame ReadNested(ref ProtoReader reader)
-    {
-        var message = new StackFrame();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static StackFrame ReadNested(ref ProtoReader reader) => new StackFrame().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal StackFrame MergeNested(ref ProtoReader reader)
@@ -460,11 +343,7 @@ public sealed partial class StackFrame
     internal static int SizeOfList(List<StackFrame> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
@@ -481,14 +360,7 @@ public sealed partial class StackFrame
 public sealed partial class WatchResult
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static WatchResult ReadNested(ref ProtoReader reader)
-    {
-        var message = new WatchResult();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
+    internal static WatchResult ReadNested(ref ProtoReader reader) => new WatchResult().MergeNested(ref reader);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal WatchResult MergeNested(ref ProtoReader reader)
@@ -503,15 +375,43 @@ public sealed partial class WatchResult
     internal static int SizeOfList(List<WatchResult> items, SizeCache sizes)
     {
         var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
         return size;
     }
 
     internal static void WriteList(List<WatchResult> items, byte tag, ref ProtoWriter writer)
+    {
+        foreach (var item in items)
+        {
+            writer.BeginMessage(tag);
+            item?.WriteTo(ref writer);
+        }
+    }
+}
+
+public sealed partial class ProbeStatus
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ProbeStatus ReadNested(ref ProtoReader reader) => new ProbeStatus().MergeNested(ref reader);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ProbeStatus MergeNested(ref ProtoReader reader)
+    {
+        var parent = reader.BeginMessage();
+        MergeFrom(ref reader);
+        reader.EndMessage(parent);
+        return this;
+    }
+
+    /// <summary>Sizes a repeated field of these with a one-byte tag; a null element is written as an empty message.</summary>
+    internal static int SizeOfList(List<ProbeStatus> items, SizeCache sizes)
+    {
+        var size = 0;
+        foreach (var item in items) size += 1 + sizes.Message(sizes.Reserve(), item is null ? 0 : item.ComputeSize(sizes));
+        return size;
+    }
+
+    internal static void WriteList(List<ProbeStatus> items, byte tag, ref ProtoWriter writer)
     {
         foreach (var item in items)
         {

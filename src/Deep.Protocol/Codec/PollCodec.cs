@@ -9,29 +9,14 @@ public sealed partial class PollRequest : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (TsNanos != 0) size += 9;
-        if (!string.IsNullOrEmpty(CurrentHash)) size += 1 + sizes.String(CurrentHash);
-        if (Resource is not null)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, Resource.ComputeSize(sizes));
-        }
-        return size;
+        var size = ProtoSize.Fixed64Field(TsNanos) + sizes.StringField(CurrentHash);
+        return Resource is null ? size : size + 1 + sizes.Message(sizes.Reserve(), Resource.ComputeSize(sizes));
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (TsNanos != 0)
-        {
-            writer.WriteTag(0x09);
-            writer.WriteFixed64(TsNanos);
-        }
-        if (!string.IsNullOrEmpty(CurrentHash))
-        {
-            writer.WriteTag(0x12);
-            writer.WriteString(CurrentHash);
-        }
+        writer.WriteFixed64Field(0x09, TsNanos);
+        writer.WriteStringField(0x12, CurrentHash);
         if (Resource is not null)
         {
             writer.BeginMessage(0x1A);
@@ -62,32 +47,16 @@ public sealed partial class PollResponse : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (TsNanos != 0) size += 9;
-        if (!string.IsNullOrEmpty(CurrentHash)) size += 1 + sizes.String(CurrentHash);
-        size += TracePointConfig.SizeOfList(Response, sizes);
-        if (ResponseType != 0) size += 1 + ProtoSize.Int32((int)ResponseType);
-        return size;
+        return ProtoSize.Fixed64Field(TsNanos) + sizes.StringField(CurrentHash) + TracePointConfig.SizeOfList(Response, sizes)
+            + ProtoSize.EnumField((int)ResponseType);
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (TsNanos != 0)
-        {
-            writer.WriteTag(0x09);
-            writer.WriteFixed64(TsNanos);
-        }
-        if (!string.IsNullOrEmpty(CurrentHash))
-        {
-            writer.WriteTag(0x12);
-            writer.WriteString(CurrentHash);
-        }
+        writer.WriteFixed64Field(0x09, TsNanos);
+        writer.WriteStringField(0x12, CurrentHash);
         TracePointConfig.WriteList(Response, 0x1A, ref writer);
-        if (ResponseType != 0)
-        {
-            writer.WriteTag(0x20);
-            writer.WriteInt32((int)ResponseType);
-        }
+        writer.WriteEnumField(0x20, (int)ResponseType);
     }
 
     internal void MergeFrom(ref ProtoReader reader)

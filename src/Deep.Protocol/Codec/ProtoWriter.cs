@@ -55,7 +55,10 @@ internal sealed class SizeCache
         return ProtoSize.Varint((uint)contentSize) + contentSize;
     }
 
-    /// <summary>Sizes a nested message: its slot comes before its children's, in writing order.</summary>
+    /// <summary>
+    /// Sizes a nested message: its slot comes before its children's, in writing order. Callers may pass
+    /// <c>sizes.Reserve()</c> as the first argument: C# evaluates arguments left to right, so it runs before the children.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Message(int slot, int contentSize)
     {
@@ -66,6 +69,14 @@ internal sealed class SizeCache
     /// <summary>Records a string's UTF-8 length; returns the field's size without the tag.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int String(string? value) => AddDelimited(value is null ? 0 : ProtoSize.Utf8(value));
+
+    /// <summary>A string field with implicit presence (proto3: an empty string is omitted), tag included.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int StringField(string? value) => string.IsNullOrEmpty(value) ? 0 : 1 + String(value);
+
+    /// <summary>A string field with explicit presence (proto3 <c>optional</c>: written when set, even empty), tag included.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int OptionalString(string? value) => value is null ? 0 : 1 + String(value);
 
     /// <summary>The next recorded length, in writing order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -89,6 +100,26 @@ internal static class ProtoSize
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Bytes(byte[] value) => Varint((uint)value.Length) + value.Length;
+
+    // Whole fields with a one-byte tag (field numbers 1..15), omitted at their default as Google.Protobuf does.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int UInt32Field(uint value) => value == 0 ? 0 : 1 + Varint(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int UInt64Field(ulong value) => value == 0 ? 0 : 1 + Varint(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int EnumField(int value) => value == 0 ? 0 : 1 + Int32(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Fixed64Field(ulong value) => value == 0 ? 0 : 9;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int OptionalBool(bool? value) => value is null ? 0 : 2;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int OptionalUInt32(uint? value) => value is { } set ? 1 + Varint(set) : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Utf8(string value)
@@ -132,18 +163,7 @@ internal ref struct ProtoWriter
     public void WriteTag(byte tag) => _buffer[_position++] = tag;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteVarint(uint value)
-    {
-        var buffer = _buffer;
-        var position = _position;
-        while (value >= 0x80)
-        {
-            buffer[position++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        buffer[position++] = (byte)value;
-        _position = position;
-    }
+    public void WriteVarint(uint value) => WriteVarint((ulong)value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteVarint(ulong value)
@@ -205,6 +225,61 @@ internal ref struct ProtoWriter
         WriteVarint((uint)value.Length);
         value.CopyTo(_buffer.Slice(_position));
         _position += value.Length;
+    }
+
+    // Whole fields (tag and value), skipped at their default exactly where the sizing pass (ProtoSize, SizeCache) skips them.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteStringField(byte tag, string? value) { if (!string.IsNullOrEmpty(value)) WriteTagged(tag, value); }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteOptionalString(byte tag, string? value) { if (value is not null) WriteTagged(tag, value); }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteUInt32Field(byte tag, uint value) { if (value != 0) WriteTagged(tag, value); }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteUInt64Field(byte tag, ulong value) { if (value != 0) WriteTagged(tag, value); }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteOptionalUInt32(byte tag, uint? value) { if (value is { } set) WriteTagged(tag, set); }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteEnumField(byte tag, int value)
+    {
+        if (value == 0) return;
+        WriteTag(tag);
+        WriteInt32(value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteFixed64Field(byte tag, ulong value)
+    {
+        if (value == 0) return;
+        WriteTag(tag);
+        WriteFixed64(value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteOptionalBool(byte tag, bool? value)
+    {
+        if (value is not { } set) return;
+        WriteTag(tag);
+        WriteBool(set);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WriteTagged(byte tag, string value)
+    {
+        WriteTag(tag);
+        WriteString(value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WriteTagged(byte tag, ulong value)
+    {
+        WriteTag(tag);
+        WriteVarint(value);
     }
 
     /// <summary>Writes the length prefix of the next nested message (its content follows).</summary>

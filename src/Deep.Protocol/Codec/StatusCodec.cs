@@ -9,60 +9,21 @@ public sealed partial class ProbeStatus : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (!string.IsNullOrEmpty(TracepointId)) size += 1 + sizes.String(TracepointId);
-        if (State != 0) size += 1 + ProtoSize.Int32((int)State);
-        if (!string.IsNullOrEmpty(Detail)) size += 1 + sizes.String(Detail);
-        if (!string.IsNullOrEmpty(Method)) size += 1 + sizes.String(Method);
-        if (IlOffset != 0) size += 1 + ProtoSize.Varint(IlOffset);
-        if (LineUsed != 0) size += 1 + ProtoSize.Varint(LineUsed);
-        if (FireCount != 0) size += 1 + ProtoSize.Varint(FireCount);
-        if (UpdatedNanos != 0) size += 9;
-        return size;
+        var size = sizes.StringField(TracepointId) + ProtoSize.EnumField((int)State) + sizes.StringField(Detail) + sizes.StringField(Method);
+        return size + ProtoSize.UInt32Field(IlOffset) + ProtoSize.UInt32Field(LineUsed) + ProtoSize.UInt64Field(FireCount)
+            + ProtoSize.Fixed64Field(UpdatedNanos);
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (!string.IsNullOrEmpty(TracepointId))
-        {
-            writer.WriteTag(0x0A);
-            writer.WriteString(TracepointId);
-        }
-        if (State != 0)
-        {
-            writer.WriteTag(0x10);
-            writer.WriteInt32((int)State);
-        }
-        if (!string.IsNullOrEmpty(Detail))
-        {
-            writer.WriteTag(0x1A);
-            writer.WriteString(Detail);
-        }
-        if (!string.IsNullOrEmpty(Method))
-        {
-            writer.WriteTag(0x22);
-            writer.WriteString(Method);
-        }
-        if (IlOffset != 0)
-        {
-            writer.WriteTag(0x28);
-            writer.WriteVarint(IlOffset);
-        }
-        if (LineUsed != 0)
-        {
-            writer.WriteTag(0x30);
-            writer.WriteVarint(LineUsed);
-        }
-        if (FireCount != 0)
-        {
-            writer.WriteTag(0x38);
-            writer.WriteVarint(FireCount);
-        }
-        if (UpdatedNanos != 0)
-        {
-            writer.WriteTag(0x41);
-            writer.WriteFixed64(UpdatedNanos);
-        }
+        writer.WriteStringField(0x0A, TracepointId);
+        writer.WriteEnumField(0x10, (int)State);
+        writer.WriteStringField(0x1A, Detail);
+        writer.WriteStringField(0x22, Method);
+        writer.WriteUInt32Field(0x28, IlOffset);
+        writer.WriteUInt32Field(0x30, LineUsed);
+        writer.WriteUInt64Field(0x38, FireCount);
+        writer.WriteFixed64Field(0x41, UpdatedNanos);
     }
 
     internal void MergeFrom(ref ProtoReader reader)
@@ -84,36 +45,6 @@ public sealed partial class ProbeStatus : IProtoMessage
             }
         }
     }
-
-    internal static ProbeStatus ReadNested(ref ProtoReader reader)
-    {
-        var message = new ProbeStatus();
-        var parent = reader.BeginMessage();
-        message.MergeFrom(ref reader);
-        reader.EndMessage(parent);
-        return message;
-    }
-
-    /// <summary>Sizes a repeated field of these with a one-byte tag; a null element is written as an empty message.</summary>
-    internal static int SizeOfList(List<ProbeStatus> items, SizeCache sizes)
-    {
-        var size = 0;
-        foreach (var item in items)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, item is null ? 0 : item.ComputeSize(sizes));
-        }
-        return size;
-    }
-
-    internal static void WriteList(List<ProbeStatus> items, byte tag, ref ProtoWriter writer)
-    {
-        foreach (var item in items)
-        {
-            writer.BeginMessage(tag);
-            item?.WriteTo(ref writer);
-        }
-    }
 }
 
 public sealed partial class ProbeStatusReport : IProtoMessage
@@ -124,28 +55,16 @@ public sealed partial class ProbeStatusReport : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (!string.IsNullOrEmpty(AgentId)) size += 1 + sizes.String(AgentId);
-        size += KeyValue.SizeOfList(Resource, sizes);
-        size += ProbeStatus.SizeOfList(Statuses, sizes);
-        if (TsNanos != 0) size += 9;
-        return size;
+        return sizes.StringField(AgentId) + KeyValue.SizeOfList(Resource, sizes) + ProbeStatus.SizeOfList(Statuses, sizes)
+            + ProtoSize.Fixed64Field(TsNanos);
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (!string.IsNullOrEmpty(AgentId))
-        {
-            writer.WriteTag(0x0A);
-            writer.WriteString(AgentId);
-        }
+        writer.WriteStringField(0x0A, AgentId);
         KeyValue.WriteList(Resource, 0x12, ref writer);
         ProbeStatus.WriteList(Statuses, 0x1A, ref writer);
-        if (TsNanos != 0)
-        {
-            writer.WriteTag(0x21);
-            writer.WriteFixed64(TsNanos);
-        }
+        writer.WriteFixed64Field(0x21, TsNanos);
     }
 
     internal void MergeFrom(ref ProtoReader reader)

@@ -9,18 +9,11 @@ public sealed partial class TracePointConfig : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (!string.IsNullOrEmpty(ID)) size += 1 + sizes.String(ID);
-        if (!string.IsNullOrEmpty(Path)) size += 1 + sizes.String(Path);
-        if (LineNumber != 0) size += 1 + ProtoSize.Varint(LineNumber);
+        var size = sizes.StringField(ID) + sizes.StringField(Path) + ProtoSize.UInt32Field(LineNumber);
         foreach (var (key, value) in Args)
         {
             // A map entry is a nested message {key = 1, value = 2}; like Google.Protobuf, default key/value are omitted.
-            var slot = sizes.Reserve();
-            var entry = 0;
-            if (key.Length != 0) entry += 1 + sizes.String(key);
-            if (!string.IsNullOrEmpty(value)) entry += 1 + sizes.String(value);
-            size += 1 + sizes.Message(slot, entry);
+            size += 1 + sizes.Message(sizes.Reserve(), sizes.StringField(key) + sizes.StringField(value));
         }
         size += Codec.SizeOfStrings(Watches, sizes);
         size += KeyValue.SizeOfList(Targeting, sizes);
@@ -30,34 +23,14 @@ public sealed partial class TracePointConfig : IProtoMessage
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (!string.IsNullOrEmpty(ID))
-        {
-            writer.WriteTag(0x0A);
-            writer.WriteString(ID);
-        }
-        if (!string.IsNullOrEmpty(Path))
-        {
-            writer.WriteTag(0x12);
-            writer.WriteString(Path);
-        }
-        if (LineNumber != 0)
-        {
-            writer.WriteTag(0x18);
-            writer.WriteVarint(LineNumber);
-        }
+        writer.WriteStringField(0x0A, ID);
+        writer.WriteStringField(0x12, Path);
+        writer.WriteUInt32Field(0x18, LineNumber);
         foreach (var (key, value) in Args)
         {
             writer.BeginMessage(0x22);
-            if (key.Length != 0)
-            {
-                writer.WriteTag(0x0A);
-                writer.WriteString(key);
-            }
-            if (!string.IsNullOrEmpty(value))
-            {
-                writer.WriteTag(0x12);
-                writer.WriteString(value);
-            }
+            writer.WriteStringField(0x0A, key);
+            writer.WriteStringField(0x12, value);
         }
         Codec.WriteStrings(Watches, 0x2A, ref writer);
         KeyValue.WriteList(Targeting, 0x32, ref writer);
@@ -109,50 +82,19 @@ public sealed partial class Metric : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (!string.IsNullOrEmpty(Name)) size += 1 + sizes.String(Name);
-        size += LabelExpression.SizeOfList(LabelExpressions, sizes);
-        if (Type != 0) size += 1 + ProtoSize.Int32((int)Type);
-        if (Expression is not null) size += 1 + sizes.String(Expression);
-        if (Namespace is not null) size += 1 + sizes.String(Namespace);
-        if (Help is not null) size += 1 + sizes.String(Help);
-        if (Unit is not null) size += 1 + sizes.String(Unit);
-        return size;
+        var size = sizes.StringField(Name) + LabelExpression.SizeOfList(LabelExpressions, sizes) + ProtoSize.EnumField((int)Type);
+        return size + sizes.OptionalString(Expression) + sizes.OptionalString(Namespace) + sizes.OptionalString(Help) + sizes.OptionalString(Unit);
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (!string.IsNullOrEmpty(Name))
-        {
-            writer.WriteTag(0x0A);
-            writer.WriteString(Name);
-        }
+        writer.WriteStringField(0x0A, Name);
         LabelExpression.WriteList(LabelExpressions, 0x12, ref writer);
-        if (Type != 0)
-        {
-            writer.WriteTag(0x18);
-            writer.WriteInt32((int)Type);
-        }
-        if (Expression is not null)
-        {
-            writer.WriteTag(0x22);
-            writer.WriteString(Expression);
-        }
-        if (Namespace is not null)
-        {
-            writer.WriteTag(0x2A);
-            writer.WriteString(Namespace);
-        }
-        if (Help is not null)
-        {
-            writer.WriteTag(0x32);
-            writer.WriteString(Help);
-        }
-        if (Unit is not null)
-        {
-            writer.WriteTag(0x3A);
-            writer.WriteString(Unit);
-        }
+        writer.WriteEnumField(0x18, (int)Type);
+        writer.WriteOptionalString(0x22, Expression);
+        writer.WriteOptionalString(0x2A, Namespace);
+        writer.WriteOptionalString(0x32, Help);
+        writer.WriteOptionalString(0x3A, Unit);
     }
 
     internal void MergeFrom(ref ProtoReader reader)
@@ -182,13 +124,11 @@ public sealed partial class LabelExpression : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (!string.IsNullOrEmpty(Key)) size += 1 + sizes.String(Key);
+        var size = sizes.StringField(Key);
         switch (ValueCase)
         {
             case LabelExpressionValueCase.Static:
-                var slot = sizes.Reserve();
-                size += 1 + sizes.Message(slot, ((AnyValue)_value!).ComputeSize(sizes));
+                size += 1 + sizes.Message(sizes.Reserve(), ((AnyValue)_value!).ComputeSize(sizes));
                 break;
             case LabelExpressionValueCase.Expression:
                 size += 1 + sizes.String((string)_value!);
@@ -199,11 +139,7 @@ public sealed partial class LabelExpression : IProtoMessage
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (!string.IsNullOrEmpty(Key))
-        {
-            writer.WriteTag(0x0A);
-            writer.WriteString(Key);
-        }
+        writer.WriteStringField(0x0A, Key);
         switch (ValueCase)
         {
             case LabelExpressionValueCase.Static:
@@ -211,8 +147,7 @@ public sealed partial class LabelExpression : IProtoMessage
                 ((AnyValue)_value!).WriteTo(ref writer);
                 break;
             case LabelExpressionValueCase.Expression:
-                writer.WriteTag(0x1A);
-                writer.WriteString((string)_value!);
+                writer.WriteOptionalString(0x1A, (string)_value!);
                 break;
         }
     }
@@ -240,32 +175,15 @@ public sealed partial class VariableID : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (!string.IsNullOrEmpty(ID)) size += 1 + sizes.String(ID);
-        if (!string.IsNullOrEmpty(Name)) size += 1 + sizes.String(Name);
-        if (Modifiers.Count != 0) size += Codec.SizeOfStrings(Modifiers, sizes);
-        if (OriginalName is not null) size += 1 + sizes.String(OriginalName);
-        return size;
+        return sizes.StringField(ID) + sizes.StringField(Name) + Codec.SizeOfStrings(Modifiers, sizes) + sizes.OptionalString(OriginalName);
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (!string.IsNullOrEmpty(ID))
-        {
-            writer.WriteTag(0x0A);
-            writer.WriteString(ID);
-        }
-        if (!string.IsNullOrEmpty(Name))
-        {
-            writer.WriteTag(0x12);
-            writer.WriteString(Name);
-        }
-        if (Modifiers.Count != 0) Codec.WriteStrings(Modifiers, 0x1A, ref writer);
-        if (OriginalName is not null)
-        {
-            writer.WriteTag(0x22);
-            writer.WriteString(OriginalName);
-        }
+        writer.WriteStringField(0x0A, ID);
+        writer.WriteStringField(0x12, Name);
+        Codec.WriteStrings(Modifiers, 0x1A, ref writer);
+        writer.WriteOptionalString(0x22, OriginalName);
     }
 
     internal void MergeFrom(ref ProtoReader reader)
@@ -292,46 +210,17 @@ public sealed partial class Variable : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (!string.IsNullOrEmpty(Type)) size += 1 + sizes.String(Type);
-        if (!string.IsNullOrEmpty(Value)) size += 1 + sizes.String(Value);
-        if (!string.IsNullOrEmpty(Hash)) size += 1 + sizes.String(Hash);
-        foreach (var child in Children)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, child is null ? 0 : child.ComputeSize(sizes));
-        }
-        if (Truncated is not null) size += 2;
-        return size;
+        return sizes.StringField(Type) + sizes.StringField(Value) + sizes.StringField(Hash)
+            + VariableID.SizeOfList(Children, sizes) + ProtoSize.OptionalBool(Truncated);
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (!string.IsNullOrEmpty(Type))
-        {
-            writer.WriteTag(0x0A);
-            writer.WriteString(Type);
-        }
-        if (!string.IsNullOrEmpty(Value))
-        {
-            writer.WriteTag(0x12);
-            writer.WriteString(Value);
-        }
-        if (!string.IsNullOrEmpty(Hash))
-        {
-            writer.WriteTag(0x1A);
-            writer.WriteString(Hash);
-        }
-        foreach (var child in Children)
-        {
-            writer.BeginMessage(0x22);
-            child?.WriteTo(ref writer);
-        }
-        if (Truncated is { } truncated)
-        {
-            writer.WriteTag(0x28);
-            writer.WriteBool(truncated);
-        }
+        writer.WriteStringField(0x0A, Type);
+        writer.WriteStringField(0x12, Value);
+        writer.WriteStringField(0x1A, Hash);
+        VariableID.WriteList(Children, 0x22, ref writer);
+        writer.WriteOptionalBool(0x28, Truncated);
     }
 
     internal void MergeFrom(ref ProtoReader reader)
@@ -343,15 +232,7 @@ public sealed partial class Variable : IProtoMessage
                 case 0x0A: Type = reader.ReadString(); break;
                 case 0x12: Value = reader.ReadString(); break;
                 case 0x1A: Hash = reader.ReadString(); break;
-                case 0x22:
-                {
-                    var child = new VariableID();
-                    var parent = reader.BeginMessage();
-                    child.MergeFrom(ref reader);
-                    reader.EndMessage(parent);
-                    Children.Add(child);
-                    break;
-                }
+                case 0x22: Children.Add(VariableID.ReadNested(ref reader)); break;
                 case 0x28: Truncated = reader.ReadBool(); break;
                 default: reader.SkipField(tag); break;
             }
@@ -367,94 +248,29 @@ public sealed partial class StackFrame : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (!string.IsNullOrEmpty(FileName)) size += 1 + sizes.String(FileName);
-        if (!string.IsNullOrEmpty(MethodName)) size += 1 + sizes.String(MethodName);
-        if (LineNumber != 0) size += 1 + ProtoSize.Varint(LineNumber);
-        if (ClassName is not null) size += 1 + sizes.String(ClassName);
-        if (IsAsync is not null) size += 2;
-        if (ColumnNumber is { } column) size += 1 + ProtoSize.Varint(column);
-        if (TranspiledFileName is not null) size += 1 + sizes.String(TranspiledFileName);
-        if (TranspiledLineNumber is { } tline) size += 1 + ProtoSize.Varint(tline);
-        if (TranspiledColumnNumber is { } tcolumn) size += 1 + ProtoSize.Varint(tcolumn);
-        foreach (var variable in Variables)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, variable is null ? 0 : variable.ComputeSize(sizes));
-        }
-        if (AppFrame is not null) size += 2;
-        if (NativeFrame is not null) size += 2;
-        if (ShortPath is not null) size += 1 + sizes.String(ShortPath);
-        return size;
+        // Summed in field order: the sizing pass records string lengths in the order the writer reads them back.
+        var size = sizes.StringField(FileName) + sizes.StringField(MethodName) + ProtoSize.UInt32Field(LineNumber)
+            + sizes.OptionalString(ClassName) + ProtoSize.OptionalBool(IsAsync) + ProtoSize.OptionalUInt32(ColumnNumber);
+        size += sizes.OptionalString(TranspiledFileName) + ProtoSize.OptionalUInt32(TranspiledLineNumber)
+            + ProtoSize.OptionalUInt32(TranspiledColumnNumber) + VariableID.SizeOfList(Variables, sizes);
+        return size + ProtoSize.OptionalBool(AppFrame) + ProtoSize.OptionalBool(NativeFrame) + sizes.OptionalString(ShortPath);
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (!string.IsNullOrEmpty(FileName))
-        {
-            writer.WriteTag(0x0A);
-            writer.WriteString(FileName);
-        }
-        if (!string.IsNullOrEmpty(MethodName))
-        {
-            writer.WriteTag(0x12);
-            writer.WriteString(MethodName);
-        }
-        if (LineNumber != 0)
-        {
-            writer.WriteTag(0x18);
-            writer.WriteVarint(LineNumber);
-        }
-        if (ClassName is not null)
-        {
-            writer.WriteTag(0x22);
-            writer.WriteString(ClassName);
-        }
-        if (IsAsync is { } isAsync)
-        {
-            writer.WriteTag(0x28);
-            writer.WriteBool(isAsync);
-        }
-        if (ColumnNumber is { } column)
-        {
-            writer.WriteTag(0x30);
-            writer.WriteVarint(column);
-        }
-        if (TranspiledFileName is not null)
-        {
-            writer.WriteTag(0x3A);
-            writer.WriteString(TranspiledFileName);
-        }
-        if (TranspiledLineNumber is { } tline)
-        {
-            writer.WriteTag(0x40);
-            writer.WriteVarint(tline);
-        }
-        if (TranspiledColumnNumber is { } tcolumn)
-        {
-            writer.WriteTag(0x48);
-            writer.WriteVarint(tcolumn);
-        }
-        foreach (var variable in Variables)
-        {
-            writer.BeginMessage(0x52);
-            variable?.WriteTo(ref writer);
-        }
-        if (AppFrame is { } appFrame)
-        {
-            writer.WriteTag(0x58);
-            writer.WriteBool(appFrame);
-        }
-        if (NativeFrame is { } nativeFrame)
-        {
-            writer.WriteTag(0x60);
-            writer.WriteBool(nativeFrame);
-        }
-        if (ShortPath is not null)
-        {
-            writer.WriteTag(0x6A);
-            writer.WriteString(ShortPath);
-        }
+        writer.WriteStringField(0x0A, FileName);
+        writer.WriteStringField(0x12, MethodName);
+        writer.WriteUInt32Field(0x18, LineNumber);
+        writer.WriteOptionalString(0x22, ClassName);
+        writer.WriteOptionalBool(0x28, IsAsync);
+        writer.WriteOptionalUInt32(0x30, ColumnNumber);
+        writer.WriteOptionalString(0x3A, TranspiledFileName);
+        writer.WriteOptionalUInt32(0x40, TranspiledLineNumber);
+        writer.WriteOptionalUInt32(0x48, TranspiledColumnNumber);
+        VariableID.WriteList(Variables, 0x52, ref writer);
+        writer.WriteOptionalBool(0x58, AppFrame);
+        writer.WriteOptionalBool(0x60, NativeFrame);
+        writer.WriteOptionalString(0x6A, ShortPath);
     }
 
     internal void MergeFrom(ref ProtoReader reader)
@@ -472,15 +288,7 @@ public sealed partial class StackFrame : IProtoMessage
                 case 0x3A: TranspiledFileName = reader.ReadString(); break;
                 case 0x40: TranspiledLineNumber = reader.ReadUInt32(); break;
                 case 0x48: TranspiledColumnNumber = reader.ReadUInt32(); break;
-                case 0x52:
-                {
-                    var variable = new VariableID();
-                    var parent = reader.BeginMessage();
-                    variable.MergeFrom(ref reader);
-                    reader.EndMessage(parent);
-                    Variables.Add(variable);
-                    break;
-                }
+                case 0x52: Variables.Add(VariableID.ReadNested(ref reader)); break;
                 case 0x58: AppFrame = reader.ReadBool(); break;
                 case 0x60: NativeFrame = reader.ReadBool(); break;
                 case 0x6A: ShortPath = reader.ReadString(); break;
@@ -498,30 +306,22 @@ public sealed partial class WatchResult : IProtoMessage
 
     internal int ComputeSize(SizeCache sizes)
     {
-        var size = 0;
-        if (!string.IsNullOrEmpty(Expression)) size += 1 + sizes.String(Expression);
+        var size = sizes.StringField(Expression);
         switch (ResultCase)
         {
             case WatchResultCase.GoodResult:
-                var slot = sizes.Reserve();
-                size += 1 + sizes.Message(slot, ((VariableID)_result!).ComputeSize(sizes));
+                size += 1 + sizes.Message(sizes.Reserve(), ((VariableID)_result!).ComputeSize(sizes));
                 break;
             case WatchResultCase.ErrorResult:
                 size += 1 + sizes.String((string)_result!);
                 break;
         }
-        if (FromMetric is not null) size += 2;
-        if (Source != 0) size += 1 + ProtoSize.Int32((int)Source);
-        return size;
+        return size + ProtoSize.OptionalBool(FromMetric) + ProtoSize.EnumField((int)Source);
     }
 
     internal void WriteTo(ref ProtoWriter writer)
     {
-        if (!string.IsNullOrEmpty(Expression))
-        {
-            writer.WriteTag(0x0A);
-            writer.WriteString(Expression);
-        }
+        writer.WriteStringField(0x0A, Expression);
         switch (ResultCase)
         {
             case WatchResultCase.GoodResult:
@@ -529,20 +329,11 @@ public sealed partial class WatchResult : IProtoMessage
                 ((VariableID)_result!).WriteTo(ref writer);
                 break;
             case WatchResultCase.ErrorResult:
-                writer.WriteTag(0x1A);
-                writer.WriteString((string)_result!);
+                writer.WriteOptionalString(0x1A, (string)_result!);
                 break;
         }
-        if (FromMetric is { } fromMetric)
-        {
-            writer.WriteTag(0x20);
-            writer.WriteBool(fromMetric);
-        }
-        if (Source != 0)
-        {
-            writer.WriteTag(0x28);
-            writer.WriteInt32((int)Source);
-        }
+        writer.WriteOptionalBool(0x20, FromMetric);
+        writer.WriteEnumField(0x28, (int)Source);
     }
 
     internal void MergeFrom(ref ProtoReader reader)
@@ -572,29 +363,19 @@ public sealed partial class Snapshot : IProtoMessage
     {
         var size = 0;
         if (ID is { Length: > 0 }) size += 1 + ProtoSize.Bytes(ID);
-        if (Tracepoint is not null)
-        {
-            var slot = sizes.Reserve();
-            size += 1 + sizes.Message(slot, Tracepoint.ComputeSize(sizes));
-        }
+        if (Tracepoint is not null) size += 1 + sizes.Message(sizes.Reserve(), Tracepoint.ComputeSize(sizes));
         foreach (var (key, variable) in VarLookup)
         {
             // Map entry {key = 1, value = 2}: an empty key is omitted; a message value is always written.
             var slot = sizes.Reserve();
-            var entry = 0;
-            if (key.Length != 0) entry += 1 + sizes.String(key);
+            var entry = sizes.StringField(key);
             var valueSlot = sizes.Reserve();
             entry += 1 + sizes.Message(valueSlot, variable is null ? 0 : variable.ComputeSize(sizes));
             size += 1 + sizes.Message(slot, entry);
         }
-        if (TsNanos != 0) size += 9;
-        size += StackFrame.SizeOfList(Frames, sizes);
-        size += WatchResult.SizeOfList(Watches, sizes);
-        size += KeyValue.SizeOfList(Attributes, sizes);
-        if (DurationNanos != 0) size += 1 + ProtoSize.Varint(DurationNanos);
-        size += KeyValue.SizeOfList(Resource, sizes);
-        if (LogMsg is not null) size += 1 + sizes.String(LogMsg);
-        return size;
+        size += ProtoSize.Fixed64Field(TsNanos) + StackFrame.SizeOfList(Frames, sizes) + WatchResult.SizeOfList(Watches, sizes);
+        size += KeyValue.SizeOfList(Attributes, sizes) + ProtoSize.UInt64Field(DurationNanos) + KeyValue.SizeOfList(Resource, sizes);
+        return size + sizes.OptionalString(LogMsg);
     }
 
     internal void WriteTo(ref ProtoWriter writer)
@@ -612,33 +393,17 @@ public sealed partial class Snapshot : IProtoMessage
         foreach (var (key, variable) in VarLookup)
         {
             writer.BeginMessage(0x1A);
-            if (key.Length != 0)
-            {
-                writer.WriteTag(0x0A);
-                writer.WriteString(key);
-            }
+            writer.WriteStringField(0x0A, key);
             writer.BeginMessage(0x12);
             variable?.WriteTo(ref writer);
         }
-        if (TsNanos != 0)
-        {
-            writer.WriteTag(0x21);
-            writer.WriteFixed64(TsNanos);
-        }
+        writer.WriteFixed64Field(0x21, TsNanos);
         StackFrame.WriteList(Frames, 0x2A, ref writer);
         WatchResult.WriteList(Watches, 0x32, ref writer);
         KeyValue.WriteList(Attributes, 0x3A, ref writer);
-        if (DurationNanos != 0)
-        {
-            writer.WriteTag(0x40);
-            writer.WriteVarint(DurationNanos);
-        }
+        writer.WriteUInt64Field(0x40, DurationNanos);
         KeyValue.WriteList(Resource, 0x4A, ref writer);
-        if (LogMsg is not null)
-        {
-            writer.WriteTag(0x52);
-            writer.WriteString(LogMsg);
-        }
+        writer.WriteOptionalString(0x52, LogMsg);
     }
 
     internal void MergeFrom(ref ProtoReader reader)
@@ -659,14 +424,7 @@ public sealed partial class Snapshot : IProtoMessage
                         switch (entryTag)
                         {
                             case 0x0A: key = reader.ReadString(); break;
-                            case 0x12:
-                            {
-                                value ??= new Variable();
-                                var entryParent = reader.BeginMessage();
-                                value.MergeFrom(ref reader);
-                                reader.EndMessage(entryParent);
-                                break;
-                            }
+                            case 0x12: value = (value ?? new Variable()).MergeNested(ref reader); break;
                             default: reader.SkipField(entryTag); break;
                         }
                     }

@@ -20,24 +20,8 @@ namespace Deep.Agent.Tests.Actions;
 /// a log part renders as <c>{expression: reason}</c>, a metric is skipped; a condition, or a malformed expression,
 /// still rejects its tracepoint. The probe status names what failed and why.
 /// </summary>
-public sealed class ExpressionFailureTests : IDisposable
+public sealed class ExpressionFailureTests : TriggeredActionTests
 {
-    private readonly Collected _collected = new();
-    private readonly TriggerHandler _handler;
-
-    public ExpressionFailureTests() => _handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, new BindingEngine());
-
-    public void Dispose() => _handler.Clear();
-
-    private static TracePointConfig Tp(string id, params (string, string)[] args) =>
-        ProbeTestSupport.Tracepoint(id, "OrderService.cs", 42, [("fire_count", "-1"), ("fire_period", "0"), .. args]);
-
-    private int Apply(params TracePointConfig[] tps)
-    {
-        _handler.Apply(tps);
-        return _handler.Probes.Single().Value;
-    }
-
     // BindingEngine's layout has `int x` and `string name`.
     [Theory]
     [InlineData("removedLocal", "unknown name 'removedLocal' (at position 1)")]

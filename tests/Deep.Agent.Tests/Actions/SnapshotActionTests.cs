@@ -1,34 +1,18 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using Deep.Agent.Diagnostics;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Agent.Triggers;
 using Deep.Agent.Tests.Probes;
 using Deep.Protocol;
+using Deep.Agent.Tests.Diagnostics;
 
 namespace Deep.Agent.Tests.Actions;
 
 /// <summary>Tracepoints end to end through the trigger handler, the probe runtime and the actions, with the real
 /// expression compiler and capture.</summary>
-public sealed class SnapshotActionTests : IDisposable
+public sealed class SnapshotActionTests : TriggeredActionTests
 {
-    private readonly Collected _collected = new();
-    private readonly TriggerHandler _handler;
-
-    public SnapshotActionTests() => _handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, new BindingEngine());
-
-    public void Dispose() => _handler.Clear();
-
-    private static TracePointConfig Tp(string id, params (string, string)[] args) =>
-        ProbeTestSupport.Tracepoint(id, "OrderService.cs", 42, [("fire_count", "-1"), ("fire_period", "0"), .. args]);
-
-    private int Apply(params TracePointConfig[] tps)
-    {
-        _handler.Apply(tps);
-        return _handler.Probes.Single().Value;
-    }
-
     private static Variable Var(Snapshot s, VariableID id) => s.VarLookup[id.ID];
 
     [Fact]
@@ -86,50 +70,26 @@ public sealed class SnapshotActionTests : IDisposable
     [Fact]
     public void A_condition_that_fails_at_run_time_does_not_fire_and_is_reported_once()
     {
-        var messages = new List<string>();
-        void OnWrite(string level, string m)
-        {
-            lock (messages) messages.Add(m);
-        }
-        SelfLog.Written += OnWrite;
-        try
-        {
-            var probe = Apply(Tp("a", ("condition", "name.Length > 2")));
-            BindingEngine.Hit(probe, 1, null);
-            BindingEngine.Hit(probe, 1, null);
-            Assert.Empty(_collected.Snapshots);
-            Assert.Single(messages, m => m.Contains("tracepoint a", StringComparison.Ordinal) && m.Contains("name.Length > 2", StringComparison.Ordinal));
-            BindingEngine.Hit(probe, 1, "long enough");
-            Assert.Single(_collected.Snapshots);
-        }
-        finally
-        {
-            SelfLog.Written -= OnWrite;
-        }
+        using var log = new SelfLogRecorder();
+        var probe = Apply(Tp("a", ("condition", "name.Length > 2")));
+        BindingEngine.Hit(probe, 1, null);
+        BindingEngine.Hit(probe, 1, null);
+        Assert.Empty(_collected.Snapshots);
+        Assert.Single(log.Messages, m => m.Contains("tracepoint a", StringComparison.Ordinal) && m.Contains("name.Length > 2", StringComparison.Ordinal));
+        BindingEngine.Hit(probe, 1, "long enough");
+        Assert.Single(_collected.Snapshots);
     }
 
     [Fact]
     public void An_expression_that_does_not_compile_rejects_that_tracepoint_alone_with_one_diagnostic()
     {
-        var messages = new List<string>();
-        void OnWrite(string level, string m)
-        {
-            lock (messages) messages.Add(m);
-        }
-        SelfLog.Written += OnWrite;
-        try
-        {
-            var probe = Apply(Tp("good"), Tp("bad", ("condition", "nosuch > 1")), Tp("forbidden", ("log_msg", "{name = \"x\"}")));
-            BindingEngine.Hit(probe, 1, "n");
-            BindingEngine.Hit(probe, 2, "n");
-            Assert.Equal(["good", "good"], _collected.Snapshots.Select(s => s.Tracepoint!.ID));
-            Assert.Single(messages, m => m.Contains("tracepoint bad rejected", StringComparison.Ordinal) && m.Contains("nosuch", StringComparison.Ordinal));
-            Assert.Single(messages, m => m.Contains("tracepoint forbidden rejected", StringComparison.Ordinal));
-        }
-        finally
-        {
-            SelfLog.Written -= OnWrite;
-        }
+        using var log = new SelfLogRecorder();
+        var probe = Apply(Tp("good"), Tp("bad", ("condition", "nosuch > 1")), Tp("forbidden", ("log_msg", "{name = \"x\"}")));
+        BindingEngine.Hit(probe, 1, "n");
+        BindingEngine.Hit(probe, 2, "n");
+        Assert.Equal(["good", "good"], _collected.Snapshots.Select(s => s.Tracepoint!.ID));
+        Assert.Single(log.Messages, m => m.Contains("tracepoint bad rejected", StringComparison.Ordinal) && m.Contains("nosuch", StringComparison.Ordinal));
+        Assert.Single(log.Messages, m => m.Contains("tracepoint forbidden rejected", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using Deep.Agent.Config;
-using Deep.Agent.Diagnostics;
 using Deep.Agent.Tests.Probes;
 using Deep.Protocol;
+using Deep.Agent.Tests.Diagnostics;
 
 namespace Deep.Agent.Tests.Config;
 
@@ -50,27 +50,15 @@ public class ConfigServiceTests : IDisposable
     [Fact]
     public void A_failing_listener_does_not_stop_the_others_and_is_reported()
     {
-        var errors = new List<string>();
-        void OnWrite(string level, string m)
-        {
-            if (level == "error") lock (errors) errors.Add(m);
-        }
-        SelfLog.Written += OnWrite;
-        try
-        {
-            var reached = 0;
-            _config.AddListener(_ => throw new InvalidOperationException("listener broke"));
-            _config.AddListener(_ => Interlocked.Increment(ref reached));
-            _config.NewConfig(1, "h1", []);
-            _config.NewConfig(2, "h2", []);
-            Assert.True(_config.WaitForNotifications(TimeSpan.FromSeconds(10)));
-            Assert.Equal(2, reached);
-            Assert.Contains(errors, e => e.Contains("listener broke", StringComparison.Ordinal));
-        }
-        finally
-        {
-            SelfLog.Written -= OnWrite;
-        }
+        using var log = new SelfLogRecorder();
+        var reached = 0;
+        _config.AddListener(_ => throw new InvalidOperationException("listener broke"));
+        _config.AddListener(_ => Interlocked.Increment(ref reached));
+        _config.NewConfig(1, "h1", []);
+        _config.NewConfig(2, "h2", []);
+        Assert.True(_config.WaitForNotifications(TimeSpan.FromSeconds(10)));
+        Assert.Equal(2, reached);
+        Assert.Contains(log.Errors, e => e.Contains("listener broke", StringComparison.Ordinal));
     }
 
     [Fact]

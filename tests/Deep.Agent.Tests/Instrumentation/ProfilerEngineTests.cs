@@ -36,7 +36,7 @@ public sealed class ProfilerEngineTests : IDisposable
 
     private static int Line(string marker) => SourceMarkers.Line(Sample, marker);
 
-    private static ProbeLocation At(string path, int line, ProbeStage stage = ProbeStage.LineStart) =>
+    private static ProbeLocation At(string path, int line, TracepointStage stage = TracepointStage.LineStart) =>
         new(NextProbeId(), path, line, null, null, stage);
 
     private async Task<ProbeInstallStatus> InstallAsync(ProbeLocation location)
@@ -118,7 +118,7 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public async Task Line_end_probes_where_the_next_line_begins()
     {
-        var status = await InstallAsync(At(Sample, Line("loop-body"), ProbeStage.LineEnd));
+        var status = await InstallAsync(At(Sample, Line("loop-body"), TracepointStage.LineEnd));
 
         Assert.Equal(ProbeInstallState.Installed, status.State);
         Assert.Equal(Resolve(Line("frame-line")).ILOffset, status.ILOffset);
@@ -127,7 +127,7 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public async Task Line_capture_wraps_the_line_up_to_the_next_line_with_exception_and_duration_slots()
     {
-        var location = At(Sample, Line("loop-body"), ProbeStage.LineCapture);
+        var location = At(Sample, Line("loop-body"), TracepointStage.LineCapture);
 
         var status = await InstallAsync(location);
 
@@ -143,7 +143,7 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public async Task Line_capture_of_a_for_header_is_placed_after_the_line_like_line_end_and_says_why_it_has_no_outcome()
     {
-        var status = await InstallAsync(At(Sample, Line("for-header"), ProbeStage.LineCapture));
+        var status = await InstallAsync(At(Sample, Line("for-header"), TracepointStage.LineCapture));
 
         Assert.Equal(ProbeInstallState.Installed, status.State);
         var note = status.NotCaptured[0];
@@ -154,7 +154,7 @@ public sealed class ProfilerEngineTests : IDisposable
         var insertion = Assert.Single(Assert.Single(_rewriter.Calls).Insertions);
         Assert.Equal(InsertionKind.Probe, insertion.Kind);
         Assert.DoesNotContain(insertion.Slots, s => s.Kind is SlotKind.Exception or SlotKind.Duration);
-        var lineEnd = await InstallAsync(At(Sample, Line("for-header"), ProbeStage.LineEnd));
+        var lineEnd = await InstallAsync(At(Sample, Line("for-header"), TracepointStage.LineEnd));
         Assert.Equal(lineEnd.ILOffset, status.ILOffset);
     }
 
@@ -163,7 +163,7 @@ public sealed class ProfilerEngineTests : IDisposable
     {
         _rewriter.RefuseNextWith = MethodProbeResult.Refused(ProbeRefusal.OfLine(RefusalCode.LineLeavesWithStack, 0x10, 0x14, ilOffset: 0x12, count: 1), null);
 
-        var status = await InstallAsync(At(Sample, Line("loop-body"), ProbeStage.LineCapture));
+        var status = await InstallAsync(At(Sample, Line("loop-body"), TracepointStage.LineCapture));
 
         Assert.Equal(ProbeInstallState.Installed, status.State);
         // The profiler's reason, without its advice to use line_end (that is what happened).
@@ -180,7 +180,7 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public async Task Line_end_on_a_line_that_returns_is_an_error_that_suggests_line_start()
     {
-        var status = await InstallAsync(At(Sample, Line("expression-bodied"), ProbeStage.LineCapture));
+        var status = await InstallAsync(At(Sample, Line("expression-bodied"), TracepointStage.LineCapture));
 
         Assert.Equal(ProbeInstallState.Error, status.State);
         Assert.Contains("line_start", status.Detail, StringComparison.Ordinal);
@@ -212,7 +212,7 @@ public sealed class ProfilerEngineTests : IDisposable
     {
         using var symbols = new SymbolIndex();
         using var engine = new ProfilerEngine(symbols, _rewriter, ProbeRuntime.Table, _status);
-        var location = MethodAt("Pick", "MethodSample", ProbeStage.MethodCapture);
+        var location = MethodAt("Pick", "MethodSample", TracepointStage.MethodCapture);
 
         engine.Install(location);
         await engine.WhenIdleAsync();
@@ -273,13 +273,13 @@ public sealed class ProfilerEngineTests : IDisposable
         Assert.Contains("span: Span<int> is a ref struct and cannot be captured", _status.Get(good.ProbeId)!.NotCaptured);
     }
 
-    private static ProbeLocation MethodAt(string method, string? className, ProbeStage stage) =>
+    private static ProbeLocation MethodAt(string method, string? className, TracepointStage stage) =>
         new(NextProbeId(), "Symbols/MethodSample.cs", 0, method, className, stage);
 
     [Fact]
     public async Task A_method_start_location_probes_offset_0_of_every_overload_under_its_own_bound_id_with_exit_hooks()
     {
-        var location = MethodAt("Pick", "MethodSample", ProbeStage.MethodStart);
+        var location = MethodAt("Pick", "MethodSample", TracepointStage.MethodStart);
 
         var status = await InstallAsync(location);
 
@@ -305,7 +305,7 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public async Task A_method_capture_location_is_an_exit_probe_with_return_exception_and_duration_slots()
     {
-        var location = MethodAt("Compute", "MethodSample", ProbeStage.MethodCapture);
+        var location = MethodAt("Compute", "MethodSample", TracepointStage.MethodCapture);
 
         var status = await InstallAsync(location);
 
@@ -321,7 +321,7 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public async Task Removing_a_method_location_restores_every_overload_and_forgets_their_layouts()
     {
-        var location = MethodAt("Pick", "MethodSample", ProbeStage.MethodEnd);
+        var location = MethodAt("Pick", "MethodSample", TracepointStage.MethodEnd);
         await InstallAsync(location);
         var aliases = _rewriter.Calls.Select(c => c.Insertions[0].ProbeId).ToList();
 
@@ -337,7 +337,7 @@ public sealed class ProfilerEngineTests : IDisposable
     [Fact]
     public async Task A_method_location_naming_no_method_is_an_error_that_says_so()
     {
-        var status = await InstallAsync(MethodAt("Nope", "MethodSample", ProbeStage.MethodStart));
+        var status = await InstallAsync(MethodAt("Nope", "MethodSample", TracepointStage.MethodStart));
 
         Assert.Equal(ProbeInstallState.Error, status.State);
         Assert.Contains("no method named 'Nope'", status.Detail, StringComparison.Ordinal);
@@ -378,7 +378,7 @@ public sealed class ProfilerEngineTests : IDisposable
     public async Task A_line_span_end_comes_before_the_probe_of_the_next_line_at_the_same_offset()
     {
         // Installed first: a probe exactly where the spanned line's code ends (line_end of the same line).
-        var second = At(Sample, Line("loop-body"), ProbeStage.LineEnd);
+        var second = At(Sample, Line("loop-body"), TracepointStage.LineEnd);
         await InstallAsync(second);
 
         var first = At(Sample, Line("loop-body")) with { SpanScopes = (Line: true, Method: false) };

@@ -85,6 +85,32 @@ public sealed class StatusReporterTests : IAsyncLifetime
         ["DEEP_SERVICE_NAME"] = "shop",
     });
 
+    /// <summary>An agent's status side against <paramref name="server"/>: its triggers and a started reporter.</summary>
+    private sealed class Reporting(TriggerHandler triggers, IDeepTransport transport, StatusReporter reporter) : IDisposable
+    {
+        public TriggerHandler Triggers => triggers;
+        public StatusReporter Reporter => reporter;
+
+        public void Dispose()
+        {
+            triggers.Clear();
+            reporter.Dispose();
+            transport.Dispose();
+        }
+    }
+
+    private Reporting StartReporting(Uri server, TimeSpan period, TimeSpan timeout, string? whyNoEngine = null)
+    {
+        var settings = Settings(server);
+        var context = Collected.Context(_collected, settings);
+        var engine = whyNoEngine is null ? new StatusEngine(_registry) : null;
+        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, engine, whyNoEngine);
+        var transport = new GrpcDeepTransport(settings);
+        var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, period, timeout);
+        reporter.Start();
+        return new Reporting(triggers, transport, reporter);
+    }
+
     private static TracePointConfig Tp(string id, string path = "OrderService.cs", uint line = 42) =>
         ProbeTestSupport.Tracepoint(id, path, line, [("fire_count", "-1"), ("fire_period", "0")]);
 
@@ -120,94 +146,62 @@ public sealed class StatusReporterTests : IAsyncLifetime
     [Fact]
     public async Task An_installed_probe_reaches_the_server_with_where_it_went_what_it_cannot_capture_and_then_fired_with_its_count()
     {
-        var settings = Settings(_server.GrpcAddress);
-        var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, new StatusEngine(_registry));
-        using var transport = new GrpcDeepTransport(settings);
         // A long period: only the change notifications can make these reports arrive in time.
-        using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
-        reporter.Start();
-        try
-        {
-            triggers.Apply([Tp("tp-installed"), Tp("tp-spans", "SpansService.cs")]);
-            var installed = await WaitForStateAsync("tp-installed", "installed");
-            Assert.Equal(reporter.AgentId, installed.GetProperty("agent").GetString());
-            Assert.Equal("shop", installed.GetProperty("service").GetString());
-            Assert.Equal("Shop.OrderService.Place", installed.GetProperty("tp").GetProperty("method").GetString());
-            Assert.Equal(0x1C, installed.GetProperty("tp").GetProperty("ilOffset").GetInt32());
-            Assert.Equal(43, installed.GetProperty("tp").GetProperty("lineUsed").GetInt32());
-            Assert.Equal("", installed.GetProperty("tp").GetProperty("detail").GetString());
-            // A probe whose frame has a value it cannot capture says which and why.
-            var spans = await WaitForStateAsync("tp-spans", "installed");
-            Assert.Equal("not captured: buffer: Span<byte> is a ref struct and cannot be captured",
-                spans.GetProperty("tp").GetProperty("detail").GetString());
+        using var agent = StartReporting(_server.GrpcAddress, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
+        var (triggers, reporter) = (agent.Triggers, agent.Reporter);
+        triggers.Apply([Tp("tp-installed"), Tp("tp-spans", "SpansService.cs")]);
+        var installed = await WaitForStateAsync("tp-installed", "installed");
+        Assert.Equal(reporter.AgentId, installed.GetProperty("agent").GetString());
+        Assert.Equal("shop", installed.GetProperty("service").GetString());
+        Assert.Equal("Shop.OrderService.Place", installed.GetProperty("tp").GetProperty("method").GetString());
+        Assert.Equal(0x1C, installed.GetProperty("tp").GetProperty("ilOffset").GetInt32());
+        Assert.Equal(43, installed.GetProperty("tp").GetProperty("lineUsed").GetInt32());
+        Assert.Equal("", installed.GetProperty("tp").GetProperty("detail").GetString());
+        // A probe whose frame has a value it cannot capture says which and why.
+        var spans = await WaitForStateAsync("tp-spans", "installed");
+        Assert.Equal("not captured: buffer: Span<byte> is a ref struct and cannot be captured",
+            spans.GetProperty("tp").GetProperty("detail").GetString());
 
-            var probe = triggers.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, ProbeStage.LineStart))!.Value;
-            Assert.True(BindingEngine.Hit(probe, 1, "a"));
-            Assert.True(BindingEngine.Hit(probe, 2, "b"));
-            reporter.Nudge(); // a fire changes no probe state; the periodic report would carry it
-            var fired = await WaitForStateAsync("tp-installed", "fired");
-            Assert.Equal(2, fired.GetProperty("tp").GetProperty("fireCount").GetInt64());
-        }
-        finally
-        {
-            triggers.Clear();
-        }
+        var probe = triggers.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, TracepointStage.LineStart))!.Value;
+        Assert.True(BindingEngine.Hit(probe, 1, "a"));
+        Assert.True(BindingEngine.Hit(probe, 2, "b"));
+        reporter.Nudge(); // a fire changes no probe state; the periodic report would carry it
+        var fired = await WaitForStateAsync("tp-installed", "fired");
+        Assert.Equal(2, fired.GetProperty("tp").GetProperty("fireCount").GetInt64());
     }
 
     [Fact]
     public async Task Errors_reach_the_server_with_their_reason_and_a_removed_tracepoint_leaves_the_report()
     {
-        var settings = Settings(_server.GrpcAddress);
-        var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, new StatusEngine(_registry));
-        using var transport = new GrpcDeepTransport(settings);
-        using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
-        reporter.Start();
-        try
-        {
-            triggers.Apply([Tp("tp-missing", "Missing.cs"), Tp("tp-rejected", line: 0), Tp("tp-ok")]);
-            reporter.Nudge();
-            var missing = await WaitForStateAsync("tp-missing", "error");
-            Assert.Equal("no loaded assembly has a file Missing.cs", missing.GetProperty("tp").GetProperty("detail").GetString());
-            var rejected = await WaitForStateAsync("tp-rejected", "error");
-            Assert.Contains("line_number", rejected.GetProperty("tp").GetProperty("detail").GetString());
-            await WaitForStateAsync("tp-ok", "installed");
+        using var agent = StartReporting(_server.GrpcAddress, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
+        var (triggers, reporter) = (agent.Triggers, agent.Reporter);
+        triggers.Apply([Tp("tp-missing", "Missing.cs"), Tp("tp-rejected", line: 0), Tp("tp-ok")]);
+        reporter.Nudge();
+        var missing = await WaitForStateAsync("tp-missing", "error");
+        Assert.Equal("no loaded assembly has a file Missing.cs", missing.GetProperty("tp").GetProperty("detail").GetString());
+        var rejected = await WaitForStateAsync("tp-rejected", "error");
+        Assert.Contains("line_number", rejected.GetProperty("tp").GetProperty("detail").GetString());
+        await WaitForStateAsync("tp-ok", "installed");
 
-            triggers.Apply([Tp("tp-ok")]);
-            reporter.Nudge();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-            while (await ServerStatusAsync("tp-missing") is not null && DateTime.UtcNow < deadline) await Task.Delay(50);
-            Assert.Null(await ServerStatusAsync("tp-missing"));
-            Assert.Null(await ServerStatusAsync("tp-rejected"));
-            Assert.NotNull(await ServerStatusAsync("tp-ok"));
-        }
-        finally
-        {
-            triggers.Clear();
-        }
+        triggers.Apply([Tp("tp-ok")]);
+        reporter.Nudge();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (await ServerStatusAsync("tp-missing") is not null && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Null(await ServerStatusAsync("tp-missing"));
+        Assert.Null(await ServerStatusAsync("tp-rejected"));
+        Assert.NotNull(await ServerStatusAsync("tp-ok"));
     }
 
     [Fact]
     public async Task Without_an_engine_tracepoints_are_reported_pending_with_why()
     {
-        var settings = Settings(_server.GrpcAddress);
-        var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, engine: null, whyNoEngine: "the profiler is not loaded (CORECLR_ENABLE_PROFILING is not set)");
-        using var transport = new GrpcDeepTransport(settings);
-        using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
-        reporter.Start();
-        try
-        {
-            triggers.Apply([Tp("tp-pending")]);
-            reporter.Nudge();
-            var pending = await WaitForStateAsync("tp-pending", "pending");
-            Assert.Contains("CORECLR_ENABLE_PROFILING", pending.GetProperty("tp").GetProperty("detail").GetString());
-        }
-        finally
-        {
-            triggers.Clear();
-        }
+        using var agent = StartReporting(_server.GrpcAddress, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10),
+            whyNoEngine: "the profiler is not loaded (CORECLR_ENABLE_PROFILING is not set)");
+        var (triggers, reporter) = (agent.Triggers, agent.Reporter);
+        triggers.Apply([Tp("tp-pending")]);
+        reporter.Nudge();
+        var pending = await WaitForStateAsync("tp-pending", "pending");
+        Assert.Contains("CORECLR_ENABLE_PROFILING", pending.GetProperty("tp").GetProperty("detail").GetString());
     }
 
     [Fact]
@@ -252,26 +246,15 @@ public sealed class StatusReporterTests : IAsyncLifetime
         await app.StartAsync();
         var address = new Uri(app.Urls.Single().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
 
-        var settings = Settings(address);
-        var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, new StatusEngine(_registry));
-        using var transport = new GrpcDeepTransport(settings);
-        using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10));
-        reporter.Start();
-        try
-        {
-            Poll.Until(() => reporter.Stopped, "the reporter gave up on the DEEP server");
-            triggers.Apply([Tp("after")]);
-            reporter.Nudge();
-            // Ten periods and a change later, still the one call.
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            Assert.Equal(1, Volatile.Read(ref calls));
-            Assert.Equal(0, reporter.Sent);
-        }
-        finally
-        {
-            triggers.Clear();
-        }
+        using var agent = StartReporting(address, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10));
+        var (triggers, reporter) = (agent.Triggers, agent.Reporter);
+        Poll.Until(() => reporter.Stopped, "the reporter gave up on the DEEP server");
+        triggers.Apply([Tp("after")]);
+        reporter.Nudge();
+        // Ten periods and a change later, still the one call.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, Volatile.Read(ref calls));
+        Assert.Equal(0, reporter.Sent);
     }
 
     [Fact]
@@ -282,12 +265,8 @@ public sealed class StatusReporterTests : IAsyncLifetime
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
 
-        var settings = Settings(new Uri($"http://127.0.0.1:{port}"));
-        var context = Collected.Context(_collected, settings);
-        var triggers = new TriggerHandler(context, Deep.Agent.Probes.ProbeRuntime.Table, new StatusEngine(_registry));
-        using var transport = new GrpcDeepTransport(settings);
-        using var reporter = new StatusReporter(transport, triggers, _registry, context.ResourceKeyValues, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
-        reporter.Start();
+        using var agent = StartReporting(new Uri($"http://127.0.0.1:{port}"), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
+        var reporter = agent.Reporter;
         Poll.Until(() => reporter.Failures >= 3, "three failed attempts");
         Assert.False(reporter.Stopped);
         Assert.Equal(0, reporter.Sent);

@@ -34,7 +34,7 @@ public sealed class AssemblyCopiesEngineTests : IDisposable
     [Fact]
     public async Task A_pending_tracepoint_installs_when_its_assembly_loads_and_a_second_copy_gets_the_probe_too()
     {
-        var location = new ProbeLocation(Interlocked.Increment(ref s_nextProbe), HostApp.Source, HostApp.Line, null, null, ProbeStage.LineStart);
+        var location = new ProbeLocation(Interlocked.Increment(ref s_nextProbe), HostApp.Source, HostApp.Line, null, null, TracepointStage.LineStart);
         _engine.Install(location);
         await _engine.WhenIdleAsync();
         Assert.Equal(ProbeInstallState.Pending, _status.Get(location.ProbeId)!.State);

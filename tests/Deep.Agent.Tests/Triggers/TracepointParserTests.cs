@@ -18,7 +18,7 @@ public class TracepointParserTests
     {
         var p = Parse();
         Assert.Null(p.Error);
-        Assert.Equal(new LocationKey("OrderService.cs", 42, null, null, ProbeStage.LineStart), p.Location);
+        Assert.Equal(new LocationKey("OrderService.cs", 42, null, null, TracepointStage.LineStart), p.Location);
         var action = Assert.Single(p.Actions);
         Assert.Equal(ActionKind.Snapshot, action.Kind);
     }
@@ -89,16 +89,16 @@ public class TracepointParserTests
     public void Method_name_makes_a_method_location_starting_at_method_start()
     {
         var p = Parse(("method_name", "PlaceOrder"), ("class_name", "Shop.OrderService"));
-        Assert.Equal(new LocationKey("OrderService.cs", 42, "PlaceOrder", "Shop.OrderService", ProbeStage.MethodStart), p.Location);
+        Assert.Equal(new LocationKey("OrderService.cs", 42, "PlaceOrder", "Shop.OrderService", TracepointStage.MethodStart), p.Location);
     }
 
     [Theory]
-    [InlineData("line_end", ProbeStage.LineEnd)]
-    [InlineData("line_capture", ProbeStage.LineCapture)]
+    [InlineData("line_end", TracepointStage.LineEnd)]
+    [InlineData("line_capture", TracepointStage.LineCapture)]
     public void Line_end_and_capture_stages_are_honoured(string stage, object expected)
     {
-        // Defect 2: *_capture stages were silently ignored for server tracepoints. (object: ProbeStage is internal.)
-        Assert.Equal((ProbeStage)expected, Parse(("stage", stage)).Location!.Stage);
+        // Defect 2: *_capture stages were silently ignored for server tracepoints. (object: TracepointStage is internal.)
+        Assert.Equal((TracepointStage)expected, Parse(("stage", stage)).Location!.Stage);
     }
 
     [Theory]

@@ -1,9 +1,10 @@
-using Deep.Agent.Diagnostics;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Probes;
 using Deep.Agent.Triggers;
+using Deep.Agent.Tests.Diagnostics;
 using Deep.Agent.Tests.Probes;
 using Deep.Protocol;
+using Deep.Tracepoints;
 
 namespace Deep.Agent.Tests.Triggers;
 
@@ -18,7 +19,7 @@ public class TriggerHandlerTests
     private static TracePointConfig Tp(string id, uint line = 42, params (string, string)[] args) =>
         ProbeTestSupport.Tracepoint(id, "OrderService.cs", line, [("fire_count", "-1"), ("fire_period", "0"), .. args]);
 
-    private int ProbeAt(uint line) => _handler.ProbeIdOf(new LocationKey("OrderService.cs", (int)line, null, null, ProbeStage.LineStart))!.Value;
+    private int ProbeAt(uint line) => _handler.ProbeIdOf(new LocationKey("OrderService.cs", (int)line, null, null, TracepointStage.LineStart))!.Value;
 
     [Fact]
     public void Tracepoints_at_one_location_share_one_probe_and_each_action_fires()
@@ -38,26 +39,13 @@ public class TriggerHandlerTests
     public void An_accepted_tracepoint_is_not_logged_as_installed_before_the_engine_installs_it()
     {
         // Issue #12 item 9: a probe still pending was logged as "installed".
-        var lines = new List<string>();
-        void Listen(string level, string message)
-        {
-            lock (lines) lines.Add(message);
-        }
-        SelfLog.Written += Listen;
-        try
-        {
-            var pending = new TriggerHandler(Collected.Context(new Collected()), ProbeRuntime.Table, engine: null, whyNoEngine: "the profiler is not loaded");
-            pending.Apply([Tp("tp-pending", 77)]);
-            _handler.Apply([Tp("tp-engine", 78)]);
-            pending.Clear();
-            _handler.Clear();
-        }
-        finally
-        {
-            SelfLog.Written -= Listen;
-        }
-        string[] mine;
-        lock (lines) mine = lines.Where(l => l.Contains("tp-pending") || l.Contains("tp-engine")).ToArray();
+        using var log = new SelfLogRecorder();
+        var pending = new TriggerHandler(Collected.Context(new Collected()), ProbeRuntime.Table, engine: null, whyNoEngine: "the profiler is not loaded");
+        pending.Apply([Tp("tp-pending", 77)]);
+        _handler.Apply([Tp("tp-engine", 78)]);
+        pending.Clear();
+        _handler.Clear();
+        var mine = log.Messages.Where(l => l.Contains("tp-pending") || l.Contains("tp-engine")).ToArray();
         Assert.Contains("tracepoint tp-pending accepted: probe at OrderService.cs:77 (LineStart), pending: the profiler is not loaded", mine);
         Assert.Contains(mine, l => l.StartsWith("tracepoint tp-engine accepted: probe at OrderService.cs:78 (LineStart), probe ", StringComparison.Ordinal)
                                    && l.EndsWith(" requested from the engine", StringComparison.Ordinal));
@@ -102,7 +90,7 @@ public class TriggerHandlerTests
         _handler.Apply([Tp("a", 42)]);
         Assert.Equal([gone], _engine.Removed);
         Assert.False(ProbeRuntime.Enter(gone));
-        Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 50, null, null, ProbeStage.LineStart)));
+        Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 50, null, null, TracepointStage.LineStart)));
         _handler.Clear();
     }
 
@@ -110,24 +98,43 @@ public class TriggerHandlerTests
     public void One_malformed_tracepoint_is_rejected_alone_with_one_diagnostic_and_the_rest_is_applied()
     {
         // Defect 3: one unknown stage rejected the whole poll response, on every poll.
-        var messages = new List<string>();
-        void OnWrite(string level, string m)
-        {
-            lock (messages) messages.Add(m);
-        }
-        SelfLog.Written += OnWrite;
+        using var log = new SelfLogRecorder();
         try
         {
             var list = new[] { Tp("good", 42), Tp("bad", 43, ("stage", "sometime")) };
             _handler.Apply(list);
             _handler.Apply(list); // the next poll: no new diagnostic
             Assert.Single(_engine.Installed);
-            Assert.Single(messages, m => m.Contains("tracepoint bad rejected: unknown stage 'sometime'", StringComparison.Ordinal));
+            Assert.Single(log.Messages, m => m.Contains("tracepoint bad rejected: unknown stage 'sometime'", StringComparison.Ordinal));
             Assert.True(BindingEngine.Hit(ProbeAt(42), 1, "n"));
         }
         finally
         {
-            SelfLog.Written -= OnWrite;
+            _handler.Clear();
+        }
+    }
+
+    [Fact]
+    public void More_watches_than_the_spec_allows_reject_the_tracepoint_with_why_instead_of_capturing()
+    {
+        // A server that does not check (or a hostile one): the agent holds to the limit the server enforces.
+        var tooMany = Tp("many", 43);
+        tooMany.Watches.AddRange(Enumerable.Range(0, TracepointSpec.MaxWatches + 1).Select(i => $"w{i}"));
+        var atLimit = Tp("limit", 42);
+        atLimit.Watches.AddRange(Enumerable.Repeat("n", TracepointSpec.MaxWatches));
+        try
+        {
+            _handler.Apply([atLimit, tooMany]);
+            Assert.Single(_engine.Installed);
+            Assert.Null(_handler.ProbeIdOf(new LocationKey("OrderService.cs", 43, null, null, TracepointStage.LineStart)));
+            var (rejected, probeId) = Assert.Single(_handler.Current(), c => c.Tracepoint.Tracepoint.ID == "many");
+            Assert.Null(probeId);
+            Assert.Empty(rejected.Actions);
+            Assert.Equal("the tracepoint has 101 watches; at most 100 are allowed", rejected.Error);
+            Assert.Null(Assert.Single(_handler.Current(), c => c.Tracepoint.Tracepoint.ID == "limit").Tracepoint.Error);
+        }
+        finally
+        {
             _handler.Clear();
         }
     }
@@ -135,25 +142,13 @@ public class TriggerHandlerTests
     [Fact]
     public void Without_an_engine_tracepoints_stay_pending_and_say_why()
     {
-        var messages = new List<string>();
-        void OnWrite(string level, string m)
-        {
-            lock (messages) messages.Add(m);
-        }
-        SelfLog.Written += OnWrite;
-        try
-        {
-            var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, null, "the profiler is not loaded");
-            handler.Apply([Tp("a", 42)]);
-            var id = handler.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, ProbeStage.LineStart))!.Value;
-            Assert.False(ProbeRuntime.Enter(id));
-            Assert.Contains(messages, m => m.Contains("the profiler is not loaded", StringComparison.Ordinal));
-            handler.Clear();
-        }
-        finally
-        {
-            SelfLog.Written -= OnWrite;
-        }
+        using var log = new SelfLogRecorder();
+        var handler = new TriggerHandler(Collected.Context(_collected), ProbeRuntime.Table, null, "the profiler is not loaded");
+        handler.Apply([Tp("a", 42)]);
+        var id = handler.ProbeIdOf(new LocationKey("OrderService.cs", 42, null, null, TracepointStage.LineStart))!.Value;
+        Assert.False(ProbeRuntime.Enter(id));
+        Assert.Contains(log.Messages, m => m.Contains("the profiler is not loaded", StringComparison.Ordinal));
+        handler.Clear();
     }
 
     [Fact]

@@ -48,23 +48,28 @@ public sealed class TracepointStatusTests
         Assert.Contains("no agent has reported it", Assert.Single(lines, l => l.Contains(quietId, StringComparison.Ordinal)));
     }
 
+    /// <summary>The id of the tracepoint a running <c>add</c> created, once it exists: an agent reports only then, as a polling agent would.</summary>
+    private static async Task<string> FirstTracepointIdAsync(CliHarness h)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var (_, list, _) = await h.RunAsync("tracepoint", "list", "--json");
+            var tps = JsonDocument.Parse(list).RootElement;
+            if (tps.TryGetProperty("response", out var response) && response.GetArrayLength() > 0) return response[0].GetProperty("ID").GetString()!;
+            await Task.Delay(50);
+        }
+        Assert.Fail("the add command created no tracepoint within 20 s");
+        return "";
+    }
+
     [Fact]
     public async Task Add_wait_returns_when_an_agent_installed_it_and_says_where()
     {
         await using var h = await CliHarness.StartAsync();
         var run = h.RunAsync("tracepoint", "add", "OrderService.cs:42", "--wait", "--wait-timeout", "30s");
-        // The agent reports once the tracepoint exists, as a polling agent would.
-        string? id = null;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (id is null && DateTime.UtcNow < deadline)
-        {
-            var (_, list, _) = await h.RunAsync("tracepoint", "list", "--json");
-            var tps = JsonDocument.Parse(list).RootElement;
-            if (tps.TryGetProperty("response", out var response) && response.GetArrayLength() > 0) id = response[0].GetProperty("ID").GetString();
-            else await Task.Delay(50);
-        }
-        Assert.NotNull(id);
-        await ReportAsync(h, "agent-1", "shop", new P.ProbeStatus { TracepointId = id!, State = P.ProbeStatusState.Installed, Method = "Shop.OrderService.Place", IlOffset = 7, LineUsed = 42 });
+        var id = await FirstTracepointIdAsync(h);
+        await ReportAsync(h, "agent-1", "shop", new P.ProbeStatus { TracepointId = id, State = P.ProbeStatusState.Installed, Method = "Shop.OrderService.Place", IlOffset = 7, LineUsed = 42 });
 
         var (code, output, error) = await run;
         Assert.True(code == 0, error);
@@ -77,17 +82,8 @@ public sealed class TracepointStatusTests
     {
         await using var h = await CliHarness.StartAsync();
         var run = h.RunAsync("tracepoint", "add", "Missing.cs:3", "--wait");
-        string? id = null;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (id is null && DateTime.UtcNow < deadline)
-        {
-            var (_, list, _) = await h.RunAsync("tracepoint", "list", "--json");
-            var tps = JsonDocument.Parse(list).RootElement;
-            if (tps.TryGetProperty("response", out var response) && response.GetArrayLength() > 0) id = response[0].GetProperty("ID").GetString();
-            else await Task.Delay(50);
-        }
-        Assert.NotNull(id);
-        await ReportAsync(h, "agent-1", "shop", new P.ProbeStatus { TracepointId = id!, State = P.ProbeStatusState.Error, Detail = "no loaded assembly has a file Missing.cs" });
+        var id = await FirstTracepointIdAsync(h);
+        await ReportAsync(h, "agent-1", "shop", new P.ProbeStatus { TracepointId = id, State = P.ProbeStatusState.Error, Detail = "no loaded assembly has a file Missing.cs" });
 
         var (code, _, error) = await run;
         Assert.Equal(ExitCodes.TracepointFailed, code);

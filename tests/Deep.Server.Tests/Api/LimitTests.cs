@@ -6,6 +6,7 @@ using Deep.Server.Api;
 using Deep.Server.Polling;
 using Deep.Server.Security;
 using Deep.Server.Storage;
+using Deep.Tracepoints;
 using Deep.Tracepoints.Expressions;
 using Deep.Server.Tests.Grpc;
 using Deepdotnet.Status.V1;
@@ -185,8 +186,8 @@ public sealed class LimitTests
     public async Task More_than_the_watch_limit_is_a_400()
     {
         await using var s = await RunningServer.StartAsync();
-        var watches = string.Join(",", Enumerable.Range(0, TracepointValidator.MaxWatches + 1).Select(i => $"\"w{i}\""));
-        await AssertRefusedAsync(s, Tp($",\"watches\":[{watches}]"), 400, "watches");
+        var watches = string.Join(",", Enumerable.Range(0, TracepointSpec.MaxWatches + 1).Select(i => $"\"w{i}\""));
+        await AssertRefusedAsync(s, Tp($",\"watches\":[{watches}]"), 400, "watches: the tracepoint has 101 watches; at most 100 are allowed");
     }
 
     [Fact]

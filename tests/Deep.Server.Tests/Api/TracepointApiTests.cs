@@ -129,12 +129,13 @@ public sealed class TracepointApiTests
     public async Task A_tracepoint_with_thousands_of_problems_lists_the_first_hundred_and_counts_the_rest()
     {
         await using var s = await RunningServer.StartAsync();
-        var watches = string.Join(",", Enumerable.Repeat("\"(\"", 3000));
-        var (status, error) = await s.Http.SendJsonAsync(HttpMethod.Post, "/api/tracepoints", Samples.TracepointJson(extra: $",\"watches\":[{watches}]"));
+        // 1,500 metrics without a name and with a malformed expression: two problems each (watches stop at one, the count).
+        var metrics = string.Join(",", Enumerable.Repeat("{\"expression\":\"(\"}", 1500));
+        var (status, error) = await s.Http.SendJsonAsync(HttpMethod.Post, "/api/tracepoints", Samples.TracepointJson(extra: $",\"metrics\":[{metrics}]"));
         Assert.Equal(400, status);
         var errors = error.Errors();
         Assert.Equal(Deep.Server.Api.HttpApi.MaxErrorsListed + 1, errors.Count);
-        Assert.Equal(("tracepoint", $"{3001 - Deep.Server.Api.HttpApi.MaxErrorsListed} more problems are not listed; correct these first"), errors[^1]);
+        Assert.Equal(("tracepoint", $"{3000 - Deep.Server.Api.HttpApi.MaxErrorsListed} more problems are not listed; correct these first"), errors[^1]);
     }
 
     [Fact]

@@ -1,8 +1,3 @@
-using Deep.Ui.Tests.Infrastructure;
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
-
 namespace Deep.Ui.Tests.Ui;
 
 /// <summary>A server started with an API key, and a browser, shared by <see cref="ApiKeyTests"/>.</summary>

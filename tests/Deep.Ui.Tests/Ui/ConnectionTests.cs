@@ -1,7 +1,3 @@
-using Deep.Ui.Tests.Infrastructure;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
-
 namespace Deep.Ui.Tests.Ui;
 
 /// <summary>The page stays open while the server goes away and comes back.</summary>

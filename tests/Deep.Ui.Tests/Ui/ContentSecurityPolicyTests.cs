@@ -1,7 +1,3 @@
-using Deep.Ui.Tests.Infrastructure;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
-
 namespace Deep.Ui.Tests.Ui;
 
 /// <summary>The UI works under the server's Content-Security-Policy: the browser blocks nothing it needs.</summary>

@@ -1,9 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Deep.Ui.Tests.Infrastructure;
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace Deep.Ui.Tests.Ui;
 

@@ -1,8 +1,3 @@
-using Deep.Ui.Tests.Infrastructure;
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
-
 namespace Deep.Ui.Tests.Ui;
 
 /// <summary>The end-to-end path: create in the UI, a snapshot arrives, look inside it, delete.</summary>

@@ -1,8 +1,4 @@
 using System.Text.Json.Nodes;
-using Deep.Ui.Tests.Infrastructure;
-using Microsoft.Playwright;
-using Xunit.Abstractions;
-using static Microsoft.Playwright.Assertions;
 
 namespace Deep.Ui.Tests.Ui;
 
