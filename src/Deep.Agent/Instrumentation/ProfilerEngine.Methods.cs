@@ -1,5 +1,6 @@
 using System.Reflection;
 using Deep.Agent.Native;
+using Deep.Agent.Probes;
 using Deep.Agent.Symbols;
 
 namespace Deep.Agent.Instrumentation;
@@ -42,11 +43,20 @@ internal sealed partial class ProfilerEngine
         foreach (var resolved in resolution.Methods)
         {
             var method = resolved.Method;
-            var capture = FrameLayoutBuilder.Build(method, null, resolved.Handle, 0);
+            var capture = location.ExceptionFrame
+                ? FrameLayoutBuilder.BuildAllScopes(method, resolved.Symbols.Reader, resolved.Handle)
+                : FrameLayoutBuilder.Build(method, null, resolved.Handle, 0);
             var slots = capture.Values.Select(v => v.Slot).ToList();
             var sources = capture.Values.Select(v => new SlotSource(v.Slot.Kind, v.Index)).ToList();
             var missing = capture.NotCaptured.ToList();
-            if (exit)
+            var kind = exit ? InsertionKind.Exit : InsertionKind.Probe;
+            if (location.ExceptionFrame && !ReturnsTask(method))
+            {
+                // Only an exception leaving the method matters: a normal return skips the probe with one branch.
+                AddExceptionSlot(slots, sources);
+                kind = InsertionKind.ExitOnException;
+            }
+            else if (exit)
             {
                 AddOutcomeSlots(method, slots, sources, missing);
             }
@@ -57,7 +67,7 @@ internal sealed partial class ProfilerEngine
                 MethodSignature = MethodResolver.Signature(method),
             };
             aliases.Add((runtimeId, layout));
-            placements.Add(new Placement(method, 0, sources, exit ? InsertionKind.Exit : InsertionKind.Probe, runtimeId));
+            placements.Add(new Placement(method, 0, sources, kind, runtimeId));
             // Exit hooks always: a span=method stops in them, and they cost one try/finally.
             placements.Add(new Placement(method, 0, [], InsertionKind.FrameHooks, runtimeId));
             notCaptured.AddRange(missing.Select(m => resolution.Methods.Count > 1 ? $"{MethodResolver.Signature(method)}: {m}" : m));
@@ -110,9 +120,31 @@ internal sealed partial class ProfilerEngine
     // exception (null on completion) and duration (ns), for method_capture and line_capture: CAPTURE watches.
     private static void AddExceptionAndDuration(List<ProbeSlot> slots, List<SlotSource> sources)
     {
-        slots.Add(new ProbeSlot("exception", typeof(Exception), SlotKind.Exception));
-        sources.Add(new SlotSource(SlotKind.Exception, 0));
+        AddExceptionSlot(slots, sources);
         slots.Add(new ProbeSlot("duration", typeof(long), SlotKind.Duration));
         sources.Add(new SlotSource(SlotKind.Duration, 0));
+    }
+
+    private static void AddExceptionSlot(List<ProbeSlot> slots, List<SlotSource> sources)
+    {
+        slots.Add(new ProbeSlot("exception", typeof(Exception), SlotKind.Exception));
+        sources.Add(new SlotSource(SlotKind.Exception, 0));
+    }
+
+    // An async method (or any returning a task) stores its exception in the task: its hook must see the return value.
+    private static bool ReturnsTask(MethodBase method) =>
+        method is MethodInfo info && (typeof(Task).IsAssignableFrom(info.ReturnType) || AwaitShape.IsValueTaskType(info.ReturnType));
+
+    /// <summary>
+    /// For Exception Replay: which values of <paramref name="method"/>'s exception hook (its all-scopes layout, by
+    /// position) are in scope at <paramref name="ilOffset"/>, under the names they have there; null without symbols.
+    /// </summary>
+    internal IReadOnlyList<(int Position, ProbeSlot Shown)>? InScope(MethodBase method, int ilOffset)
+    {
+        var assembly = method.Module.Assembly;
+        var symbols = _symbols.Assemblies.FirstOrDefault(a => a.Assembly == assembly);
+        if (symbols?.Reader is not { } pdb) return null;
+        var handle = System.Reflection.Metadata.Ecma335.MetadataTokens.MethodDefinitionHandle(method.MetadataToken);
+        return FrameLayoutBuilder.InScope(method, pdb, handle, ilOffset);
     }
 }

@@ -214,7 +214,7 @@ internal static unsafe class ProbeEngine
             HookLocals? hooks = null;
             ExitWrap? wrap = null;
             byte[]? signature = null;
-            if (probes.Any(p => p.Kind is InsertionKind.Exit or InsertionKind.SpanEnd or InsertionKind.FrameHooks))
+            if (probes.Any(p => p.Kind is InsertionKind.Exit or InsertionKind.ExitOnException or InsertionKind.SpanEnd or InsertionKind.FrameHooks))
                 (hooks, signature) = ExitHooks.PlanLocals(context, context.LocalsSignature);
             // Line captures wrap their lines (two locals each, after the exit hooks' ones).
             LineRegions? lines = null;
@@ -227,7 +227,7 @@ internal static unsafe class ProbeEngine
             }
             int localsToken = signature is null ? entry.Original.LocalVarSigToken : tokens.LocalsToken(signature);
             if (hooks is not null)
-                wrap = ExitHooks.Build(context, hooks, localsToken, probes.Where(p => p.Kind == InsertionKind.Exit).ToList(), tokens);
+                wrap = ExitHooks.Build(context, hooks, localsToken, probes.Where(p => p.Kind is InsertionKind.Exit or InsertionKind.ExitOnException).ToList(), tokens);
             if (regions is not null)
                 lines = new LineRegions(regions, localsToken, new MetadataCallSignatures(tokens.Metadata));
             var insertions = new List<ILInsertion>(probes.Count);

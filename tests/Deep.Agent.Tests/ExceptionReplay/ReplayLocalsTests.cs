@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
+using System.Runtime.CompilerServices;
+using Deep.Abi;
+using Deep.Agent.ExceptionReplay;
+using Deep.Agent.Instrumentation;
+using Deep.Agent.Native;
+using Deep.Agent.Probes;
+using Deep.Agent.Symbols;
+using Deep.Protocol;
+using FrameCapture = Deep.Agent.ExceptionReplay.FrameCapture;
+
+namespace Deep.Agent.Tests.ExceptionReplay;
+
+// The locals of an Exception Replay frame: the hook hands over every local the PDB names (all scopes), and the
+// snapshot shows those in scope where the exception passed, under the names they have there. The profiler cannot run
+// in this process: the hook's values are given as the rewritten IL would hand them over.
+public sealed class ReplayLocalsTests : IDisposable
+{
+    private static readonly MethodInfo SubjectMethod = typeof(ReplayLocalsTests).GetMethod(nameof(Subject), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private readonly AssemblySymbols _symbols = new(typeof(ReplayLocalsTests).Assembly);
+
+    public void Dispose() => _symbols.Dispose();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Subject(int input)
+    {
+        var before = input * 2;
+        {
+            var early = before + 1; // its scope ends before the throw
+            before += early % 2;
+        }
+        if (input > 0)
+        {
+            var inner = before + 3;
+            Fail(inner);
+            return inner;
+        }
+        {
+            var late = input - 1; // its scope starts after the throw
+            return late;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Fail(int value) => throw new InvalidOperationException($"failed with {value}");
+
+    private MetadataReader Pdb => _symbols.Reader ?? throw new InvalidOperationException("the test assembly has no PDB");
+
+    private static MethodDefinitionHandle Handle => MetadataTokens.MethodDefinitionHandle(SubjectMethod.MetadataToken);
+
+    private static (Exception Exception, int ILOffset) Thrown()
+    {
+        try
+        {
+            Subject(5);
+        }
+        catch (InvalidOperationException e)
+        {
+            var frame = new StackTrace(e).GetFrames().First(f => f.GetMethod() == SubjectMethod);
+            return (e, frame.GetILOffset());
+        }
+        throw new InvalidOperationException("Subject did not throw");
+    }
+
+    private IReadOnlyList<(int Position, ProbeSlot Shown)>? InScope(MethodBase method, int ilOffset) =>
+        FrameLayoutBuilder.InScope(method, Pdb, MetadataTokens.MethodDefinitionHandle(method.MetadataToken), ilOffset);
+
+    [Fact]
+    public void The_hook_takes_every_named_local_of_every_scope_each_slot_once()
+    {
+        var all = FrameLayoutBuilder.BuildAllScopes(SubjectMethod, Pdb, Handle).Values;
+        Assert.Equal(["input", "before", "early", "inner", "late"], all.Select(v => v.Slot.Name));
+        var locals = all.Where(v => v.Slot.Kind == SlotKind.Local).Select(v => v.Index).ToList();
+        Assert.Equal(locals.Distinct().Count(), locals.Count);
+    }
+
+    [Fact]
+    public void Where_the_exception_passed_only_the_locals_in_scope_there_are_shown()
+    {
+        var (_, ilOffset) = Thrown();
+        var all = FrameLayoutBuilder.BuildAllScopes(SubjectMethod, Pdb, Handle).Values;
+        var shown = FrameLayoutBuilder.InScope(SubjectMethod, Pdb, Handle, ilOffset);
+        Assert.Equal(["input", "before", "inner"], shown.Select(s => s.Shown.Name));
+        Assert.All(shown, s => Assert.Equal(all[s.Position].Slot.Name, s.Shown.Name));
+    }
+
+    [Fact]
+    public void The_snapshot_shows_each_value_in_scope_as_captured_and_nothing_out_of_scope()
+    {
+        var (exception, _) = Thrown();
+        var layout = FrameLayoutBuilder.BuildAllScopes(SubjectMethod, Pdb, Handle).Values;
+        // As the exit probe handed them over when the exception left Subject(5): before 11, early 11, inner 14, late never set.
+        var byName = new Dictionary<string, object?> { ["input"] = 5, ["before"] = 11, ["early"] = 11, ["inner"] = 14, ["late"] = 0 };
+        var values = layout.Select((v, i) => new CapturedValue(i, v.Slot, byName[v.Slot.Name])).ToList();
+        var capture = new FrameCapture(SubjectMethod, "ReplayLocalsTests.cs", 1, values, InScope);
+        var escape = new Escape(exception, "f", [new AppFrame(SubjectMethod, 0)], 1, "t", 1, null, null);
+
+        var snapshot = ReplaySnapshot.Build(Collected.Context(new Collected()), escape, [capture], 1);
+
+        var frame = snapshot.Frames.Single(f => f.MethodName == nameof(Subject));
+        Assert.True(frame.AppFrame);
+        Assert.Equal(["input", "before", "inner"], frame.Variables.Select(v => v.Name));
+        Assert.Equal(["5", "11", "14"], frame.Variables.Select(v => snapshot.VarLookup[v.ID].Value));
+    }
+
+    [Fact]
+    public void A_slot_two_scopes_share_is_named_by_the_scope_where_the_exception_passed()
+    {
+        // A Release build may give two locals of scopes that do not overlap one slot: the hook's layout names it after
+        // the first, the scope at the frame's offset after the one it holds there.
+        var first = new ProbeSlot("discount", typeof(int), SlotKind.Local);
+        var there = new ProbeSlot("total", typeof(int), SlotKind.Local);
+        var capture = new FrameCapture(SubjectMethod, "f.cs", 1, [new CapturedValue(0, first, 42)], (_, _) => [(0, there)]);
+
+        var shown = ReplaySnapshot.Shown(capture, 10);
+
+        var (slot, value) = Assert.Single(shown);
+        Assert.Equal("total", slot.Name);
+        Assert.Equal(42, value);
+    }
+
+    [Fact]
+    public void Without_scopes_a_frame_shows_this_and_its_arguments_only()
+    {
+        var values = new[]
+        {
+            new CapturedValue(0, new ProbeSlot("this", typeof(object), SlotKind.This), "me"),
+            new CapturedValue(1, new ProbeSlot("input", typeof(int), SlotKind.Argument), 5),
+            new CapturedValue(2, new ProbeSlot("before", typeof(int), SlotKind.Local), 11),
+        };
+        Assert.Equal(["this", "input"], ReplaySnapshot.Shown(new FrameCapture(SubjectMethod, "f.cs", 1, values, (_, _) => null), 3).Select(s => s.Item1.Name));
+        Assert.Equal(["this", "input"], ReplaySnapshot.Shown(new FrameCapture(SubjectMethod, "f.cs", 1, values), 3).Select(s => s.Item1.Name));
+    }
+
+    [Fact]
+    public async Task The_engine_installs_an_exception_only_exit_probe_with_every_local_and_no_return_or_duration()
+    {
+        using var symbols = new SymbolIndex();
+        symbols.Add(typeof(ReplayLocalsTests).Assembly);
+        var rewriter = new Recorder();
+        using var engine = new ProfilerEngine(symbols, rewriter, ProbeRuntime.Table, new ProbeStatusRegistry());
+        var id = ProbeRuntime.Table.AllocateProbeId();
+        engine.Install(new ProbeLocation(id, "ExceptionReplay/ReplayLocalsTests.cs", 0, nameof(Subject), typeof(ReplayLocalsTests).FullName, ProbeStage.MethodCapture)
+            { ExceptionFrame = true });
+        await engine.WhenIdleAsync();
+
+        var (method, insertions) = Assert.Single(rewriter.Calls);
+        Assert.Equal(SubjectMethod, method);
+        var probe = Assert.Single(insertions, i => i.Kind == InsertionKind.ExitOnException);
+        var all = FrameLayoutBuilder.BuildAllScopes(SubjectMethod, Pdb, Handle).Values;
+        Assert.Equal(all.Select(v => new SlotSource(v.Slot.Kind, v.Index)).Append(new SlotSource(SlotKind.Exception, 0)), probe.Slots);
+        Assert.Contains(insertions, i => i.Kind == InsertionKind.FrameHooks);
+        engine.Remove(id);
+        await engine.WhenIdleAsync();
+    }
+
+    [Fact]
+    public void Engine_scopes_answer_for_a_method_with_symbols()
+    {
+        using var symbols = new SymbolIndex();
+        symbols.Add(typeof(ReplayLocalsTests).Assembly);
+        using var engine = new ProfilerEngine(symbols, new Recorder(), ProbeRuntime.Table, new ProbeStatusRegistry());
+        var (_, ilOffset) = Thrown();
+        Assert.Equal(["input", "before", "inner"], engine.InScope(SubjectMethod, ilOffset)!.Select(s => s.Shown.Name));
+        Assert.Null(engine.InScope(typeof(string).GetMethod(nameof(string.Trim), Type.EmptyTypes)!, 0));
+    }
+
+    private sealed class Recorder : IMethodRewriter
+    {
+        public List<(MethodBase Method, IReadOnlyList<ProbeInsertion> Insertions)> Calls { get; } = [];
+
+        public Task<MethodProbeResult> SetMethodProbesAsync(MethodBase method, IReadOnlyList<ProbeInsertion> probes)
+        {
+            lock (Calls)
+            {
+                if (probes.Count > 0) Calls.Add((method, probes.ToList()));
+            }
+            return Task.FromResult(new MethodProbeResult(true, null));
+        }
+    }
+}
