@@ -69,7 +69,8 @@ internal static class FrameLayoutBuilder
             if (self is not null && CompilerStorage.IsStateMachine(self))
             {
                 // MoveNext of an async method or iterator: show the original method's variables, not the machine.
-                AddStorage(values, self, SlotKind.This, 0, CompilerStorage.StateMachineFields(self, pdb, handle, ilOffset));
+                // All scopes: every hoisted field (no PDB: no scope filter).
+                AddStorage(values, self, SlotKind.This, 0, CompilerStorage.StateMachineFields(self, allScopes ? null : pdb, handle, ilOffset));
             }
             else if (self is not null && CompilerStorage.IsDisplayClass(self))
             {

@@ -157,6 +157,61 @@ public sealed class ReplayLocalsTests : IDisposable
         await engine.WhenIdleAsync();
     }
 
+    private static async Task<int> SubjectAsync(int input)
+    {
+        var hoisted = input * 3;
+        await Task.Yield();
+        Fail(hoisted);
+        return hoisted;
+    }
+
+    [Fact]
+    public async Task An_async_method_is_hooked_in_its_MoveNext_catch_after_the_exception_is_stored()
+    {
+        using var symbols = new SymbolIndex();
+        symbols.Add(typeof(ReplayLocalsTests).Assembly);
+        var rewriter = new Recorder();
+        using var engine = new ProfilerEngine(symbols, rewriter, ProbeRuntime.Table, new ProbeStatusRegistry());
+        var id = ProbeRuntime.Table.AllocateProbeId();
+        engine.Install(new ProbeLocation(id, "ExceptionReplay/ReplayLocalsTests.cs", 0, nameof(SubjectAsync), typeof(ReplayLocalsTests).FullName, ProbeStage.MethodCapture)
+            { ExceptionFrame = true });
+        await engine.WhenIdleAsync();
+
+        var (method, insertions) = Assert.Single(rewriter.Calls);
+        Assert.Equal("MoveNext", method.Name);
+        var probe = Assert.Single(insertions);
+        Assert.Equal(InsertionKind.Probe, probe.Kind);
+        var body = method.GetMethodBody()!;
+        var handler = body.ExceptionHandlingClauses.Single(c => c.Flags == ExceptionHandlingClauseOptions.Clause && c.CatchType == typeof(Exception) && c.TryLength == body.ExceptionHandlingClauses.Max(x => x.TryLength));
+        var il = body.GetILAsByteArray()!;
+        Assert.InRange(il[handler.HandlerOffset], (byte)0x0A, (byte)0x13); // a stloc form
+        Assert.InRange(probe.ILOffset, handler.HandlerOffset + 1, handler.HandlerOffset + 4);
+        Assert.Equal(SlotKind.This, probe.Slots[0].Kind);
+        Assert.Equal(SlotKind.Local, probe.Slots[^1].Kind); // the caught exception
+        engine.Remove(id);
+        await engine.WhenIdleAsync();
+
+        // Where the exception passed in MoveNext, the state machine shows the hoisted local and the argument.
+        var moveNextFrame = await FrameOf(SubjectAsync(2));
+        var shown = engine.InScope(moveNextFrame.GetMethod()!, moveNextFrame.GetILOffset())!;
+        var fields = Assert.Single(shown, s => s.Shown.Kind == SlotKind.This).Shown.Fields!;
+        Assert.Contains(fields, f => f.Name == "hoisted");
+        Assert.Contains(fields, f => f.Name == "input");
+    }
+
+    private static async Task<System.Diagnostics.StackFrame> FrameOf(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (InvalidOperationException e)
+        {
+            return new StackTrace(e).GetFrames().First(f => f.GetMethod()?.DeclaringType?.Name.Contains(nameof(SubjectAsync), StringComparison.Ordinal) == true);
+        }
+        throw new InvalidOperationException("SubjectAsync did not throw");
+    }
+
     [Fact]
     public void Engine_scopes_answer_for_a_method_with_symbols()
     {
