@@ -264,6 +264,29 @@ public class ExitHooksTests
     }
 
     [Fact]
+    public void The_instrumented_map_takes_the_prologue_to_offset_0_and_each_instruction_with_its_probes_back_to_its_own_offset()
+    {
+        // ldarg.0; brtrue.s L; ldc.i4.1; ret; L: ldc.i4.2; ret, with a probe before `ldc.i4.2` (offset 5)
+        byte[] code = [0x02, 0x2D, 0x02, 0x17, 0x2A, 0x18, 0x2A];
+        var tokens = new Tokens();
+        var context = Context(Int32);
+        var (locals, signature) = ExitHooks.PlanLocals(context, null);
+        var wrap = ExitHooks.Build(context, locals, tokens.LocalsToken(signature), [], tokens);
+        var probe = ProbeCode.Build(new ProbeRequest(3, 5, [new(SlotKind.Argument, 0)]), context, tokens, locals);
+        var result = ILRewriter.Rewrite(new MethodBody(code, 1, 0, false, []), [probe], wrap);
+
+        var map = InstrumentedMap.Entries(result);
+        var triples = Enumerable.Range(0, map.Length / 3).Select(i => (Old: map[3 * i], New: map[3 * i + 1], Accurate: map[3 * i + 2])).ToList();
+        Assert.Equal((0, 0, 1), triples[0]);                                   // the prologue
+        Assert.Equal(result.NewOffsets[0], triples[1].New);                    // the try's first instruction
+        Assert.Equal(0, triples[1].Old);
+        Assert.Equal((5, result.InsertionOffsets[5], 1), triples.Single(t => t.Old == 5)); // the probe counts as `ldc.i4.2`
+        Assert.True(result.InsertionOffsets[5] < result.NewOffsets[5]);
+        Assert.Equal(triples.OrderBy(t => t.New).ToList(), triples);          // ascending
+        Assert.Equal(triples.Select(t => t.New).Distinct().Count(), triples.Count);
+    }
+
+    [Fact]
     public void Several_exit_probes_reading_the_duration_share_one_timestamp_read_only_when_one_of_them_may_fire()
     {
         byte[] code = [0x02, 0x2A]; // ldarg.0; ret
