@@ -71,13 +71,16 @@ public sealed class ExceptionReplayTests(WebShopFixture fixture) : IClassFixture
     [Theory]
     [InlineData("Debug")]
     [InlineData("Release")]
-    public async Task An_async_chain_has_each_awaited_frame_with_its_values(string configuration)
+    public async Task An_async_chain_has_each_awaited_frame_with_its_arguments_and_hoisted_locals(string configuration)
     {
         var session = await fixture.GetAsync(configuration);
         var next = 101;
         var (_, snapshot) = await DriveUntilReplayAsync(session, () => $"/checkout-async/{next += 2}?quantity=3", frames => frames.Contains("PlaceAsync"));
         var orderId = Int(snapshot, Frame(snapshot, "PlaceAsync"), "orderId");
         Assert.Equal(7 + orderId % 3, Int(snapshot, Frame(snapshot, "PriceAsync"), "unitPrice"));
+        // Locals hoisted into the state machines, as they were when the exception came out of the await.
+        Assert.Equal(orderId.ToString(CultureInfo.InvariantCulture), Member(snapshot, Frame(snapshot, "PlaceAsync"), "checkout", "OrderId"));
+        Assert.Equal(3 * (7 + orderId % 3), Int(snapshot, Frame(snapshot, "PriceAsync"), "total"));
         Assert.Equal(orderId, Int(snapshot, Frame(snapshot, "CheckAsync"), "orderId"));
         Assert.Equal(3 * (7 + orderId % 3), Int(snapshot, Frame(snapshot, "CheckAsync"), "total"));
         Assert.Equal(orderId, Int(snapshot, Frame(snapshot, "Check"), "orderId"));
