@@ -21,8 +21,22 @@ public sealed class ReplayLocalsTests : IDisposable
 {
     private static readonly MethodInfo SubjectMethod = typeof(ReplayLocalsTests).GetMethod(nameof(Subject), BindingFlags.NonPublic | BindingFlags.Static)!;
     private readonly AssemblySymbols _symbols = new(typeof(ReplayLocalsTests).Assembly);
+    private readonly SymbolIndex _index = new();
+    private readonly Recorder _recorder = new();
+    private readonly ProfilerEngine _engine;
 
-    public void Dispose() => _symbols.Dispose();
+    public ReplayLocalsTests()
+    {
+        _index.Add(typeof(ReplayLocalsTests).Assembly);
+        _engine = new ProfilerEngine(_index, _recorder, ProbeRuntime.Table, new ProbeStatusRegistry());
+    }
+
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _index.Dispose();
+        _symbols.Dispose();
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int Subject(int input)
@@ -138,23 +152,25 @@ public sealed class ReplayLocalsTests : IDisposable
     [Fact]
     public async Task The_engine_installs_an_exception_only_exit_probe_with_every_local_and_no_return_or_duration()
     {
-        using var symbols = new SymbolIndex();
-        symbols.Add(typeof(ReplayLocalsTests).Assembly);
-        var rewriter = new Recorder();
-        using var engine = new ProfilerEngine(symbols, rewriter, ProbeRuntime.Table, new ProbeStatusRegistry());
-        var id = ProbeRuntime.Table.AllocateProbeId();
-        engine.Install(new ProbeLocation(id, "ExceptionReplay/ReplayLocalsTests.cs", 0, nameof(Subject), typeof(ReplayLocalsTests).FullName, ProbeStage.MethodCapture)
-            { ExceptionFrame = true });
-        await engine.WhenIdleAsync();
-
-        var (method, insertions) = Assert.Single(rewriter.Calls);
+        var (method, insertions) = await HookAsync(nameof(Subject));
         Assert.Equal(SubjectMethod, method);
         var probe = Assert.Single(insertions, i => i.Kind == InsertionKind.ExitOnException);
         var all = FrameLayoutBuilder.BuildAllScopes(SubjectMethod, Pdb, Handle).Values;
         Assert.Equal(all.Select(v => new SlotSource(v.Slot.Kind, v.Index)).Append(new SlotSource(SlotKind.Exception, 0)), probe.Slots);
         Assert.Contains(insertions, i => i.Kind == InsertionKind.FrameHooks);
-        engine.Remove(id);
-        await engine.WhenIdleAsync();
+    }
+
+    // What the engine asks the profiler for when Exception Replay hooks the method (then removes the hook).
+    private async Task<(MethodBase Method, IReadOnlyList<ProbeInsertion> Insertions)> HookAsync(string methodName)
+    {
+        var id = ProbeRuntime.Table.AllocateProbeId();
+        _engine.Install(new ProbeLocation(id, "ExceptionReplay/ReplayLocalsTests.cs", 0, methodName, typeof(ReplayLocalsTests).FullName, ProbeStage.MethodCapture)
+            { ExceptionFrame = true });
+        await _engine.WhenIdleAsync();
+        var call = Assert.Single(_recorder.Calls);
+        _engine.Remove(id);
+        await _engine.WhenIdleAsync();
+        return call;
     }
 
     private static async Task<int> SubjectAsync(int input)
@@ -168,16 +184,7 @@ public sealed class ReplayLocalsTests : IDisposable
     [Fact]
     public async Task An_async_method_is_hooked_in_its_MoveNext_catch_after_the_exception_is_stored()
     {
-        using var symbols = new SymbolIndex();
-        symbols.Add(typeof(ReplayLocalsTests).Assembly);
-        var rewriter = new Recorder();
-        using var engine = new ProfilerEngine(symbols, rewriter, ProbeRuntime.Table, new ProbeStatusRegistry());
-        var id = ProbeRuntime.Table.AllocateProbeId();
-        engine.Install(new ProbeLocation(id, "ExceptionReplay/ReplayLocalsTests.cs", 0, nameof(SubjectAsync), typeof(ReplayLocalsTests).FullName, ProbeStage.MethodCapture)
-            { ExceptionFrame = true });
-        await engine.WhenIdleAsync();
-
-        var (method, insertions) = Assert.Single(rewriter.Calls);
+        var (method, insertions) = await HookAsync(nameof(SubjectAsync));
         Assert.Equal("MoveNext", method.Name);
         var probe = Assert.Single(insertions);
         Assert.Equal(InsertionKind.Probe, probe.Kind);
@@ -188,12 +195,10 @@ public sealed class ReplayLocalsTests : IDisposable
         Assert.InRange(probe.ILOffset, handler.HandlerOffset + 1, handler.HandlerOffset + 4);
         Assert.Equal(SlotKind.This, probe.Slots[0].Kind);
         Assert.Equal(SlotKind.Local, probe.Slots[^1].Kind); // the caught exception
-        engine.Remove(id);
-        await engine.WhenIdleAsync();
 
         // Where the exception passed in MoveNext, the state machine shows the hoisted local and the argument.
         var moveNextFrame = await FrameOf(SubjectAsync(2));
-        var shown = engine.InScope(moveNextFrame.GetMethod()!, moveNextFrame.GetILOffset())!;
+        var shown = _engine.InScope(moveNextFrame.GetMethod()!, moveNextFrame.GetILOffset())!;
         var fields = Assert.Single(shown, s => s.Shown.Kind == SlotKind.This).Shown.Fields!;
         Assert.Contains(fields, f => f.Name == "hoisted");
         Assert.Contains(fields, f => f.Name == "input");
@@ -215,12 +220,9 @@ public sealed class ReplayLocalsTests : IDisposable
     [Fact]
     public void Engine_scopes_answer_for_a_method_with_symbols()
     {
-        using var symbols = new SymbolIndex();
-        symbols.Add(typeof(ReplayLocalsTests).Assembly);
-        using var engine = new ProfilerEngine(symbols, new Recorder(), ProbeRuntime.Table, new ProbeStatusRegistry());
         var (_, ilOffset) = Thrown();
-        Assert.Equal(["input", "before", "inner"], engine.InScope(SubjectMethod, ilOffset)!.Select(s => s.Shown.Name));
-        Assert.Null(engine.InScope(typeof(string).GetMethod(nameof(string.Trim), Type.EmptyTypes)!, 0));
+        Assert.Equal(["input", "before", "inner"], _engine.InScope(SubjectMethod, ilOffset)!.Select(s => s.Shown.Name));
+        Assert.Null(_engine.InScope(typeof(string).GetMethod(nameof(string.Trim), Type.EmptyTypes)!, 0));
     }
 
     private sealed class Recorder : IMethodRewriter
