@@ -39,8 +39,7 @@ public static class CheckoutEndpoints
         }
         if (subtotal >= 0)
         {
-            // Scopes that do not overlap may share a local slot (a Release build gives `total` the slot `discount`
-            // had): where the exception passes, the slot is `total`.
+            // In scope where the exception passes (declared after `discount`'s scope ended).
             var total = subtotal + checkout.Quantity;
             Check(checkout.OrderId, total);
             return total;

@@ -123,8 +123,8 @@ public sealed class ReplayLocalsTests : IDisposable
     [Fact]
     public void A_slot_two_scopes_share_is_named_by_the_scope_where_the_exception_passed()
     {
-        // A Release build may give two locals of scopes that do not overlap one slot: the hook's layout names it after
-        // the first, the scope at the frame's offset after the one it holds there.
+        // Two locals of scopes that do not overlap may share one slot: the hook's layout names it after the first, the
+        // scope at the frame's offset after the one it holds there.
         var first = new ProbeSlot("discount", typeof(int), SlotKind.Local);
         var there = new ProbeSlot("total", typeof(int), SlotKind.Local);
         var capture = new FrameCapture(SubjectMethod, "f.cs", 1, [new CapturedValue(0, first, 42)], (_, _) => [(0, there)]);
