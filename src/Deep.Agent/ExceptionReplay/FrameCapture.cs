@@ -59,8 +59,27 @@ internal sealed class CaptureStore
         {
             var slot = layout.Slots[i];
             if (slot.Kind is SlotKind.Return or SlotKind.Exception or SlotKind.Duration || !values.Has(i)) continue;
-            result.Add(new CapturedValue(i, slot, values.GetBoxed(i)));
+            var value = values.GetBoxed(i);
+            result.Add(new CapturedValue(i, slot, slot.Fields is not null ? Kept(value) : value));
         }
         return result;
+    }
+
+    private static readonly MethodInfo? s_memberwiseClone =
+        typeof(object).GetMethod("MemberwiseClone", BindingFlags.Instance | BindingFlags.NonPublic);
+
+    // A state machine class (a Debug build's) is the live object: its catch clears the hoisted locals right after the
+    // hook ran. A shallow copy keeps them as they were (a struct machine, Release, is already handed over as a copy).
+    private static object? Kept(object? value)
+    {
+        if (value is not IAsyncStateMachine || value.GetType().IsValueType) return value;
+        try
+        {
+            return s_memberwiseClone?.Invoke(value, null) ?? value;
+        }
+        catch
+        {
+            return value;
+        }
     }
 }
