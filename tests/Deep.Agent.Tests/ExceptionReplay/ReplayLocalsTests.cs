@@ -217,6 +217,43 @@ public sealed class ReplayLocalsTests : IDisposable
         throw new InvalidOperationException("SubjectAsync did not throw");
     }
 
+    private sealed class Machine : IAsyncStateMachine
+    {
+        public string? Hoisted = "kept";
+
+        public void MoveNext()
+        {
+        }
+
+        public void SetStateMachine(IAsyncStateMachine stateMachine)
+        {
+        }
+    }
+
+    [Fact]
+    public void A_state_machine_class_is_copied_when_captured_so_its_catch_clearing_hoisted_locals_changes_nothing()
+    {
+        var field = typeof(Machine).GetField(nameof(Machine.Hoisted))!;
+        var slots = new[]
+        {
+            new ProbeSlot(nameof(Machine), typeof(Machine), SlotKind.This, null, [new SlotField("hoisted", field)]),
+            new ProbeSlot("exception", typeof(Exception), SlotKind.Exception),
+        };
+        var layout = new ProbeFrameLayout(slots, SubjectMethod, "f.cs", 1, 0, []);
+        var machine = new Machine();
+        var hit = new HitState();
+        hit.Begin(1, layout, slots.Length);
+        hit.StoreObject(machine, 0);
+        hit.StoreObject(new InvalidOperationException(), 1);
+
+        var values = CaptureStore.ValuesOf(layout, hit);
+        machine.Hoisted = null; // what the compiler's catch does right after the hook
+
+        var kept = Assert.IsType<Machine>(Assert.Single(values).Value);
+        Assert.NotSame(machine, kept);
+        Assert.Equal("kept", kept.Hoisted);
+    }
+
     [Fact]
     public void Engine_scopes_answer_for_a_method_with_symbols()
     {
