@@ -24,14 +24,27 @@ public static class CheckoutEndpoints
     {
         var checkout = new Checkout(orderId, quantity);
         var total = Price(checkout, unitPrice: 7 + orderId % 3);
-        return Results.Ok(new { orderId, total });
+        return Results.Ok(new { orderId, total, checkout.Customer });
     }
 
+    // Each frame has locals that depend on the request (used twice, so a Release build keeps them in slots too).
     private static int Price(Checkout checkout, int unitPrice)
     {
-        var total = checkout.Quantity * unitPrice;
-        Check(checkout.OrderId, total);
-        return total;
+        var subtotal = checkout.Quantity * unitPrice;
+        if (checkout.Quantity > 1)
+        {
+            // A scope that ends before the call that fails: `discount` is not in scope where the exception passes.
+            var discount = subtotal / 10;
+            if (discount > 0) subtotal -= discount;
+        }
+        if (subtotal >= 0)
+        {
+            // In scope where the exception passes (declared after `discount`'s scope ended).
+            var total = subtotal + checkout.Quantity;
+            Check(checkout.OrderId, total);
+            return total;
+        }
+        return 0;
     }
 
     // NoInlining: a Release build would inline these small methods into their callers, and an inlined method has no
@@ -39,9 +52,10 @@ public static class CheckoutEndpoints
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Check(int orderId, int total)
     {
-        if (total > Limit || orderId % 2 == 1)
+        var limit = Limit + orderId % 10;
+        if (total > limit || orderId % 2 == 1)
         {
-            throw new InvalidOperationException($"order {orderId}: total {total} refused");
+            throw new InvalidOperationException($"order {orderId}: total {total} refused (limit {limit})");
         }
     }
 
@@ -73,10 +87,11 @@ public static class CheckoutEndpoints
 
     private static int CountDown(int start, int n)
     {
+        var depth = start - n;
         if (n == 0)
         {
-            if (start % 2 == 1) throw new ArgumentException($"countdown from {start} reached the bottom");
-            return 0;
+            if (start % 2 == 1) throw new ArgumentException($"countdown from {start} reached the bottom at depth {depth}");
+            return depth - start;
         }
         return CountDown(start, n - 1) + 1;
     }

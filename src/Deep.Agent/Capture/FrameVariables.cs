@@ -16,19 +16,31 @@ internal static class FrameVariables
     public static void Collect(VariableCollector collector, Hit hit, List<VariableID> variables)
     {
         var slots = hit.Layout.Slots;
-        var shown = new HashSet<string>(StringComparer.Ordinal);
+        var values = new List<(ProbeSlot, object?)>(slots.Count);
         for (var i = 0; i < slots.Count; i++)
         {
-            var slot = slots[i];
-            if (!hit.Values.Has(i) || slot.Fields is not null || IsOutcome(slot.Kind) || !shown.Add(slot.Name)) continue;
-            variables.Add(CaptureSafely(collector, slot.Name, hit.Values.GetBoxed(i), slot.DeclaredType, slot.OriginalName));
+            if (hit.Values.Has(i) && !IsOutcome(slots[i].Kind)) values.Add((slots[i], hit.Values.GetBoxed(i)));
+        }
+        Collect(collector, values, variables);
+    }
+
+    /// <summary>
+    /// Adds a frame's variables, given as slots with their values (a hit's, or those Exception Replay took as an
+    /// exception left the frame), to <paramref name="variables"/>.
+    /// </summary>
+    public static void Collect(VariableCollector collector, IReadOnlyList<(ProbeSlot Slot, object? Value)> values, List<VariableID> variables)
+    {
+        var shown = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (slot, value) in values)
+        {
+            if (slot.Fields is not null || !shown.Add(slot.Name)) continue;
+            variables.Add(CaptureSafely(collector, slot.Name, value, slot.DeclaredType, slot.OriginalName));
         }
         // Then the variables the compiler moved into a state machine or closure: a lambda's own parameter or
         // local of the same name shadows a captured one, as in the C# (and as ProbeScope resolves names).
-        for (var i = 0; i < slots.Count; i++)
+        foreach (var (slot, value) in values)
         {
-            if (hit.Values.Has(i) && slots[i].Fields is { } fields)
-                AddFields(collector, variables, shown, hit.Values.GetBoxed(i), fields, 0);
+            if (slot.Fields is { } fields) AddFields(collector, variables, shown, value, fields, 0);
         }
     }
 

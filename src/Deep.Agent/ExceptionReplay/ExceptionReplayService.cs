@@ -9,7 +9,7 @@ namespace Deep.Agent.ExceptionReplay;
 
 /// <summary>
 /// Exception Replay (docs/exception-replay.md): an exception that escapes the app's code is fingerprinted; the app
-/// methods on its stack get <c>method_capture</c> hooks that attach their values to the exception leaving them; the
+/// methods on its stack get exit hooks that attach their values (locals included) to the exception leaving them; the
 /// next escape with that fingerprint becomes one snapshot with every app frame's values. The application's thread only
 /// detects and hands over; instrumenting and building the snapshot run on the agent's <c>deep-replay</c> thread.
 /// </summary>
@@ -37,12 +37,14 @@ internal sealed class ExceptionReplayService : IDisposable
     private readonly Thread _thread;
     private readonly Timer _expiry;
     private readonly AspNetCoreEscapes _aspNetCore;
+    private readonly ScopeLookup? _scopes;
     private int _disposed;
 
     private ExceptionReplayService(AgentContext context, IInstrumentationEngine engine, ProbeTable probeTable, TimeSpan interval)
     {
         _context = context;
         _engine = engine;
+        _scopes = engine is ProfilerEngine profiler ? profiler.InScope : null;
         _probeTable = probeTable;
         _table = new FingerprintTable(interval);
         _detector = new EscapeDetector(new AppCode(context.FrameOptions(true)), OnEscape);
@@ -202,8 +204,8 @@ internal sealed class ExceptionReplayService : IDisposable
                 continue;
             }
             var id = _probeTable.AllocateProbeId();
-            _probeTable.SetActions(id, [new ReplayFrameAction(_store)]);
-            _engine.Install(new ProbeLocation(id, key.File, 0, key.Method, key.Class, TracepointStage.MethodCapture));
+            _probeTable.SetActions(id, [new ReplayFrameAction(_store, _scopes)]);
+            _engine.Install(new ProbeLocation(id, key.File, 0, key.Method, key.Class, TracepointStage.MethodCapture) { ExceptionFrame = true });
             _hooks[key] = (id, 1);
         }
         if (keys.Count == 0)

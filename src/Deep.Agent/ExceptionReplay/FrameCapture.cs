@@ -4,11 +4,20 @@ using Deep.Agent.Instrumentation;
 
 namespace Deep.Agent.ExceptionReplay;
 
-/// <summary>One value of a frame as the exception passed through it.</summary>
-internal readonly record struct CapturedValue(string Name, Type DeclaredType, object? Value, string? OriginalName);
+/// <summary>One value of a frame as the exception passed through it: slot <paramref name="Position"/> of its hook's layout.</summary>
+internal readonly record struct CapturedValue(int Position, ProbeSlot Slot, object? Value);
 
-/// <summary>The values of one app frame, taken when an exception left it (before the frame was gone).</summary>
-internal sealed record FrameCapture(MethodBase Method, string FilePath, int Line, IReadOnlyList<CapturedValue> Values);
+/// <summary>
+/// Which values of <paramref name="method"/>'s hook (by position in its layout) are in scope at an IL offset, each
+/// with the slot (name) it has there; null when the method's symbols cannot tell (ProfilerEngine.InScope).
+/// </summary>
+internal delegate IReadOnlyList<(int Position, ProbeSlot Shown)>? ScopeLookup(MethodBase method, int ilOffset);
+
+/// <summary>
+/// The values of one app frame, taken when an exception left it (before the frame was gone); <c>Scopes</c> tells which
+/// of them the frame shows, by where the exception passed.
+/// </summary>
+internal sealed record FrameCapture(MethodBase Method, string FilePath, int Line, IReadOnlyList<CapturedValue> Values, ScopeLookup? Scopes = null);
 
 /// <summary>
 /// The frames' values of each exception in flight, attached to the exception object itself: one occurrence's values
@@ -39,18 +48,38 @@ internal sealed class CaptureStore
 
     public bool Has(Exception exception) => _captures.TryGetValue(exception, out _);
 
-    /// <summary>The values of a probe's slots other than the outcome (this, the arguments, locals).</summary>
+    /// <summary>
+    /// The values of a hook's slots other than the outcome (this, the arguments, every local of the method, closures
+    /// and state machines whole): which of them the frame shows is decided when the snapshot is built.
+    /// </summary>
     internal static List<CapturedValue> ValuesOf(ProbeFrameLayout layout, Probes.HitState values)
     {
         var result = new List<CapturedValue>(layout.Slots.Count);
-        var shown = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < layout.Slots.Count; i++)
         {
             var slot = layout.Slots[i];
-            if (slot.Kind is SlotKind.Return or SlotKind.Exception or SlotKind.Duration || slot.Fields is not null) continue;
-            if (!values.Has(i) || !shown.Add(slot.Name)) continue;
-            result.Add(new CapturedValue(slot.Name, slot.DeclaredType, values.GetBoxed(i), slot.OriginalName));
+            if (slot.Kind is SlotKind.Return or SlotKind.Exception or SlotKind.Duration || !values.Has(i)) continue;
+            var value = values.GetBoxed(i);
+            result.Add(new CapturedValue(i, slot, slot.Fields is not null ? Kept(value) : value));
         }
         return result;
+    }
+
+    private static readonly MethodInfo? s_memberwiseClone =
+        typeof(object).GetMethod("MemberwiseClone", BindingFlags.Instance | BindingFlags.NonPublic);
+
+    // A state machine class (a Debug build's) is the live object: its catch clears the hoisted locals right after the
+    // hook ran. A shallow copy keeps them as they were (a struct machine, Release, is already handed over as a copy).
+    private static object? Kept(object? value)
+    {
+        if (value is not IAsyncStateMachine || value.GetType().IsValueType) return value;
+        try
+        {
+            return s_memberwiseClone?.Invoke(value, null) ?? value;
+        }
+        catch
+        {
+            return value;
+        }
     }
 }

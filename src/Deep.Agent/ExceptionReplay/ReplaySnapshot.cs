@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Deep.Agent.Diagnostics;
+using Deep.Agent.Instrumentation;
 using Deep.Agent.Capture;
 using Deep.Agent.Probes;
 using Deep.Protocol;
@@ -21,17 +23,21 @@ internal static class ReplaySnapshot
         var exception = escape.Exception;
         var options = context.FrameOptions(true);
         var frames = new List<StackFrame>();
+        var offsets = new List<int>();
         var trace = new StackTrace(exception, fNeedFileInfo: true);
         foreach (var frame in trace.GetFrames())
         {
-            if (FrameCollector.Convert(frame, options) is { } converted) frames.Add(converted);
+            if (FrameCollector.Convert(frame, options) is not { } converted) continue;
+            frames.Add(converted);
+            offsets.Add(frame.GetILOffset());
         }
 
         var collector = new VariableCollector(context.Limits, context.Redactor);
         var used = new bool[captures.Count];
         StackFrame? innermostApp = null;
-        foreach (var frame in frames)
+        for (var f = 0; f < frames.Count; f++)
         {
+            var frame = frames[f];
             // The k-th frame of a method on the stack takes the k-th capture of that method (a recursion's frames).
             for (var i = 0; i < captures.Count; i++)
             {
@@ -40,7 +46,7 @@ internal static class ReplaySnapshot
                 if (method != frame.MethodName || (declaring is null ? null : CSharpTypeNames.FullNameOf(declaring)) != frame.ClassName) continue;
                 used[i] = true;
                 frame.AppFrame = true;
-                foreach (var value in captures[i].Values) frame.Variables.Add(Capture(collector, value.Name, value.Value, value.DeclaredType, value.OriginalName));
+                FrameVariables.Collect(collector, Shown(captures[i], offsets[f]), frame.Variables);
                 innermostApp ??= frame;
                 break;
             }
@@ -65,7 +71,7 @@ internal static class ReplaySnapshot
         {
             Expression = "exception",
             Source = WatchSource.Capture,
-            GoodResult = Capture(collector, "exception", exception, typeof(Exception), null),
+            GoodResult = FrameVariables.CaptureSafely(collector, "exception", exception, typeof(Exception), null),
         });
         foreach (var (key, value) in collector.VarLookup) snapshot.VarLookup[key] = value;
 
@@ -104,17 +110,40 @@ internal static class ReplaySnapshot
         }
     }
 
-    private static VariableID Capture(VariableCollector collector, string name, object? value, Type declared, string? originalName)
+    /// <summary>
+    /// The values a frame shows: those in scope where the exception passed (the throw, or the call it came out of),
+    /// under the names they have there (a local slot two scopes share is named by the one holding the offset). When the
+    /// scopes are unknown, <c>this</c> and the arguments only.
+    /// </summary>
+    internal static List<(ProbeSlot, object?)> Shown(FrameCapture capture, int ilOffset)
     {
+        var result = new List<(ProbeSlot, object?)>(capture.Values.Count);
+        IReadOnlyList<(int Position, ProbeSlot Shown)>? inScope = null;
         try
         {
-            return collector.Capture(name, value, declared, null, originalName);
+            if (ilOffset >= 0) inScope = capture.Scopes?.Invoke(capture.Method, ilOffset);
         }
         catch (Exception e)
         {
-            var id = $"error-{collector.VarLookup.Count}-{name}";
-            collector.VarLookup[id] = new Variable { Type = declared.Name, Value = $"<capture failed: {e.Message}>", Hash = "0" };
-            return new VariableID { ID = id, Name = name, OriginalName = originalName };
+            SelfLog.Warning($"exception replay: the scopes of {capture.Method.Name} could not be read: {e.Message}");
         }
+        if (inScope is null)
+        {
+            foreach (var value in capture.Values)
+            {
+                if (value.Slot.Kind is SlotKind.This or SlotKind.Argument) result.Add((value.Slot, value.Value));
+            }
+            return result;
+        }
+        foreach (var (position, shown) in inScope)
+        {
+            foreach (var value in capture.Values)
+            {
+                if (value.Position != position) continue;
+                result.Add((shown, value.Value));
+                break;
+            }
+        }
+        return result;
     }
 }

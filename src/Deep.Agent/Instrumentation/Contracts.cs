@@ -18,6 +18,13 @@ internal sealed record ProbeLocation(int ProbeId, string Path, int Line, string?
     /// either gets exit hooks (probe-abi.md §1); a change re-installs the location.
     /// </summary>
     public (bool Line, bool Method) SpanScopes { get; init; }
+
+    /// <summary>
+    /// Exception Replay's frame hook (a <c>method_capture</c> location): the exit probe also hands over every local the
+    /// PDB names (all scopes, each IL slot once) and, unless the method returns a task (whose exception the task
+    /// carries), runs only when an exception leaves the method, without return value or duration.
+    /// </summary>
+    public bool ExceptionFrame { get; init; }
 }
 
 /// <summary>Resolves locations to methods and has the profiler rewrite them.</summary>

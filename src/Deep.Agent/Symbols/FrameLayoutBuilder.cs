@@ -25,7 +25,38 @@ internal static class FrameLayoutBuilder
         Build(line.Method, line.Symbols.Reader, line.MethodHandle, ilOffset);
 
     /// <summary>The values in scope at <paramref name="ilOffset"/> of <paramref name="method"/>.</summary>
-    public static FrameCapture Build(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle, int ilOffset)
+    public static FrameCapture Build(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle, int ilOffset) =>
+        Build(method, pdb, handle, ilOffset, allScopes: false);
+
+    /// <summary>
+    /// <c>this</c>, the arguments and every local the PDB names in any scope of <paramref name="method"/>, each IL slot
+    /// once (Exception Replay's exit probes: which of them a frame shows depends on where the exception passed, see
+    /// <see cref="InScope"/>). A slot two scopes share is listed under its first name.
+    /// </summary>
+    public static FrameCapture BuildAllScopes(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle) =>
+        Build(method, pdb, handle, 0, allScopes: true);
+
+    /// <summary>
+    /// Which values of <see cref="BuildAllScopes"/> (by their position there) are in scope at <paramref name="ilOffset"/>,
+    /// each with the slot it is shown as there: a local slot two scopes share takes the name of the one holding the offset.
+    /// </summary>
+    public static IReadOnlyList<(int Position, ProbeSlot Shown)> InScope(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle, int ilOffset)
+    {
+        var all = BuildAllScopes(method, pdb, handle).Values;
+        var result = new List<(int, ProbeSlot)>();
+        foreach (var value in Build(method, pdb, handle, ilOffset).Values)
+        {
+            for (var i = 0; i < all.Count; i++)
+            {
+                if (all[i].Slot.Kind != value.Slot.Kind || all[i].Index != value.Index) continue;
+                result.Add((i, value.Slot));
+                break;
+            }
+        }
+        return result;
+    }
+
+    private static FrameCapture Build(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle, int ilOffset, bool allScopes)
     {
         var values = new List<FrameValue>();
         var notCaptured = new List<string>();
@@ -38,7 +69,8 @@ internal static class FrameLayoutBuilder
             if (self is not null && CompilerStorage.IsStateMachine(self))
             {
                 // MoveNext of an async method or iterator: show the original method's variables, not the machine.
-                AddStorage(values, self, SlotKind.This, 0, CompilerStorage.StateMachineFields(self, pdb, handle, ilOffset));
+                // All scopes: every hoisted field (no PDB: no scope filter).
+                AddStorage(values, self, SlotKind.This, 0, CompilerStorage.StateMachineFields(self, allScopes ? null : pdb, handle, ilOffset));
             }
             else if (self is not null && CompilerStorage.IsDisplayClass(self))
             {
@@ -75,7 +107,7 @@ internal static class FrameLayoutBuilder
             foreach (var scopeHandle in pdb.GetLocalScopes(handle))
             {
                 var scope = pdb.GetLocalScope(scopeHandle);
-                if (ilOffset < scope.StartOffset || ilOffset >= scope.EndOffset)
+                if (!allScopes && (ilOffset < scope.StartOffset || ilOffset >= scope.EndOffset))
                 {
                     continue;
                 }
@@ -115,7 +147,8 @@ internal static class FrameLayoutBuilder
             }
         }
         // A parameter a lambda captures is copied into the closure at entry, and from then on lives there: the
-        // closure's field is the variable, the argument a stale copy.
+        // closure's field is the variable, the argument a stale copy. (All scopes: InScope decides per offset.)
+        if (allScopes) return new FrameCapture(values, notCaptured);
         var captured = values.Where(v => v.Slot.Kind == SlotKind.Local && v.Slot.Fields is not null)
             .SelectMany(v => v.Slot.Fields!).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         if (captured.Count > 0)

@@ -12,8 +12,9 @@ internal static class ProbeAbi
     /// <summary>
     /// The version both sides speak; the bridge refuses a profiler that reports another (<c>deep_profiler_get_info</c>).
     /// 5: <c>deep_set_method_probes</c> answers a refusal as a <see cref="ProbeRefusal"/> instead of prose.
+    /// 6: insertion kind 5, an exit probe that runs only when an exception leaves the method.
     /// </summary>
-    public const int Version = 5;
+    public const int Version = 6;
 
     /// <summary>The profiler's CLSID: what <c>CORECLR_PROFILER</c> must be set to.</summary>
     public const string ProfilerClsid = "{8C2A3D6E-5B1F-4E7A-9C3D-2F6B8E1A4D57}";
@@ -35,6 +36,11 @@ internal enum InsertionKind
     /// a filter; the probe runs when the line completes and when an exception leaves it, with exception and duration slots.
     /// </summary>
     LineCapture = 4,
+    /// <summary>
+    /// An exit probe (as <see cref="Exit"/>) that runs only when an exception leaves the method: a normal return skips
+    /// it with one branch on the exit hooks' exception local (Exception Replay's frame hooks).
+    /// </summary>
+    ExitOnException = 5,
 }
 
 /// <summary>What a probe slot holds (<see cref="SlotSource.Kind"/>).</summary>

@@ -6,8 +6,11 @@ using MethodBody = Deep.Profiler.Rewriting.MethodBody;
 
 namespace Deep.Profiler.Engine;
 
-/// <summary>A rewritten body in native memory, handed to the runtime in GetReJITParameters.</summary>
-internal sealed record NativeBody(nint Pointer, int Size);
+/// <summary>
+/// A rewritten body in native memory, handed to the runtime in GetReJITParameters, with its map back to the original
+/// IL offsets (<see cref="InstrumentedMap"/>: COR_IL_MAP triples; the runtime copies it).
+/// </summary>
+internal sealed record NativeBody(nint Pointer, int Size, int[]? Map = null);
 
 /// <summary>One method the profiler rewrote (or tried to).</summary>
 internal sealed class MethodEntry(nint moduleId, uint token)
@@ -214,7 +217,7 @@ internal static unsafe class ProbeEngine
             HookLocals? hooks = null;
             ExitWrap? wrap = null;
             byte[]? signature = null;
-            if (probes.Any(p => p.Kind is InsertionKind.Exit or InsertionKind.SpanEnd or InsertionKind.FrameHooks))
+            if (probes.Any(p => p.Kind is InsertionKind.Exit or InsertionKind.ExitOnException or InsertionKind.SpanEnd or InsertionKind.FrameHooks))
                 (hooks, signature) = ExitHooks.PlanLocals(context, context.LocalsSignature);
             // Line captures wrap their lines (two locals each, after the exit hooks' ones).
             LineRegions? lines = null;
@@ -227,7 +230,7 @@ internal static unsafe class ProbeEngine
             }
             int localsToken = signature is null ? entry.Original.LocalVarSigToken : tokens.LocalsToken(signature);
             if (hooks is not null)
-                wrap = ExitHooks.Build(context, hooks, localsToken, probes.Where(p => p.Kind == InsertionKind.Exit).ToList(), tokens);
+                wrap = ExitHooks.Build(context, hooks, localsToken, probes.Where(p => p.Kind is InsertionKind.Exit or InsertionKind.ExitOnException).ToList(), tokens);
             if (regions is not null)
                 lines = new LineRegions(regions, localsToken, new MetadataCallSignatures(tokens.Metadata));
             var insertions = new List<ILInsertion>(probes.Count);
@@ -236,7 +239,8 @@ internal static unsafe class ProbeEngine
                 if (probe.Kind is InsertionKind.Probe or InsertionKind.SpanEnd)
                     insertions.Add(ProbeCode.Build(probe, context, tokens, hooks));
             }
-            var rewritten = ILRewriter.Rewrite(entry.Original, insertions, wrap, lines).Body.Encode();
+            var result = ILRewriter.Rewrite(entry.Original, insertions, wrap, lines);
+            var rewritten = result.Body.Encode();
 
             nint memory = (nint)NativeMemory.Alloc((nuint)rewritten.Length);
             Marshal.Copy(rewritten, 0, memory, rewritten.Length);
@@ -246,7 +250,7 @@ internal static unsafe class ProbeEngine
                 lock (entry.Retired)
                     entry.Retired.Add(previous);
             }
-            entry.Current = new NativeBody(memory, rewritten.Length);
+            entry.Current = new NativeBody(memory, rewritten.Length, InstrumentedMap.Entries(result));
 
             // "Requested" before the request: a thread calling the method can run GetReJITParameters (which marks the
             // entry Active) before RequestReJITWithInliners even returns here.
@@ -305,9 +309,24 @@ internal static unsafe class ProbeEngine
         else
         {
             entry.State = (int)MethodState.Active;
+            SetMap(functionControl, body.Map, methodToken);
         }
         Log.Write($"GetReJITParameters 0x{methodToken:X8} in module 0x{moduleId:X}: SetILFunctionBody hr=0x{hr:X8}");
         return hr;
+    }
+
+    // ICorProfilerFunctionControl slot 5: SetILInstrumentedCodeMap(cILMapEntries, rgILMapEntries), copied by the
+    // runtime. Without it the runtime reports the rewritten body's IL offsets (stack traces, their lines); a failure
+    // only costs that, so it is logged, not fatal.
+    private static void SetMap(nint functionControl, int[]? map, uint methodToken)
+    {
+        if (map is null || map.Length == 0)
+            return;
+        int hr;
+        fixed (int* entries = map)
+            hr = ((delegate* unmanaged<nint, uint, int*, int>)ComPtr.Slot(functionControl, 5))(functionControl, (uint)(map.Length / 3), entries);
+        if (HResults.Failed(hr))
+            Log.Write($"SetILInstrumentedCodeMap 0x{methodToken:X8}: hr=0x{hr:X8} (stack traces show rewritten IL offsets)");
     }
 
     /// <summary>ReJITError: record it and put the original code back.</summary>

@@ -79,7 +79,7 @@ internal static unsafe class NativeExports
                 var list = new SlotSource[item.SlotCount];
                 for (int s = 0; s < item.SlotCount; s++)
                     list[s] = slots[item.SlotStart + s];
-                if (item.Kind is < InsertionKind.Probe or > InsertionKind.LineCapture)
+                if (item.Kind is < InsertionKind.Probe or > InsertionKind.ExitOnException)
                     return Error(HResults.E_INVALIDARG, $"probe {item.ProbeId}: unknown insertion kind {(int)item.Kind}", error, errorCapacity, errorLength);
                 probes.Add(new ProbeRequest(item.ProbeId, item.ILOffset, list, item.Kind) { EndILOffset = item.EndILOffset });
             }

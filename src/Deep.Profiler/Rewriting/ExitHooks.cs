@@ -64,7 +64,11 @@ internal static class ExitHooks
         foreach (var probe in exitProbes)
         {
             var insertion = ProbeCode.Build(probe with { ILOffset = 0, Kind = InsertionKind.Probe }, method, tokens, locals);
+            // An exception-only probe: a normal return (exc is null) skips it with one branch, no call.
+            int skip = probe.Kind == InsertionKind.ExitOnException ? finallyCode.LoadLocal(locals.Exception).Branch(ILOpCode.Brfalse) : -1;
             finallyCode.Append(insertion.Code);
+            if (skip >= 0)
+                finallyCode.Land(skip, ILOpCode.Brfalse);
             stackNeed = Math.Max(stackNeed, insertion.StackNeed);
         }
         finallyCode.LoadLocal(locals.Mark).Op(ILOpCode.Call, tokens.FrameExit);   // FrameExit(mark)

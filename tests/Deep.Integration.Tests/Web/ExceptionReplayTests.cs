@@ -8,8 +8,9 @@ namespace Deep.Integration.Tests.Web;
 /// <summary>
 /// Exception Replay in an ASP.NET Core service (samples/WebShop, CheckoutEndpoints.cs) under <c>deep run</c>, with
 /// no tracepoint: the first escape of a failure hooks the app methods on its stack, a later one becomes one snapshot
-/// whose app frames all carry the values of that very request (each request's values differ, and every frame's
-/// values are checked against the order id the snapshot's outermost frame shows).
+/// whose app frames all carry the values of that very request, arguments and the locals in scope where the exception
+/// passed (each request's values differ, and every frame's values are checked against the order id the snapshot's
+/// outermost frame shows).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class ExceptionReplayTests(WebShopFixture fixture) : IClassFixture<WebShopFixture>
@@ -31,15 +32,28 @@ public sealed class ExceptionReplayTests(WebShopFixture fixture) : IClassFixture
         var orderId = Int(snapshot, place, "orderId");
         var quantity = orderId % 5 + 1;
         var unitPrice = 7 + orderId % 3;
+        var subtotal = quantity * unitPrice;
+        if (quantity > 1 && subtotal / 10 > 0) subtotal -= subtotal / 10;
+        var total = subtotal + quantity;
+        var limit = 100 + orderId % 10;
         Assert.Equal(quantity, Int(snapshot, place, "quantity"));
+        // Each frame's locals, of this very request: Place's checkout, Price's subtotal and total, Check's limit.
+        Assert.Equal(orderId.ToString(CultureInfo.InvariantCulture), Member(snapshot, place, "checkout", "OrderId"));
+        Assert.Equal($"customer-{orderId}", Member(snapshot, place, "checkout", "Customer"));
         var price = Frame(snapshot, "Price");
         Assert.Equal(unitPrice, Int(snapshot, price, "unitPrice"));
         Assert.Equal(orderId.ToString(CultureInfo.InvariantCulture), Member(snapshot, price, "checkout", "OrderId"));
+        Assert.Equal(subtotal, Int(snapshot, price, "subtotal"));
+        Assert.Equal(total, Int(snapshot, price, "total"));
+        // `discount`'s scope ended before the failing call: not shown, though its slot still holds a value.
+        Assert.False(HasVariable(snapshot, price, "discount"), "a local out of scope where the exception passed is not shown");
         var check = Frame(snapshot, "Check");
         Assert.Equal(orderId, Int(snapshot, check, "orderId"));
-        Assert.Equal(quantity * unitPrice, Int(snapshot, check, "total"));
+        Assert.Equal(total, Int(snapshot, check, "total"));
+        Assert.Equal(limit, Int(snapshot, check, "limit"));
+        Assert.Equal(["orderId", "total", "limit"], Names(snapshot, check));
         Assert.True(check < price && price < place, "frames innermost first");
-        Assert.Equal($"order {orderId}: total {quantity * unitPrice} refused", Attribute(snapshot, "exception.message"));
+        Assert.Equal($"order {orderId}: total {total} refused (limit {limit})", Attribute(snapshot, "exception.message"));
         Assert.Equal("System.InvalidOperationException", Attribute(snapshot, "exception.type"));
         Assert.Equal("true", Attribute(snapshot, "exception.replay"));
         Assert.Equal("exception", Attribute(snapshot, "stage"));
@@ -57,13 +71,16 @@ public sealed class ExceptionReplayTests(WebShopFixture fixture) : IClassFixture
     [Theory]
     [InlineData("Debug")]
     [InlineData("Release")]
-    public async Task An_async_chain_has_each_awaited_frame_with_its_values(string configuration)
+    public async Task An_async_chain_has_each_awaited_frame_with_its_arguments_and_hoisted_locals(string configuration)
     {
         var session = await fixture.GetAsync(configuration);
         var next = 101;
         var (_, snapshot) = await DriveUntilReplayAsync(session, () => $"/checkout-async/{next += 2}?quantity=3", frames => frames.Contains("PlaceAsync"));
         var orderId = Int(snapshot, Frame(snapshot, "PlaceAsync"), "orderId");
         Assert.Equal(7 + orderId % 3, Int(snapshot, Frame(snapshot, "PriceAsync"), "unitPrice"));
+        // Locals hoisted into the state machines, as they were when the exception came out of the await.
+        Assert.Equal(orderId.ToString(CultureInfo.InvariantCulture), Member(snapshot, Frame(snapshot, "PlaceAsync"), "checkout", "OrderId"));
+        Assert.Equal(3 * (7 + orderId % 3), Int(snapshot, Frame(snapshot, "PriceAsync"), "total"));
         Assert.Equal(orderId, Int(snapshot, Frame(snapshot, "CheckAsync"), "orderId"));
         Assert.Equal(3 * (7 + orderId % 3), Int(snapshot, Frame(snapshot, "CheckAsync"), "total"));
         Assert.Equal(orderId, Int(snapshot, Frame(snapshot, "Check"), "orderId"));
@@ -77,9 +94,9 @@ public sealed class ExceptionReplayTests(WebShopFixture fixture) : IClassFixture
         var session = await fixture.GetAsync(configuration);
         var (_, snapshot) = await DriveUntilReplayAsync(session, () => "/countdown/3", frames => frames.Count(f => f == "CountDown") == 4);
         var frames = (JsonArray)snapshot["frames"]!;
-        var ns = frames.Select((f, i) => (f, i)).Where(x => x.f!["methodName"]!.GetValue<string>() == "CountDown")
-            .Select(x => Int(snapshot, x.i, "n")).ToList();
-        Assert.Equal([0, 1, 2, 3], ns); // innermost first
+        var activations = frames.Select((f, i) => (f, i)).Where(x => x.f!["methodName"]!.GetValue<string>() == "CountDown").Select(x => x.i).ToList();
+        Assert.Equal([0, 1, 2, 3], activations.Select(i => Int(snapshot, i, "n"))); // innermost first
+        Assert.Equal([3, 2, 1, 0], activations.Select(i => Int(snapshot, i, "depth"))); // each activation its own local
     }
 
     [Theory]
@@ -182,6 +199,11 @@ public sealed class ExceptionReplayTests(WebShopFixture fixture) : IClassFixture
             ?? throw new Xunit.Sdk.XunitException($"frame {frame} has no variable {name}: {snapshot.ToJsonString()}");
         return snapshot["varLookup"]![reference["ID"]!.GetValue<string>()]!.AsObject();
     }
+
+    private static List<string> Names(JsonObject snapshot, int frame) =>
+        ((JsonArray?)snapshot["frames"]![frame]!["variables"] ?? []).Select(v => v!["name"]!.GetValue<string>()).ToList();
+
+    private static bool HasVariable(JsonObject snapshot, int frame, string name) => Names(snapshot, frame).Contains(name);
 
     private static int Int(JsonObject snapshot, int frame, string name) =>
         int.Parse(Variable(snapshot, frame, name)["value"]!.GetValue<string>(), CultureInfo.InvariantCulture);

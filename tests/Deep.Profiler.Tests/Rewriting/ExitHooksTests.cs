@@ -20,7 +20,7 @@ public class ExitHooksTests
         tokens ??= new Tokens();
         probes ??= [];
         var (locals, signature) = ExitHooks.PlanLocals(context, context.LocalsSignature);
-        var wrap = ExitHooks.Build(context, locals, tokens.LocalsToken(signature), probes.Where(p => p.Kind == InsertionKind.Exit).ToList(), tokens);
+        var wrap = ExitHooks.Build(context, locals, tokens.LocalsToken(signature), probes.Where(p => p.Kind is InsertionKind.Exit or InsertionKind.ExitOnException).ToList(), tokens);
         var insertions = probes.Where(p => p.Kind is InsertionKind.Probe or InsertionKind.SpanEnd)
             .Select(p => ProbeCode.Build(p, context, tokens, locals)).ToList();
         return (ILRewriter.Rewrite(body, insertions, wrap), locals, signature);
@@ -229,6 +229,61 @@ public class ExitHooksTests
         Assert.Equal(Tokens.TimestampIfToken, (int)prologue[3].Operand);
         Assert.Equal(locals.Start, (int)prologue[4].Operand);
         Assert.True(body.MaxStack >= 2);
+    }
+
+    [Fact]
+    public void An_exception_only_exit_probe_is_skipped_by_one_branch_on_the_exception_local_and_reads_no_clock()
+    {
+        // ldc.i4.0; stloc.0 (a local of the method); ldarg.0; ret
+        byte[] code = [0x16, 0x0A, 0x02, 0x2A];
+        byte[] original = [0x07, 0x01, ElementType.I4];
+        var tokens = new Tokens();
+        var probe = new ProbeRequest(9, 0, [new(SlotKind.Argument, 0), new(SlotKind.Local, 0), new(SlotKind.Exception, 0)], InsertionKind.ExitOnException);
+        var (result, locals, _) = Wrap(new MethodBody(code, 1, 0, false, []), Context(Int32, original), [probe], tokens);
+        var body = result.Body;
+        var @finally = body.Clauses[1];
+        var il = ILDecoder.Decode(body.Code).Where(i => i.Offset >= @finally.HandlerOffset && i.Offset < @finally.HandlerOffset + @finally.HandlerLength).ToList();
+        Assert.Equal<ushort>(
+            [
+                0x08, 0x39,                       // ldloc.2 (exc); brfalse SKIP: a normal return calls nothing
+                0x20, 0x28, 0x39,                 // ldc.i4 9; call Enter; brfalse SKIP
+                0x02, 0x20, 0x28,                 // ldarg.0; ldc.i4 0; call Value<int32>
+                0x06, 0x20, 0x28,                 // ldloc.0 (the method's local); ldc.i4 1; call Value<int32>
+                0x08, 0x20, 0x28,                 // ldloc.2 (exc); ldc.i4 2; call ValueObject
+                0x20, 0x28,                       // ldc.i4 9; call Fire
+                0x11, 0x28, 0xDC,                 // SKIP: ldloc.s 4 (mark); call FrameExit; endfinally
+            ],
+            il.Select(i => i.OpCode).ToArray());
+        Assert.Equal(new HookLocals(1, 2, 3, 4), locals);
+        Assert.Equal(il[16].Offset, il[1].Targets[0]);  // the exception check lands on the frame exit
+        Assert.Equal(il[16].Offset, il[4].Targets[0]);  // and so does Enter's skip
+        Assert.Equal(locals.Mark, (int)il[16].Operand);
+        // No duration slot: the prologue reads no clock.
+        Assert.DoesNotContain(ILDecoder.Decode(body.Code), i => i.OpCode == 0x28 && (int)i.Operand is Tokens.TimestampToken or Tokens.TimestampIfToken);
+        Assert.True(body.MaxStack >= 2);
+    }
+
+    [Fact]
+    public void The_instrumented_map_takes_the_prologue_to_offset_0_and_each_instruction_with_its_probes_back_to_its_own_offset()
+    {
+        // ldarg.0; brtrue.s L; ldc.i4.1; ret; L: ldc.i4.2; ret, with a probe before `ldc.i4.2` (offset 5)
+        byte[] code = [0x02, 0x2D, 0x02, 0x17, 0x2A, 0x18, 0x2A];
+        var tokens = new Tokens();
+        var context = Context(Int32);
+        var (locals, signature) = ExitHooks.PlanLocals(context, null);
+        var wrap = ExitHooks.Build(context, locals, tokens.LocalsToken(signature), [], tokens);
+        var probe = ProbeCode.Build(new ProbeRequest(3, 5, [new(SlotKind.Argument, 0)]), context, tokens, locals);
+        var result = ILRewriter.Rewrite(new MethodBody(code, 1, 0, false, []), [probe], wrap);
+
+        var map = InstrumentedMap.Entries(result);
+        var triples = Enumerable.Range(0, map.Length / 3).Select(i => (Old: map[3 * i], New: map[3 * i + 1], Accurate: map[3 * i + 2])).ToList();
+        Assert.Equal((0, 0, 1), triples[0]);                                   // the prologue
+        Assert.Equal(result.NewOffsets[0], triples[1].New);                    // the try's first instruction
+        Assert.Equal(0, triples[1].Old);
+        Assert.Equal((5, result.InsertionOffsets[5], 1), triples.Single(t => t.Old == 5)); // the probe counts as `ldc.i4.2`
+        Assert.True(result.InsertionOffsets[5] < result.NewOffsets[5]);
+        Assert.Equal(triples.OrderBy(t => t.New).ToList(), triples);          // ascending
+        Assert.Equal(triples.Select(t => t.New).Distinct().Count(), triples.Count);
     }
 
     [Fact]
