@@ -27,15 +27,19 @@ internal sealed class ExceptionReplayService : IDisposable
     private readonly FingerprintTable _table;
     private readonly CaptureStore _store = new();
     private readonly EscapeDetector _detector;
-    private readonly BlockingCollection<Escape> _queue = new(QueueCapacity);
+    // Escapes handed to the agent's thread: a queue with a count bound, and a worker woken by each hand-over that
+    // blocks without spinning (a BlockingCollection's consumer spun and yielded once per escape: perf, 1,000 a second).
+    private readonly ConcurrentQueue<Escape> _escapes = new();
+    private int _waiting;
     // Agent thread only: the hooks of each fingerprint, and each hooked method's probe with how many fingerprints use
     // it (two failures through one method share its hook, so a frame is never captured twice).
     private readonly Dictionary<string, List<HookKey>> _probes = new(StringComparer.Ordinal);
     private readonly Dictionary<HookKey, (int ProbeId, int Users)> _hooks = [];
 
     private readonly record struct HookKey(string File, string Method, string? Class);
-    private readonly Thread _thread;
-    private readonly Timer _expiry;
+    private readonly AgentWorker _worker;
+    private readonly TimeSpan _expiryCheck;
+    private DateTime _nextExpiryCheck;
     private readonly AspNetCoreEscapes _aspNetCore;
     private readonly ScopeLookup? _scopes;
     private int _disposed;
@@ -48,10 +52,10 @@ internal sealed class ExceptionReplayService : IDisposable
         _probeTable = probeTable;
         _table = new FingerprintTable(interval);
         _detector = new EscapeDetector(new AppCode(context.FrameOptions(true)), OnEscape);
-        _thread = new Thread(Run) { IsBackground = true, Name = "deep-replay" };
-        _thread.Start();
-        var check = TimeSpan.FromSeconds(Math.Clamp(interval.TotalSeconds / 4, 1, 60));
-        _expiry = new Timer(_ => Enqueue(null), null, check, check);
+        _expiryCheck = TimeSpan.FromSeconds(Math.Clamp(interval.TotalSeconds / 4, 1, 60));
+        _nextExpiryCheck = DateTime.UtcNow + _expiryCheck;
+        _worker = new AgentWorker("deep-replay", Round);
+        _worker.Start();
         AppDomain.CurrentDomain.FirstChanceException += _detector.OnFirstChance;
         AppDomain.CurrentDomain.UnhandledException += _detector.OnUnhandled;
         _aspNetCore = new AspNetCoreEscapes(_detector.OnHostSawEscape);
@@ -120,43 +124,40 @@ internal sealed class ExceptionReplayService : IDisposable
         Enqueue(escape);
     }
 
-    private void Enqueue(Escape? escape)
+    private void Enqueue(Escape escape)
     {
-        try
+        if (Interlocked.Increment(ref _waiting) > QueueCapacity)
         {
-            // null: the periodic expiry check.
-            _queue.TryAdd(escape ?? Expiry);
+            Interlocked.Decrement(ref _waiting); // the agent's thread is behind: this escape is only counted by its detector
+            return;
         }
-        catch
-        {
-            // disposed
-        }
+        _escapes.Enqueue(escape);
+        _worker.Wake();
     }
 
-    private static readonly Escape Expiry = new(new Exception(), "", [], 0, "", 0, null, null);
-
-    private void Run()
+    // The agent's thread: every escape handed over, then the hooks of fingerprints that did not recur, at most every
+    // _expiryCheck.
+    private TimeSpan Round(WorkerRound round)
     {
-        ProbeRuntime.MarkAgentThread();
-        try
+        while (!round.Stopping.IsCancellationRequested && _escapes.TryDequeue(out var escape))
         {
-            foreach (var escape in _queue.GetConsumingEnumerable())
+            Interlocked.Decrement(ref _waiting);
+            try
             {
-                try
-                {
-                    if (ReferenceEquals(escape, Expiry)) ExpireHooks();
-                    else Handle(escape);
-                }
-                catch (Exception e)
-                {
-                    SelfLog.Warning($"exception replay: {e.Message}");
-                }
+                Handle(escape);
+            }
+            catch (Exception e)
+            {
+                SelfLog.Warning($"exception replay: {e.Message}");
             }
         }
-        catch
+        var now = DateTime.UtcNow;
+        if (now >= _nextExpiryCheck)
         {
-            // disposed
+            ExpireHooks();
+            _nextExpiryCheck = now + _expiryCheck;
         }
+        return _nextExpiryCheck - now;
     }
 
     internal void Handle(Escape escape)
@@ -251,9 +252,7 @@ internal sealed class ExceptionReplayService : IDisposable
         AppDomain.CurrentDomain.UnhandledException -= _detector.OnUnhandled;
         _aspNetCore.Dispose();
         Interlocked.Decrement(ref s_hooked);
-        _expiry.Dispose();
-        _queue.CompleteAdding();
-        _thread.Join(TimeSpan.FromSeconds(2));
+        _worker.Stop(TimeSpan.FromSeconds(2));
         foreach (var fingerprint in _probes.Keys.ToList()) RemoveHooks(fingerprint);
     }
 }
