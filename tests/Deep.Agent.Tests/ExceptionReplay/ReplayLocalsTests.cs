@@ -164,7 +164,7 @@ public sealed class ReplayLocalsTests : IDisposable
     private async Task<(MethodBase Method, IReadOnlyList<ProbeInsertion> Insertions)> HookAsync(string methodName)
     {
         var id = ProbeRuntime.Table.AllocateProbeId();
-        _engine.Install(new ProbeLocation(id, "ExceptionReplay/ReplayLocalsTests.cs", 0, methodName, typeof(ReplayLocalsTests).FullName, ProbeStage.MethodCapture)
+        _engine.Install(new ProbeLocation(id, "ExceptionReplay/ReplayLocalsTests.cs", 0, methodName, typeof(ReplayLocalsTests).FullName, TracepointStage.MethodCapture)
             { ExceptionFrame = true });
         await _engine.WhenIdleAsync();
         var call = Assert.Single(_recorder.Calls);

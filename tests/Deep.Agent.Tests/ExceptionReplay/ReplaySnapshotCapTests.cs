@@ -149,7 +149,7 @@ public class ReplaySnapshotCapTests
                 exception = e;
             }
             var frames = new List<AppFrame> { new(Thrower, 0) };
-            if (captured) Service.Store.Add(exception, new FrameCapture(Thrower, "ReplaySnapshotCapTests.cs", 1, [new CapturedValue("order", typeof(int), 7, null)]));
+            if (captured) Service.Store.Add(exception, new FrameCapture(Thrower, "ReplaySnapshotCapTests.cs", 1, [new CapturedValue(0, new ProbeSlot("order", typeof(int), Deep.Abi.SlotKind.Argument), 7)]));
             Service.Handle(new Escape(exception, Fingerprint.Of(exception.GetType(), frames), frames, 0, "test", Environment.CurrentManagedThreadId, null, null));
         }
 
