@@ -9,10 +9,10 @@ namespace Deep.Agent.Symbols;
 /// <param name="Index">The IL argument number (<c>this</c> is 0 in instance methods) or the local variable slot.</param>
 internal sealed record FrameValue(ProbeSlot Slot, int Index);
 
-/// <summary>The values a probe at one IL offset captures, and those it cannot.</summary>
+/// <summary>The plan of a probe at one IL offset: the values it captures (and where the IL finds them), and those it cannot.</summary>
 /// <param name="Values">In slot order: <c>this</c>, the arguments, then the locals in scope.</param>
 /// <param name="NotCaptured">Values in scope left out, each with why.</param>
-internal sealed record FrameCapture(IReadOnlyList<FrameValue> Values, IReadOnlyList<string> NotCaptured);
+internal sealed record CapturePlan(IReadOnlyList<FrameValue> Values, IReadOnlyList<string> NotCaptured);
 
 /// <summary>
 /// Decides what a probe at an IL offset captures: <c>this</c>, the parameters (by name, from reflection), and the
@@ -21,11 +21,11 @@ internal sealed record FrameCapture(IReadOnlyList<FrameValue> Values, IReadOnlyL
 internal static class FrameLayoutBuilder
 {
     /// <summary>The values in scope at <paramref name="ilOffset"/> of the method <paramref name="line"/> resolved to.</summary>
-    public static FrameCapture Build(ResolvedLine line, int ilOffset) =>
+    public static CapturePlan Build(ResolvedLine line, int ilOffset) =>
         Build(line.Method, line.Symbols.Reader, line.MethodHandle, ilOffset);
 
     /// <summary>The values in scope at <paramref name="ilOffset"/> of <paramref name="method"/>.</summary>
-    public static FrameCapture Build(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle, int ilOffset) =>
+    public static CapturePlan Build(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle, int ilOffset) =>
         Build(method, pdb, handle, ilOffset, allScopes: false);
 
     /// <summary>
@@ -33,7 +33,7 @@ internal static class FrameLayoutBuilder
     /// once (Exception Replay's exit probes: which of them a frame shows depends on where the exception passed, see
     /// <see cref="InScope"/>). A slot two scopes share is listed under its first name.
     /// </summary>
-    public static FrameCapture BuildAllScopes(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle) =>
+    public static CapturePlan BuildAllScopes(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle) =>
         Build(method, pdb, handle, 0, allScopes: true);
 
     /// <summary>
@@ -56,7 +56,7 @@ internal static class FrameLayoutBuilder
         return result;
     }
 
-    private static FrameCapture Build(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle, int ilOffset, bool allScopes)
+    private static CapturePlan Build(MethodBase method, MetadataReader? pdb, MethodDefinitionHandle handle, int ilOffset, bool allScopes)
     {
         var values = new List<FrameValue>();
         var notCaptured = new List<string>();
@@ -148,14 +148,14 @@ internal static class FrameLayoutBuilder
         }
         // A parameter a lambda captures is copied into the closure at entry, and from then on lives there: the
         // closure's field is the variable, the argument a stale copy. (All scopes: InScope decides per offset.)
-        if (allScopes) return new FrameCapture(values, notCaptured);
+        if (allScopes) return new CapturePlan(values, notCaptured);
         var captured = values.Where(v => v.Slot.Kind == SlotKind.Local && v.Slot.Fields is not null)
             .SelectMany(v => v.Slot.Fields!).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         if (captured.Count > 0)
         {
             values.RemoveAll(v => v.Slot.Kind == SlotKind.Argument && v.Slot.Fields is null && captured.Contains(v.Slot.Name));
         }
-        return new FrameCapture(values, notCaptured);
+        return new CapturePlan(values, notCaptured);
     }
 
     // Display classes of lambdas (CS$<>8__locals0) and other synthesized locals: not something a developer named.

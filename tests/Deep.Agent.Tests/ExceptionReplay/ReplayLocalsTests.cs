@@ -10,7 +10,6 @@ using Deep.Agent.Native;
 using Deep.Agent.Probes;
 using Deep.Agent.Symbols;
 using Deep.Protocol;
-using FrameCapture = Deep.Agent.ExceptionReplay.FrameCapture;
 
 namespace Deep.Agent.Tests.ExceptionReplay;
 

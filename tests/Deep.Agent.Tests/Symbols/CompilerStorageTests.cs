@@ -13,7 +13,7 @@ public sealed class CompilerStorageTests : IDisposable
 
     public void Dispose() => _index.Dispose();
 
-    private FrameCapture CaptureAt(string marker)
+    private CapturePlan CaptureAt(string marker)
     {
         var resolution = _index.Resolve(Sample, SourceMarkers.Line(Sample, marker));
         Assert.True(resolution.Line is not null, resolution.Error);
@@ -21,7 +21,7 @@ public sealed class CompilerStorageTests : IDisposable
     }
 
     // The names a snapshot shows: plain slots, then the fields of compiler storage.
-    private static List<string> Shown(FrameCapture capture) =>
+    private static List<string> Shown(CapturePlan capture) =>
         capture.Values.Where(v => v.Slot.Fields is null).Select(v => v.Slot.Name)
             .Concat(capture.Values.Where(v => v.Slot.Fields is not null).SelectMany(v => Flatten(v.Slot.Fields!)).Select(f => f.Name))
             .ToList();

@@ -12,14 +12,14 @@ public sealed class FrameLayoutBuilderTests : IDisposable
 
     public void Dispose() => _index.Dispose();
 
-    private FrameCapture CaptureAt(string marker)
+    private CapturePlan CaptureAt(string marker)
     {
         var resolution = _index.Resolve(Sample, SourceMarkers.Line(Sample, marker));
         Assert.True(resolution.Line is not null, resolution.Error);
         return FrameLayoutBuilder.Build(resolution.Line!, resolution.Line!.ILOffset);
     }
 
-    private static FrameValue Named(FrameCapture capture, string name) => Assert.Single(capture.Values, v => v.Slot.Name == name);
+    private static FrameValue Named(CapturePlan capture, string name) => Assert.Single(capture.Values, v => v.Slot.Name == name);
 
     [Fact]
     public void An_instance_method_captures_this_then_its_parameters_by_name_and_argument_number()

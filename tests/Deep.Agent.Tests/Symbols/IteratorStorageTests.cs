@@ -15,19 +15,19 @@ public sealed class IteratorStorageTests : IDisposable
 
     public void Dispose() => _index.Dispose();
 
-    private FrameCapture CaptureAt(string marker)
+    private CapturePlan CaptureAt(string marker)
     {
         var resolution = _index.Resolve(Sample, SourceMarkers.Line(Sample, marker));
         Assert.True(resolution.Line is not null, resolution.Error);
         return FrameLayoutBuilder.Build(resolution.Line!, resolution.Line!.ILOffset);
     }
 
-    private static List<SlotField> Fields(FrameCapture capture) =>
+    private static List<SlotField> Fields(CapturePlan capture) =>
         Assert.Single(capture.Values, v => v.Slot.Fields is not null).Slot.Fields!.ToList();
 
     // What the snapshot shows: the state machine's fields, and the locals the compiler left in MoveNext (a Release
     // build hoists only what lives across a yield or await).
-    private static List<string> Shown(FrameCapture capture) =>
+    private static List<string> Shown(CapturePlan capture) =>
         [.. Fields(capture).Select(f => f.Name).Concat(capture.Values.Where(v => v.Slot.Fields is null).Select(v => v.Slot.Name)).Order(StringComparer.Ordinal)];
 
     [Fact]
