@@ -20,17 +20,26 @@ internal enum EscapeOutcome
 
 /// <summary>
 /// The fingerprints seen, with the limits: at most one snapshot per fingerprint per interval, at most
-/// <see cref="MaxInstrumented"/> fingerprints instrumented at once, at most <see cref="MaxEntries"/> remembered.
+/// <see cref="MaxInstrumented"/> fingerprints instrumented at once, at most <see cref="MaxEntries"/> remembered, and
+/// new fingerprints instrumented at most one a second (bursts of <see cref="DefaultHookBurst"/>): hooking costs a
+/// ReJIT and a capture, so a flood of distinct failures pays for one a second, not for each.
 /// Thread-safe; pure bookkeeping (the clock is given), so the limits are unit-tested without a process.
 /// </summary>
-internal sealed class FingerprintTable(TimeSpan interval, int maxInstrumented = FingerprintTable.DefaultMaxInstrumented, int maxEntries = FingerprintTable.DefaultMaxEntries)
+internal sealed class FingerprintTable(TimeSpan interval, int maxInstrumented = FingerprintTable.DefaultMaxInstrumented,
+    int maxEntries = FingerprintTable.DefaultMaxEntries, int hookBurst = FingerprintTable.DefaultHookBurst)
 {
     public const int DefaultMaxInstrumented = 100;
     public const int DefaultMaxEntries = 10_000;
+    public const int DefaultHookBurst = 10;
+
+    /// <summary>One new fingerprint may be instrumented per this much time (after the burst is used).</summary>
+    public static readonly TimeSpan HookEvery = TimeSpan.FromSeconds(1);
 
     private readonly object _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private int _instrumented;
+    private double _hookTokens = hookBurst;
+    private DateTime? _lastRefill;
 
     public int MaxInstrumented => maxInstrumented;
 
@@ -77,7 +86,7 @@ internal sealed class FingerprintTable(TimeSpan interval, int maxInstrumented = 
                 return EscapeOutcome.Snapshot;
             }
             if (entry.LastSnapshot is { } last && now - last < interval) return EscapeOutcome.Count;
-            if (_instrumented >= maxInstrumented) return EscapeOutcome.Count;
+            if (_instrumented >= maxInstrumented || !TryTakeHook(now)) return EscapeOutcome.Count;
             entry.Instrumented = true;
             entry.InstrumentedAt = now;
             _instrumented++;
@@ -124,6 +133,20 @@ internal sealed class FingerprintTable(TimeSpan interval, int maxInstrumented = 
             }
         }
         return expired;
+    }
+
+    // A token bucket: refilled one token per HookEvery up to the burst; a clock that went back refills nothing.
+    private bool TryTakeHook(DateTime now)
+    {
+        if (_lastRefill is { } last)
+        {
+            if (now > last) _hookTokens = Math.Min(hookBurst, _hookTokens + (now - last) / HookEvery);
+            else now = last;
+        }
+        _lastRefill = now;
+        if (_hookTokens < 1) return false;
+        _hookTokens -= 1;
+        return true;
     }
 
     // A full table forgets one fingerprint that is not instrumented and whose interval has passed.

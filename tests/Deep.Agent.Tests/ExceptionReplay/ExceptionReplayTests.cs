@@ -76,13 +76,28 @@ public class FingerprintTableTests
     [Fact]
     public void A_thousand_different_failures_stay_within_the_limits()
     {
-        var table = new FingerprintTable(Hour, maxInstrumented: 100, maxEntries: 500);
+        var table = new FingerprintTable(Hour, maxInstrumented: 100, maxEntries: 500, hookBurst: 1000);
         var outcomes = Enumerable.Range(0, 1000).Select(i => table.OnEscape("f" + i, false, T0)).ToList();
         Assert.Equal(100, outcomes.Count(o => o == EscapeOutcome.Instrument));
         Assert.Equal(100, table.Instrumented);
         // Every one of them now escapes again, captured: only the instrumented ones snapshot, once.
         var again = Enumerable.Range(0, 1000).Select(i => table.OnEscape("f" + i, true, T0.AddSeconds(1))).ToList();
         Assert.Equal(100, again.Count(o => o == EscapeOutcome.Snapshot));
+    }
+
+    [Fact]
+    public void New_fingerprints_are_hooked_one_a_second_after_a_burst_and_a_clock_going_back_refills_nothing()
+    {
+        var table = new FingerprintTable(Hour);
+        var first = Enumerable.Range(0, 1000).Select(i => table.OnEscape("a" + i, false, T0.AddMilliseconds(i / 2))).ToList();
+        Assert.Equal(FingerprintTable.DefaultHookBurst, first.Count(o => o == EscapeOutcome.Instrument));
+        // Five seconds later five more; one that was refused is hooked on a later escape (it is not forgotten).
+        var later = Enumerable.Range(0, 1000).Select(i => table.OnEscape("a" + i, false, T0.AddSeconds(5.5))).ToList();
+        Assert.Equal(5, later.Count(o => o == EscapeOutcome.Instrument));
+        Assert.Equal(EscapeOutcome.Instrument, later[10]);
+        Assert.Equal(EscapeOutcome.Count, table.OnEscape("b", false, T0)); // the clock went back: no token
+        Assert.Equal(EscapeOutcome.Instrument, table.OnEscape("b", false, T0.AddSeconds(6.6)));
+        Assert.Equal(FingerprintTable.DefaultHookBurst + 6, table.Instrumented);
     }
 
     [Fact]

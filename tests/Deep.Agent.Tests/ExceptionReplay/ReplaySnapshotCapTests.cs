@@ -46,7 +46,7 @@ public class ReplaySnapshotCapTests
     [Fact]
     public void Unlimited_cap_minus_one_lets_every_fingerprint_snapshot()
     {
-        var table = new FingerprintTable(Hour, maxInstrumented: 500);
+        var table = new FingerprintTable(Hour, maxInstrumented: 500, hookBurst: 500);
         var cap = new GlobalSnapshotCap(-1);
         for (var i = 0; i < 500; i++) table.OnEscape("f" + i, false, T0, cap);
         var outcomes = Enumerable.Range(0, 500).Select(i => table.OnEscape("f" + i, true, T0.AddSeconds(1), cap)).ToList();
@@ -56,7 +56,7 @@ public class ReplaySnapshotCapTests
     [Fact]
     public void Many_fingerprints_at_once_snapshot_only_as_many_as_the_cap_gives_the_rest_stay_hooked()
     {
-        var table = new FingerprintTable(Hour);
+        var table = new FingerprintTable(Hour, hookBurst: 100);
         var cap = new GlobalSnapshotCap(10);
         for (var i = 0; i < 100; i++) table.OnEscape("f" + i, false, T0, cap);
         var outcomes = Enumerable.Range(0, 100).Select(i => table.OnEscape("f" + i, true, T0.AddSeconds(1), cap)).ToList();
