@@ -34,7 +34,22 @@ internal sealed class ExceptionReplayService : IDisposable
     // Agent thread only: the hooks of each fingerprint, and each hooked method's probe with how many fingerprints use
     // it (two failures through one method share its hook, so a frame is never captured twice).
     private readonly Dictionary<string, List<HookKey>> _probes = new(StringComparer.Ordinal);
-    private readonly Dictionary<HookKey, (int ProbeId, int Users)> _hooks = [];
+    private readonly Dictionary<HookKey, Hook> _hooks = [];
+
+    /// <summary>
+    /// A hooked method no fingerprint waits for any more is disarmed at once (its probe has no action: the rewritten
+    /// code takes nothing), and its original code comes back once it stayed unused this long: a flood of failures
+    /// through the same methods then does not rewrite and recompile them for every fingerprint.
+    /// </summary>
+    public static readonly TimeSpan HookLinger = TimeSpan.FromMinutes(1);
+
+    // A hooked method: its probe, how many fingerprints wait for it, and since when none does.
+    private sealed class Hook(int probeId)
+    {
+        public int ProbeId { get; } = probeId;
+        public int Users { get; set; } = 1;
+        public DateTime IdleSince { get; set; }
+    }
 
     private readonly record struct HookKey(string File, string Method, string? Class);
     private readonly AgentWorker _worker;
@@ -201,13 +216,13 @@ internal sealed class ExceptionReplayService : IDisposable
             keys.Add(key);
             if (_hooks.TryGetValue(key, out var hook))
             {
-                _hooks[key] = (hook.ProbeId, hook.Users + 1);
+                if (hook.Users++ == 0) _probeTable.SetActions(hook.ProbeId, [new ReplayFrameAction(_store, _scopes)]); // re-armed
                 continue;
             }
             var id = _probeTable.AllocateProbeId();
             _probeTable.SetActions(id, [new ReplayFrameAction(_store, _scopes)]);
             _engine.Install(new ProbeLocation(id, key.File, 0, key.Method, key.Class, TracepointStage.MethodCapture) { ExceptionFrame = true });
-            _hooks[key] = (id, 1);
+            _hooks[key] = new Hook(id);
         }
         if (keys.Count == 0)
         {
@@ -224,12 +239,17 @@ internal sealed class ExceptionReplayService : IDisposable
         if (!_probes.Remove(fingerprint, out var keys)) return;
         foreach (var key in keys)
         {
-            if (!_hooks.TryGetValue(key, out var hook)) continue;
-            if (hook.Users > 1)
-            {
-                _hooks[key] = (hook.ProbeId, hook.Users - 1);
-                continue;
-            }
+            if (!_hooks.TryGetValue(key, out var hook) || --hook.Users > 0) continue;
+            _probeTable.SetActions(hook.ProbeId, []); // disarmed: nothing is taken from here on
+            hook.IdleSince = DateTime.UtcNow;
+        }
+    }
+
+    /// <summary>Gives the original code back to hooked methods unused for <see cref="HookLinger"/> (all when null).</summary>
+    internal void RemoveIdleHooks(DateTime? now)
+    {
+        foreach (var (key, hook) in _hooks.Where(h => h.Value.Users == 0 && (now is not { } at || at - h.Value.IdleSince >= HookLinger)).ToList())
+        {
             _hooks.Remove(key);
             _probeTable.Remove(hook.ProbeId);
             _engine.Remove(hook.ProbeId);
@@ -243,6 +263,7 @@ internal sealed class ExceptionReplayService : IDisposable
             RemoveHooks(fingerprint);
             SelfLog.Info($"exception replay: hooks of {fingerprint} removed (no recurrence for {_table.Interval})");
         }
+        RemoveIdleHooks(DateTime.UtcNow);
     }
 
     public void Dispose()
@@ -254,5 +275,6 @@ internal sealed class ExceptionReplayService : IDisposable
         Interlocked.Decrement(ref s_hooked);
         _worker.Stop(TimeSpan.FromSeconds(2));
         foreach (var fingerprint in _probes.Keys.ToList()) RemoveHooks(fingerprint);
+        RemoveIdleHooks(null);
     }
 }

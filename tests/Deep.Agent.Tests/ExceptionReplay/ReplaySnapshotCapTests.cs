@@ -89,6 +89,7 @@ public class ReplaySnapshotCapTests
         var cap = new GlobalSnapshotCap(1);
         using var run = new ServiceRun(cap);
         run.Handle(captured: false);
+        Assert.All(run.Engine.Installed, l => Assert.Single(run.Table.ArmedActions(l.ProbeId)));
         Assert.True(cap.TryTake()); // a tracepoint took this second's only snapshot
         run.Handle(captured: true);
         Assert.Empty(run.Sink.Snapshots);
@@ -101,7 +102,11 @@ public class ReplaySnapshotCapTests
         run.Handle(captured: true);
         var snapshot = Assert.Single(run.Sink.Snapshots);
         Assert.Equal(3, snapshot.Attributes.Single(a => a.Key == "exception.count").Value?.IntValue); // the drop is counted in
-        Assert.Equal(run.Engine.Installed.Select(l => l.ProbeId), run.Engine.Removed); // hooks go after the capture
+        // After the capture the hooks are disarmed at once, and their code goes once unused for a while.
+        Assert.All(run.Engine.Installed, l => Assert.Empty(run.Table.ArmedActions(l.ProbeId)));
+        Assert.Empty(run.Engine.Removed);
+        run.Service.RemoveIdleHooks(DateTime.UtcNow + ExceptionReplayService.HookLinger);
+        Assert.Equal(run.Engine.Installed.Select(l => l.ProbeId), run.Engine.Removed);
         Assert.False(cap.MayTake()); // the snapshot took its place in the cap
     }
 
@@ -122,13 +127,17 @@ public class ReplaySnapshotCapTests
         public ServiceRun(GlobalSnapshotCap cap)
         {
             var settings = AgentSettings.FromEnvironment(new Dictionary<string, string?> { ["DEEP_IN_APP_EXCLUDE"] = "Deep.Agent.Tests" });
-            Service = ExceptionReplayService.StartWith(Collected.Context(Sink, settings), Engine, new ProbeTable(cap))
+            Table = new ProbeTable(cap);
+            Engine = new RecordingEngine(Table);
+            Service = ExceptionReplayService.StartWith(Collected.Context(Sink, settings), Engine, Table)
                 ?? throw new InvalidOperationException("the service did not start");
         }
 
+        public ProbeTable Table { get; }
+
         public Collected Sink { get; } = new();
 
-        public RecordingEngine Engine { get; } = new();
+        public RecordingEngine Engine { get; }
 
         public ExceptionReplayService Service { get; }
 
@@ -156,13 +165,20 @@ public class ReplaySnapshotCapTests
         public void Dispose() => Service.Dispose();
     }
 
-    private sealed class RecordingEngine : IInstrumentationEngine
+    // Records what the service asks for, and binds an exit layout as the profiler's engine would, so the probe table
+    // arms the hook's action.
+    private sealed class RecordingEngine(ProbeTable table) : IInstrumentationEngine
     {
         public List<ProbeLocation> Installed { get; } = [];
 
         public List<int> Removed { get; } = [];
 
-        public void Install(ProbeLocation location) => Installed.Add(location);
+        public void Install(ProbeLocation location)
+        {
+            Installed.Add(location);
+            table.Bind(location.ProbeId, new ProbeFrameLayout([new ProbeSlot("exception", typeof(Exception), Deep.Abi.SlotKind.Exception)],
+                typeof(RecordingEngine).GetMethod(nameof(Install))!, "ReplaySnapshotCapTests.cs", 1, -1, []));
+        }
 
         public void Remove(int probeId) => Removed.Add(probeId);
     }
