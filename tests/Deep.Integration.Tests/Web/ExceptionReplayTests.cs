@@ -13,7 +13,7 @@ namespace Deep.Integration.Tests.Web;
 /// outermost frame shows).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
-public sealed class ExceptionReplayTests(WebShopFixture fixture) : IClassFixture<WebShopFixture>
+public sealed class ExceptionReplayTests(ExceptionReplayWebShopFixture fixture) : IClassFixture<ExceptionReplayWebShopFixture>
 {
     [Theory]
     [InlineData("Debug")]

@@ -133,9 +133,12 @@ internal sealed class WebShopSession : IAsyncDisposable
 }
 
 /// <summary>Starts the sample once per configuration for the web tests, and stops it after them.</summary>
-public sealed class WebShopFixture : IAsyncLifetime
+public class WebShopFixture : IAsyncLifetime
 {
     private readonly Dictionary<string, Task<WebShopSession>> _sessions = [];
+
+    /// <summary>Agent variables of these sessions beyond the defaults (none).</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? Environment => null;
 
     internal Task<WebShopSession> GetAsync(string configuration)
     {
@@ -143,7 +146,7 @@ public sealed class WebShopFixture : IAsyncLifetime
         {
             if (!_sessions.TryGetValue(configuration, out var session))
             {
-                _sessions[configuration] = session = WebShopSession.StartAsync(configuration);
+                _sessions[configuration] = session = WebShopSession.StartAsync(configuration, Environment);
             }
             return session;
         }
@@ -165,4 +168,14 @@ public sealed class WebShopFixture : IAsyncLifetime
             }
         }
     }
+}
+
+/// <summary>
+/// The sample for Exception Replay's tests: its snapshots are the process's first of their kind (replay frames,
+/// locals, state machines), captured while the capture code is still cold, so on a loaded machine the default 100 ms
+/// capture budget could cut a value short ("time budget exceeded"); these tests check values, not the budget.
+/// </summary>
+public sealed class ExceptionReplayWebShopFixture : WebShopFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Environment { get; } = new Dictionary<string, string?> { ["DEEP_MAX_TP_PROCESS_TIME"] = "5000" };
 }
