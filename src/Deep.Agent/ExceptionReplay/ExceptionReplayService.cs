@@ -33,7 +33,7 @@ internal sealed class ExceptionReplayService : IDisposable
     private int _waiting;
     // Agent thread only: the hooks of each fingerprint, and each hooked method's probe with how many fingerprints use
     // it (two failures through one method share its hook, so a frame is never captured twice).
-    private readonly Dictionary<string, List<HookKey>> _probes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (List<HookKey> Keys, Type ExceptionType)> _probes = new(StringComparer.Ordinal);
     private readonly Dictionary<HookKey, Hook> _hooks = [];
 
     /// <summary>
@@ -43,12 +43,24 @@ internal sealed class ExceptionReplayService : IDisposable
     /// </summary>
     public static readonly TimeSpan HookLinger = TimeSpan.FromMinutes(1);
 
-    // A hooked method: its probe, how many fingerprints wait for it, and since when none does.
+    // A hooked method: its probe, how many fingerprints wait for it (by exception type: a failure of another type
+    // passes without its values being taken), and since when none does.
     private sealed class Hook(int probeId)
     {
         public int ProbeId { get; } = probeId;
-        public int Users { get; set; } = 1;
+        public int Users { get; set; }
         public DateTime IdleSince { get; set; }
+        public AwaitedTypes Awaited { get; } = new();
+        public Dictionary<Type, int> TypeUsers { get; } = [];
+
+        public void Wait(Type type, int change)
+        {
+            var users = TypeUsers.GetValueOrDefault(type) + change;
+            if (users > 0) TypeUsers[type] = users;
+            else TypeUsers.Remove(type);
+            Users += change;
+            Awaited.Set(TypeUsers.Keys);
+        }
     }
 
     private readonly record struct HookKey(string File, string Method, string? Class);
@@ -214,32 +226,38 @@ internal sealed class ExceptionReplayService : IDisposable
             var key = new HookKey(file, name, declaring.FullName?.Replace('+', '.'));
             if (keys.Contains(key)) continue; // a recursion: one hook serves every activation
             keys.Add(key);
+            var type = escape.Exception.GetType();
             if (_hooks.TryGetValue(key, out var hook))
             {
-                if (hook.Users++ == 0) _probeTable.SetActions(hook.ProbeId, [new ReplayFrameAction(_store, _scopes)]); // re-armed
+                var rearm = hook.Users == 0;
+                hook.Wait(type, +1);
+                if (rearm) _probeTable.SetActions(hook.ProbeId, [new ReplayFrameAction(_store, hook.Awaited, _scopes)]);
                 continue;
             }
             var id = _probeTable.AllocateProbeId();
-            _probeTable.SetActions(id, [new ReplayFrameAction(_store, _scopes)]);
+            hook = _hooks[key] = new Hook(id);
+            hook.Wait(type, +1);
+            _probeTable.SetActions(id, [new ReplayFrameAction(_store, hook.Awaited, _scopes)]);
             _engine.Install(new ProbeLocation(id, key.File, 0, key.Method, key.Class, TracepointStage.MethodCapture) { ExceptionFrame = true });
-            _hooks[key] = new Hook(id);
         }
         if (keys.Count == 0)
         {
             _table.Abandon(escape.Fingerprint);
             return;
         }
-        _probes[escape.Fingerprint] = keys;
+        _probes[escape.Fingerprint] = (keys, escape.Exception.GetType());
         SelfLog.Info($"exception replay: hooking {keys.Count} method(s) for {escape.Exception.GetType().Name} ({escape.Fingerprint}): " +
             string.Join(", ", keys.Select(k => $"{k.Class}.{k.Method}")));
     }
 
     private void RemoveHooks(string fingerprint)
     {
-        if (!_probes.Remove(fingerprint, out var keys)) return;
-        foreach (var key in keys)
+        if (!_probes.Remove(fingerprint, out var waiting)) return;
+        foreach (var key in waiting.Keys)
         {
-            if (!_hooks.TryGetValue(key, out var hook) || --hook.Users > 0) continue;
+            if (!_hooks.TryGetValue(key, out var hook)) continue;
+            hook.Wait(waiting.ExceptionType, -1);
+            if (hook.Users > 0) continue;
             _probeTable.SetActions(hook.ProbeId, []); // disarmed: nothing is taken from here on
             hook.IdleSince = DateTime.UtcNow;
         }
