@@ -448,6 +448,13 @@ public sealed class ProfilerEngineTests : IDisposable
         Assert.All(_rewriter.Calls, c => Assert.Equal(_rewriter.Calls[0].Insertions[0].ILOffset, c.Insertions[0].ILOffset));
     }
 
+    // Waits until the rewriter was called at least `count` times (generous bound for a loaded machine).
+    private async Task CallsReachAsync(int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (_rewriter.Calls.Count < count && DateTime.UtcNow < deadline) await Task.Delay(20);
+    }
+
     [Fact]
     public async Task A_method_that_is_never_called_is_requested_again_only_a_bounded_number_of_times()
     {
@@ -455,8 +462,9 @@ public sealed class ProfilerEngineTests : IDisposable
         _rewriter.State = _ => MethodState.Requested;
 
         await InstallAsync(At(Sample, Line("loop-body")));
-        // The ten checks at this scale take under half a second; wait well past them.
-        await Task.Delay(3000);
+        // The ten checks at this scale take under half a second on a quiet machine; wait for them (bounded), then
+        // check that no more come.
+        await CallsReachAsync(11);
         await _engine.WhenIdleAsync();
         int settled = _rewriter.Calls.Count;
         await Task.Delay(500);
@@ -472,7 +480,8 @@ public sealed class ProfilerEngineTests : IDisposable
         _rewriter.State = _ => MethodState.Partial; // one generic instantiation never runs the new code
 
         await InstallAsync(At(Sample, Line("loop-body")));
-        await Task.Delay(2000);
+        await CallsReachAsync(1 + ProfilerEngine.MaxPartialRequests);
+        await Task.Delay(500); // a bounded number: none past it
         await _engine.WhenIdleAsync();
         int settled = _rewriter.Calls.Count;
         await Task.Delay(500);
