@@ -15,14 +15,8 @@ public sealed class ExceptionReplayOffTests
     public async Task Switched_off_it_hooks_nothing_and_sends_nothing_while_tracepoints_still_fire()
     {
         await using var session = await WebShopSession.StartAsync("Release", new Dictionary<string, string?> { ["DEEP_EXCEPTION_REPLAY"] = "false" });
-        // The agent says so on stderr, read asynchronously and written by the agent's start, which may finish after
-        // the app said it listens: wait for the line, bounded.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!session.App.Log.Contains("exception replay: off", StringComparison.Ordinal))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the agent never said Exception Replay is off:\n" + session.App.Tail);
-            await Task.Delay(100);
-        }
+        // Said on stderr (read asynchronously) by the agent's start, which may finish after the app said it listens.
+        await session.WaitForLogAsync("exception replay: off");
 
         // With it on, the first of these is hooked and the second is a snapshot (ExceptionReplayTests).
         for (var orderId = 1; orderId < 12; orderId += 2)

@@ -125,7 +125,8 @@ public sealed class ExceptionReplayTests(ExceptionReplayWebShopFixture fixture) 
         }
         // A failure that escapes after them is noticed (so the detector is working), and its hooks name no Caught.
         await FailAsync(session, "/filtered/999");
-        await WaitForAsync(() => session.App.Log.Contains("KeyNotFoundException", StringComparison.Ordinal) && session.App.Log.Contains("exception replay: hooking", StringComparison.Ordinal), session);
+        await session.WaitForLogAsync("KeyNotFoundException");
+        await session.WaitForLogAsync("exception replay: hooking");
         Assert.DoesNotContain("CheckoutEndpoints.Caught", session.App.Log, StringComparison.Ordinal);
         foreach (var row in (await ExceptionsAsync(session)).Select(r => r!["where"]!.GetValue<string>()))
         {
@@ -159,16 +160,6 @@ public sealed class ExceptionReplayTests(ExceptionReplayWebShopFixture fixture) 
     {
         using var response = await session.Http.GetAsync(path);
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, WebShopSession session)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(session.App.Tail);
-            await Task.Delay(100);
-        }
     }
 
     private static async Task<JsonArray> ExceptionsAsync(WebShopSession session)

@@ -113,6 +113,17 @@ internal sealed class WebShopSession : IAsyncDisposable
     public Task<IReadOnlyList<Snapshot>> WaitForSnapshotsAsync(string tracepointId, Func<IReadOnlyList<Snapshot>, bool> done) =>
         DriveUntilAsync(tracepointId, () => Task.CompletedTask, done, TimeSpan.FromSeconds(60));
 
+    /// <summary>Waits (bounded, 60 s) until the app's output (stdout and stderr, the agent's log included) holds <paramref name="text"/>.</summary>
+    public async Task WaitForLogAsync(string text)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!App.Log.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the app never said \"{text}\"; {App.Tail}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>The tracepoint's snapshot count once it stopped changing for a second (sends are asynchronous).</summary>
     public Task<int> SettledCountAsync(string tracepointId) => Api.SettledCountAsync(tracepointId);
 
