@@ -46,7 +46,7 @@ public class ProbeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        ProbeRuntime.Activate(new ProbeTable(new GlobalSnapshotCap(-1)));
+        ProbeRuntime.Activate(new ProbeTable(new PerSecondCap(-1)));
         var settings = AgentSettings.FromEnvironment(new Dictionary<string, string?>());
         var context = new AgentContext(settings, ResourceDetector.Detect(settings), new DiscardSink(), [new DiscardSink()]);
         var engine = new LayoutEngine();

@@ -10,10 +10,14 @@ using Deep.Server;
 // alternately (the order flips every round), so the load of a shared machine falls on both alike. Each workload
 // reports its median; the table shows the median over rounds and the ratio on/off.
 // Options: --rounds N (default 5), --scale N (operations of the suite, default 20000), --cycles N (hooked, default 8),
-// --flood-seconds N (default 10), --flood-rate N (escapes per second, default 1000), --only suite,hooked,flood.
+// --flood-seconds N (default 10), --flood-rate N (escapes per second, default 1000), --flood-warmup N (seconds of
+// flood before the measured one, default 0: with it the flood shows the steady cost), --only suite,hooked,flood,
+// --analyses N (the budget of analyses a second: -1 shows what each analysis costs).
 var inv = CultureInfo.InvariantCulture;
 int rounds = Option("--rounds", 5), scale = Option("--scale", 20_000), cycles = Option("--cycles", 8);
-int floodSeconds = Option("--flood-seconds", 10), floodRate = Option("--flood-rate", 1000);
+int floodSeconds = Option("--flood-seconds", 10), floodRate = Option("--flood-rate", 1000), floodWarmup = Option("--flood-warmup", 0);
+// DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND (only replay on reads it; the agent's default of 100 when not given, -1 no limit).
+int analyses = Option("--analyses", int.MinValue);
 int onlyAt = Array.IndexOf(args, "--only");
 var workloads = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1].Split(',') : ["suite", "hooked", "flood"];
 
@@ -23,7 +27,7 @@ var app = Path.Combine(appDir, "Deep.ExceptionReplay.App.dll");
 if (File.Exists(Path.Combine(appDir, "Deep.ExceptionReplay.Host.pdb"))) throw new InvalidOperationException("the host library must have no .pdb (it stands for framework code)");
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {BenchMachine.CpuModel()}, .NET {Environment.Version}; load before: {BenchMachine.LoadAverage()}");
-Console.WriteLine($"rounds {rounds}, suite scale {scale}, hooked cycles {cycles}, flood {floodSeconds} s at {floodRate}/s; workloads {string.Join(',', workloads)}");
+Console.WriteLine($"rounds {rounds}, suite scale {scale}, hooked cycles {cycles}, flood {floodSeconds} s at {floodRate}/s after {floodWarmup} s; analyses a second {(analyses == int.MinValue ? "default" : analyses.ToString(inv))}; workloads {string.Join(',', workloads)}");
 
 var results = new Dictionary<(string Metric, bool On), List<double>>();
 var loads = new List<string>();
@@ -38,17 +42,18 @@ for (int round = 0; round < rounds; round++)
             {
                 "suite" => ["suite", scale.ToString(inv)],
                 "hooked" => ["hooked", cycles.ToString(inv)],
-                "flood" => ["flood", floodSeconds.ToString(inv), floodRate.ToString(inv)],
+                "flood" => ["flood", floodSeconds.ToString(inv), floodRate.ToString(inv), floodWarmup.ToString(inv)],
                 _ => throw new ArgumentException("unknown workload " + workload),
             };
             // A server of its own for each program, so its replay snapshots are counted alone.
             await using var server = await StartServerAsync();
             var env = new Dictionary<string, string> { ["DEEP_EXCEPTION_REPLAY"] = on ? "true" : "false" };
             if (workload == "hooked") env["DEEP_EXCEPTION_REPLAY_INTERVAL"] = "3";
+            if (analyses != int.MinValue) env["DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND"] = analyses.ToString(inv);
             var run = await RunAsync(server, env, command);
             long sent = await ReplaySnapshotsAsync(server);
             run[workload + "_snapshots"] = sent;
-            if (workload == "flood") run["flood_snapshots_per_s"] = sent / run["flood_wall_s"];
+            if (workload == "flood") run["flood_snapshots_per_s"] = sent / (run["flood_wall_s"] + floodWarmup); // the server saw both floods
             foreach (var (metric, value) in run)
             {
                 if (!results.TryGetValue((metric, on), out var list)) results[(metric, on)] = list = [];

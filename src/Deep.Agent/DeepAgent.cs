@@ -311,7 +311,7 @@ internal sealed class RunningAgent
         var context = new AgentContext(settings, resource, push, sinks);
 
         // What instrumented code reaches: this agent's probe table, bound by the engine that rewrites methods.
-        var probes = new ProbeTable(new GlobalSnapshotCap(settings.MaxSnapshotsPerSecond), time);
+        var probes = new ProbeTable(new PerSecondCap(settings.MaxSnapshotsPerSecond), time);
         var engine = options?.Engine;
         string? whyNot = null;
         if (engine is null)

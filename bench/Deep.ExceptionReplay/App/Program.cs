@@ -6,7 +6,9 @@ using BenchApp;
 //   --env                     the agent variables `deep run` gives a program
 //   suite <scale>             ns per operation: throw/catch, sync rethrow chain, await chain, escape (steady state)
 //   hooked <cycles>           per cycle: an escape (hooks), then the next one (captured: values + snapshot)
-//   flood <seconds> <rate>    <rate> escapes a second, 1000 distinct fingerprints: process CPU time
+//   flood <seconds> <rate> [warm-up seconds]
+//                             <rate> escapes a second, 1000 distinct fingerprints: process CPU time (after a flood
+//                             of the warm-up's length, not measured)
 var inv = CultureInfo.InvariantCulture;
 switch (args)
 {
@@ -25,10 +27,13 @@ switch (args)
         Workloads.Hooked(int.Parse(cyclesText, inv), Report);
         return 0;
     case ["flood", var secondsText, var rateText]:
-        Workloads.Flood(int.Parse(secondsText, inv), int.Parse(rateText, inv), Report);
+        Workloads.Flood(int.Parse(secondsText, inv), int.Parse(rateText, inv), 0, Report);
+        return 0;
+    case ["flood", var secondsText, var rateText, var warmupText]:
+        Workloads.Flood(int.Parse(secondsText, inv), int.Parse(rateText, inv), int.Parse(warmupText, inv), Report);
         return 0;
     default:
-        Console.Error.WriteLine("usage: --env | suite N | hooked N | flood SECONDS RATE");
+        Console.Error.WriteLine("usage: --env | suite N | hooked N | flood SECONDS RATE [WARMUP_SECONDS]");
         return 2;
 }
 

@@ -135,23 +135,20 @@ internal static class Workloads
     /// <paramref name="rate"/> escapes a second for <paramref name="seconds"/>, going round 1000 distinct fingerprints
     /// (10 exception types × 10 stack depths × 10 throw sites); the process's CPU time over that work.
     /// </summary>
-    public static void Flood(int seconds, int rate, Action<string, double> report)
+    public static void Flood(int seconds, int rate, int warmupSeconds, Action<string, double> report)
     {
         for (int k = 0; k < 1000; k++) Flooding.Escape(k + 1000); // warm every path (fingerprints differ by k % 1000 only)
         Thread.Sleep(3000);
+        // A flood before the measured one: what the process pays once (the JIT promoting the agent's code paths it
+        // now uses, tens of seconds at this rate) falls here, and the measured flood shows the steady cost.
+        FloodFor(warmupSeconds, rate);
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpu0 = process.TotalProcessorTime;
         long thread0 = ThreadCpu.Nanoseconds();
         var replay0 = AgentThreadTicks();
-        long total = (long)seconds * rate, done = 0;
         var clock = Stopwatch.StartNew();
-        while (done < total)
-        {
-            long due = Math.Min(total, (long)(clock.Elapsed.TotalSeconds * rate) + 1);
-            while (done < due) Flooding.Escape((int)(done++ % 1000));
-            Thread.Sleep(1);
-        }
+        long done = FloodFor(seconds, rate);
         var wall = clock.Elapsed;
         long threadNs = ThreadCpu.Nanoseconds() - thread0;
         process.Refresh();
@@ -163,6 +160,20 @@ internal static class Workloads
         report("flood_app_thread_cpu_us_per_escape", threadNs / 1000.0 / done);
         var replay = AgentThreadTicks();
         if (replay0 >= 0 && replay >= 0) report("flood_replay_thread_ms", (replay - replay0) * 10.0);
+    }
+
+    // rate escapes a second for so many seconds, going round the 1000 fingerprints; returns how many.
+    private static long FloodFor(int seconds, int rate)
+    {
+        long total = (long)seconds * rate, done = 0;
+        var clock = Stopwatch.StartNew();
+        while (done < total)
+        {
+            long due = Math.Min(total, (long)(clock.Elapsed.TotalSeconds * rate) + 1);
+            while (done < due) Flooding.Escape((int)(done++ % 1000));
+            Thread.Sleep(1);
+        }
+        return done;
     }
 
     // utime + stime of the agent's deep-replay thread, in clock ticks; -1 when there is none (replay off).

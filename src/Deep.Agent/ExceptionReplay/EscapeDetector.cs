@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using Deep.Agent.Probes;
 
 namespace Deep.Agent.ExceptionReplay;
 
@@ -16,6 +17,13 @@ namespace Deep.Agent.ExceptionReplay;
 /// rethrows (one per await level) do not count again. Not seen: an exception caught by framework code that never
 /// raises it again (a synchronous framework catch that logs and returns), and one that waits longer than
 /// <see cref="RingSize"/> other throws before it is awaited again.
+/// <para>
+/// The stack walks are bounded by a budget of analyses per second (<c>DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND</c>,
+/// default 100): a re-raise's walk takes one, and so does an escape a host reports. Beyond it a re-raise costs the
+/// ring scan and a counter: an app failing or rethrowing thousands of times a second pays for a hundred of them, and
+/// its escapes are sampled (an escape not examined now is found on a later occurrence). Each exception object
+/// counts once, and one already known to have escaped takes nothing.
+/// </para>
 /// </remarks>
 internal sealed class EscapeDetector
 {
@@ -26,15 +34,21 @@ internal sealed class EscapeDetector
     private int _next;
     private readonly ConditionalWeakTable<Exception, object> _escaped = new();
     private readonly AppCode _app;
+    private readonly PerSecondCap _budget;
     private readonly Action<Exception, IReadOnlyList<AppFrame>> _onEscape;
+    private long _notAnalyzed;
     private static readonly object Marker = new();
     [ThreadStatic] private static bool t_inside;
 
-    public EscapeDetector(AppCode app, Action<Exception, IReadOnlyList<AppFrame>> onEscape)
+    public EscapeDetector(AppCode app, PerSecondCap budget, Action<Exception, IReadOnlyList<AppFrame>> onEscape)
     {
         _app = app;
+        _budget = budget;
         _onEscape = onEscape;
     }
+
+    /// <summary>The analyses refused by the budget since the last call (re-raises not walked, host reports not examined).</summary>
+    public long TakeNotAnalyzed() => Interlocked.Exchange(ref _notAnalyzed, 0);
 
     /// <summary>The hot path: every first-chance exception of the process.</summary>
     public void OnFirstChance(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs args)
@@ -55,13 +69,14 @@ internal sealed class EscapeDetector
     }
 
     /// <summary>An exception that reaches the top of a thread: it escaped whatever the stack looks like.</summary>
+    /// <remarks>Not counted against the budget: it happens once, as the process goes down.</remarks>
     public void OnUnhandled(object? sender, UnhandledExceptionEventArgs args)
     {
-        if (args.ExceptionObject is Exception exception) Check(exception, raisedByApp: false);
+        if (args.ExceptionObject is Exception exception) Check(exception, raisedByApp: false, budgeted: true);
     }
 
     /// <summary>A host reports that <paramref name="exception"/> left the application (ASP.NET Core's diagnostics).</summary>
-    public void OnHostSawEscape(Exception exception) => Check(exception, raisedByApp: false);
+    public void OnHostSawEscape(Exception exception) => Check(exception, raisedByApp: false, budgeted: false);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void SeenAgain(Exception exception)
@@ -70,7 +85,12 @@ internal sealed class EscapeDetector
         try
         {
             if (_escaped.TryGetValue(exception, out _)) return;
-            Check(exception, RaisedByApp(new StackTrace(2, false).GetFrames().Select(f => f.GetMethod())));
+            if (!_budget.TryTake())
+            {
+                Interlocked.Increment(ref _notAnalyzed);
+                return;
+            }
+            Check(exception, RaisedByApp(new StackTrace(2, false).GetFrames().Select(f => f.GetMethod())), budgeted: true);
         }
         catch
         {
@@ -82,11 +102,17 @@ internal sealed class EscapeDetector
         }
     }
 
-    private void Check(Exception exception, bool raisedByApp)
+    // budgeted: the analysis was paid for already (a re-raise's walk) or needs no budget (the top of a thread).
+    private void Check(Exception exception, bool raisedByApp, bool budgeted)
     {
         try
         {
             if (raisedByApp || _escaped.TryGetValue(exception, out _)) return;
+            if (!budgeted && !_budget.TryTake())
+            {
+                Interlocked.Increment(ref _notAnalyzed);
+                return;
+            }
             var frames = AppFramesOf(new StackTrace(exception, false), _app);
             if (frames.Count == 0) return;
             _escaped.AddOrUpdate(exception, Marker);

@@ -67,20 +67,28 @@ internal sealed class ExceptionReplayService : IDisposable
     private readonly AgentWorker _worker;
     private readonly TimeSpan _expiryCheck;
     private DateTime _nextExpiryCheck;
+
+    /// <summary>How often the analyses the budget refused are written to the agent's log (when there were any).</summary>
+    public static readonly TimeSpan BudgetReport = TimeSpan.FromMinutes(1);
+
+    private readonly int _analysesPerSecond;
+    private DateTime _nextBudgetReport;
     private readonly AspNetCoreEscapes _aspNetCore;
     private readonly ScopeLookup? _scopes;
     private int _disposed;
 
-    private ExceptionReplayService(AgentContext context, IInstrumentationEngine engine, ProbeTable probeTable, TimeSpan interval)
+    private ExceptionReplayService(AgentContext context, IInstrumentationEngine engine, ProbeTable probeTable, TimeSpan interval, int analysesPerSecond)
     {
         _context = context;
         _engine = engine;
         _scopes = engine is ProfilerEngine profiler ? profiler.InScope : null;
         _probeTable = probeTable;
         _table = new FingerprintTable(interval);
-        _detector = new EscapeDetector(new AppCode(context.FrameOptions(true)), OnEscape);
+        _analysesPerSecond = analysesPerSecond;
+        _detector = new EscapeDetector(new AppCode(context.FrameOptions(true)), new PerSecondCap(analysesPerSecond), OnEscape);
         _expiryCheck = TimeSpan.FromSeconds(Math.Clamp(interval.TotalSeconds / 4, 1, 60));
         _nextExpiryCheck = DateTime.UtcNow + _expiryCheck;
+        _nextBudgetReport = DateTime.UtcNow + BudgetReport;
         _worker = new AgentWorker("deep-replay", Round);
         _worker.Start();
         AppDomain.CurrentDomain.FirstChanceException += _detector.OnFirstChance;
@@ -124,7 +132,8 @@ internal sealed class ExceptionReplayService : IDisposable
         try
         {
             if (!context.Settings.ExceptionReplay) return null;
-            var service = new ExceptionReplayService(context, engine, probeTable, context.Settings.ExceptionReplayInterval);
+            var settings = context.Settings;
+            var service = new ExceptionReplayService(context, engine, probeTable, settings.ExceptionReplayInterval, settings.ExceptionReplayAnalysesPerSecond);
             Interlocked.Increment(ref s_hooked);
             return service;
         }
@@ -163,7 +172,7 @@ internal sealed class ExceptionReplayService : IDisposable
     }
 
     // The agent's thread: every escape handed over, then the hooks of fingerprints that did not recur, at most every
-    // _expiryCheck.
+    // _expiryCheck, and what the budget refused, at most every BudgetReport.
     private TimeSpan Round(WorkerRound round)
     {
         while (!round.Stopping.IsCancellationRequested && _escapes.TryDequeue(out var escape))
@@ -184,7 +193,21 @@ internal sealed class ExceptionReplayService : IDisposable
             ExpireHooks();
             _nextExpiryCheck = now + _expiryCheck;
         }
-        return _nextExpiryCheck - now;
+        if (now >= _nextBudgetReport)
+        {
+            ReportNotAnalyzed();
+            _nextBudgetReport = now + BudgetReport;
+        }
+        return (_nextExpiryCheck < _nextBudgetReport ? _nextExpiryCheck : _nextBudgetReport) - now;
+    }
+
+    private void ReportNotAnalyzed()
+    {
+        var count = _detector.TakeNotAnalyzed();
+        if (count == 0) return;
+        SelfLog.Info($"exception replay: {count} exception(s) raised again or reported by the host in the last {BudgetReport.TotalSeconds:0} s " +
+            $"were not examined (over the budget of {_analysesPerSecond} a second, DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND); " +
+            "an escape among them is found when it happens again");
     }
 
     internal void Handle(Escape escape)

@@ -64,7 +64,7 @@ internal sealed class FingerprintTable(TimeSpan interval, int maxInstrumented = 
 
     /// <summary>An exception with <paramref name="fingerprint"/> escaped; <paramref name="captured"/>: its frames' values were taken.</summary>
     /// <remarks><paramref name="cap"/>: the process-wide snapshots-per-second cap a snapshot takes from (null: none).</remarks>
-    public EscapeOutcome OnEscape(string fingerprint, bool captured, DateTime now, GlobalSnapshotCap? cap = null)
+    public EscapeOutcome OnEscape(string fingerprint, bool captured, DateTime now, PerSecondCap? cap = null)
     {
         lock (_gate)
         {

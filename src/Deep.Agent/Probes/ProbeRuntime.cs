@@ -14,7 +14,7 @@ namespace Deep.Agent.Probes;
 public static partial class ProbeRuntime
 {
     // Before any agent started (and after it stopped): a table with no probes, so every entry point answers "no".
-    private static ProbeTable s_table = new(new GlobalSnapshotCap(100));
+    private static ProbeTable s_table = new(new PerSecondCap(100));
 
     // Nonzero while the thread runs agent code (re-entrancy), and permanently on the agent's own threads.
     [ThreadStatic] private static int t_busy;
@@ -32,7 +32,7 @@ public static partial class ProbeRuntime
 
     /// <summary>A stopping agent: if <paramref name="table"/> is still the active one, probes reach an empty table.</summary>
     internal static void Deactivate(ProbeTable table) =>
-        Interlocked.CompareExchange(ref s_table, new ProbeTable(new GlobalSnapshotCap(100)), table);
+        Interlocked.CompareExchange(ref s_table, new ProbeTable(new PerSecondCap(100)), table);
 
     /// <summary>The hot path: should the instrumented code hand over its values and call <see cref="Fire"/>?</summary>
     /// <remarks>

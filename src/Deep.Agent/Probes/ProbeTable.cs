@@ -30,7 +30,7 @@ internal sealed class ProbeTable : IProbeBinder
     /// <param name="time">The clock of hits (<see cref="TimeProvider.System"/> when null).</param>
     /// <param name="onActionFailed">An action or condition failed at a hit (the application never sees it).</param>
     /// <param name="onRejected">An action could not be prepared against the probe's layout: its tracepoint never fires.</param>
-    public ProbeTable(GlobalSnapshotCap cap, TimeProvider? time = null, Action<ProbeAction?, string>? onActionFailed = null,
+    public ProbeTable(PerSecondCap cap, TimeProvider? time = null, Action<ProbeAction?, string>? onActionFailed = null,
         Action<ProbeAction, string>? onRejected = null)
     {
         Cap = cap;
@@ -44,7 +44,7 @@ internal sealed class ProbeTable : IProbeBinder
     }
 
     /// <summary>The process-wide snapshots-per-second cap.</summary>
-    public GlobalSnapshotCap Cap { get; }
+    public PerSecondCap Cap { get; }
 
     /// <summary>Where the table's time comes from.</summary>
     public TimeProvider Time { get; }
@@ -297,14 +297,14 @@ internal sealed class ProbeTable : IProbeBinder
 }
 
 /// <summary>An immutable view of a probe that can fire: swapped atomically, read without locks.</summary>
-internal sealed class ArmedProbe(ProbeFrameLayout layout, ProbeAction[] actions, GlobalSnapshotCap cap)
+internal sealed class ArmedProbe(ProbeFrameLayout layout, ProbeAction[] actions, PerSecondCap cap)
 {
     public readonly ProbeFrameLayout Layout = layout;
     public readonly ProbeAction[] Actions = actions;
     public readonly int SlotCount = layout.Slots.Count;
     public readonly AwaitShape? Awaited = AwaitShape.Of(layout); // an exit probe of a method returning a task
     public readonly int DurationSlot = DurationSlotOf(layout);
-    private readonly GlobalSnapshotCap _cap = cap;
+    private readonly PerSecondCap _cap = cap;
 
     /// <summary>
     /// An exit hit of a call that began while the probe could not fire (<see cref="ProbeRuntime.TimestampIf"/>

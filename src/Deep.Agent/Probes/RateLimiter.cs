@@ -146,32 +146,3 @@ internal sealed class RateLimiter : IDisposable
         _periodTimer?.Dispose();
     }
 }
-
-/// <summary>
-/// The process-wide cap on snapshots per second, protecting the application from a flood of tracepoints. The count
-/// is reset by a one-shot timer a second after the first snapshot of a window, so checking it reads no clock.
-/// </summary>
-internal sealed class GlobalSnapshotCap
-{
-    private readonly int _perSecond;
-    private readonly Timer? _reset;
-    private int _taken;
-
-    public GlobalSnapshotCap(int perSecond)
-    {
-        _perSecond = perSecond;
-        if (perSecond >= 0) _reset = new Timer(static s => Volatile.Write(ref ((GlobalSnapshotCap)s!)._taken, 0), this, Timeout.Infinite, Timeout.Infinite);
-    }
-
-    public int PerSecond => _perSecond;
-
-    public bool MayTake() => _perSecond < 0 || Volatile.Read(ref _taken) < _perSecond;
-
-    public bool TryTake()
-    {
-        if (_perSecond < 0) return true;
-        var taken = Interlocked.Increment(ref _taken);
-        if (taken == 1) _reset!.Change(1000, Timeout.Infinite); // the first of a window starts its second
-        return taken <= _perSecond;
-    }
-}

@@ -49,6 +49,12 @@ internal sealed record AgentSettings
     /// <summary>At most one Exception Replay snapshot per fingerprint per this (<c>DEEP_EXCEPTION_REPLAY_INTERVAL</c>, seconds).</summary>
     public TimeSpan ExceptionReplayInterval { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Exceptions Exception Replay examines per second (<c>DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND</c>; -1 no
+    /// limit): each re-raise's stack walk and each escape a host reports takes one; beyond it they pass unexamined.
+    /// </summary>
+    public int ExceptionReplayAnalysesPerSecond { get; init; } = 100;
+
     /// <summary>What was wrong with the given values (each fell back to its default).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
@@ -104,6 +110,7 @@ internal sealed record AgentSettings
             RedactionPatterns = ParseList(Get("DEEP_REDACT")),
             ExceptionReplay = Get("DEEP_EXCEPTION_REPLAY") is not { } replay || (ParseBool("DEEP_EXCEPTION_REPLAY", replay, warnings) ?? true),
             ExceptionReplayInterval = TimeSpan.FromSeconds(ParseNumber("DEEP_EXCEPTION_REPLAY_INTERVAL", Get("DEEP_EXCEPTION_REPLAY_INTERVAL"), defaults.ExceptionReplayInterval.TotalSeconds, 1, 7 * 86_400, warnings)),
+            ExceptionReplayAnalysesPerSecond = ParseInt("DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND", Get("DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND"), defaults.ExceptionReplayAnalysesPerSecond, -1, 1_000_000, warnings),
             Warnings = warnings,
         };
     }

@@ -117,7 +117,11 @@ public class EscapeDetectorTests
     private readonly EscapeDetector _detector;
     private readonly AppCode _app = new(new FrameOptions());
 
-    public EscapeDetectorTests() => _detector = new EscapeDetector(_app, (e, f) => _escapes.Add((e, f)));
+    public EscapeDetectorTests() => _detector = Detector(-1);
+
+    // A window of an hour: the budget never refills during a test, however slow the machine.
+    private EscapeDetector Detector(int analysesPerSecond) =>
+        new(_app, new PerSecondCap(analysesPerSecond, TimeSpan.FromHours(1)), (e, f) => _escapes.Add((e, f)));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Fail(string message) => throw new InvalidOperationException(message);
@@ -190,6 +194,55 @@ public class EscapeDetectorTests
     }
 
     [Fact]
+    public void Beyond_the_budget_of_analyses_a_host_report_is_counted_not_examined()
+    {
+        var detector = Detector(2);
+        var failures = Enumerable.Range(0, 5).Select(i => Caught(() => Fail("request " + i))).ToList();
+        detector.OnHostSawEscape(failures[0]);
+        detector.OnHostSawEscape(failures[0]); // known to have escaped: takes nothing
+        detector.OnHostSawEscape(failures[1]);
+        foreach (var e in failures.Skip(2)) detector.OnHostSawEscape(e);
+        Assert.Equal([failures[0], failures[1]], _escapes.Select(x => x.Exception));
+        Assert.Equal(3, detector.TakeNotAnalyzed());
+        Assert.Equal(0, detector.TakeNotAnalyzed()); // reported once
+        // The top of a thread is always examined: the process is going down.
+        detector.OnUnhandled(null, new UnhandledExceptionEventArgs(failures[4], true));
+        Assert.Same(failures[4], _escapes[^1].Exception);
+    }
+
+    [Fact]
+    public void Beyond_the_budget_a_re_raise_is_not_walked_and_a_fresh_throw_never_takes_from_it()
+    {
+        var detector = Detector(1);
+        var first = Caught(() => Fail("first"));
+        var second = Caught(() => Fail("second"));
+        detector.OnFirstChance(null, new FirstChanceExceptionEventArgs(first));
+        detector.OnFirstChance(null, new FirstChanceExceptionEventArgs(second));
+        Assert.Equal(0, detector.TakeNotAnalyzed()); // fresh throws: the ring only
+        detector.OnFirstChance(null, new FirstChanceExceptionEventArgs(first)); // raised again by this test (app code): walked, no escape
+        detector.OnFirstChance(null, new FirstChanceExceptionEventArgs(second)); // the budget is used up
+        Assert.Equal(1, detector.TakeNotAnalyzed());
+        detector.OnHostSawEscape(second); // and a host's report waits for the next second too
+        Assert.Equal(1, detector.TakeNotAnalyzed());
+        Assert.Empty(_escapes);
+    }
+
+    [Fact]
+    public void A_budget_of_zero_examines_only_the_top_of_a_thread_and_no_limit_examines_everything()
+    {
+        var none = Detector(0);
+        var e = Caught(() => Fail("none"));
+        none.OnHostSawEscape(e);
+        Assert.Empty(_escapes);
+        Assert.Equal(1, none.TakeNotAnalyzed());
+        var all = Detector(-1);
+        var many = Enumerable.Range(0, 300).Select(i => Caught(() => Fail("many " + i))).ToList();
+        foreach (var failure in many) all.OnHostSawEscape(failure);
+        Assert.Equal(300, _escapes.Count);
+        Assert.Equal(0, all.TakeNotAnalyzed());
+    }
+
+    [Fact]
     public void Many_other_throws_push_an_exception_out_of_the_ring()
     {
         var first = Caught(() => Fail("first"));
@@ -212,6 +265,21 @@ public class ExceptionReplaySettingsTests
         Assert.Equal(TimeSpan.FromHours(1), From().ExceptionReplayInterval);
         Assert.False(From(("DEEP_EXCEPTION_REPLAY", "false")).ExceptionReplay);
         Assert.Equal(TimeSpan.FromSeconds(90), From(("DEEP_EXCEPTION_REPLAY_INTERVAL", "90")).ExceptionReplayInterval);
+        Assert.Equal(100, From().ExceptionReplayAnalysesPerSecond);
+        Assert.Equal(-1, From(("DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND", "-1")).ExceptionReplayAnalysesPerSecond);
+        Assert.Equal(5000, From(("DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND", " 5000 ")).ExceptionReplayAnalysesPerSecond);
+    }
+
+    [Theory]
+    [InlineData("lots")]
+    [InlineData("-2")]
+    [InlineData("1.5")]
+    [InlineData("99999999999")]
+    public void A_bad_analysis_budget_keeps_the_default_with_a_warning(string value)
+    {
+        var s = From(("DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND", value));
+        Assert.Equal(100, s.ExceptionReplayAnalysesPerSecond);
+        Assert.Contains(s.Warnings, w => w.Contains("DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -19,7 +19,7 @@ public class ReplaySnapshotCapTests
     public void Cap_zero_drops_every_replay_snapshot_and_keeps_the_fingerprint_hooked()
     {
         var table = new FingerprintTable(Hour);
-        var cap = new GlobalSnapshotCap(0);
+        var cap = new PerSecondCap(0);
         Assert.Equal(EscapeOutcome.Instrument, table.OnEscape("f", false, T0, cap)); // hooking takes nothing
         Assert.Equal(EscapeOutcome.Count, table.OnEscape("f", false, T0.AddSeconds(1), cap)); // not captured: nothing to take
         Assert.Equal(EscapeOutcome.Dropped, table.OnEscape("f", true, T0.AddSeconds(2), cap));
@@ -34,8 +34,8 @@ public class ReplaySnapshotCapTests
     public void A_dropped_snapshot_does_not_use_up_the_interval()
     {
         var table = new FingerprintTable(Hour);
-        var refusing = new GlobalSnapshotCap(0);
-        var unlimited = new GlobalSnapshotCap(-1);
+        var refusing = new PerSecondCap(0);
+        var unlimited = new PerSecondCap(-1);
         table.OnEscape("f", false, T0, unlimited);
         Assert.Equal(EscapeOutcome.Dropped, table.OnEscape("f", true, T0.AddSeconds(1), refusing));
         Assert.Equal(EscapeOutcome.Snapshot, table.OnEscape("f", true, T0.AddSeconds(2), unlimited)); // within the interval
@@ -47,7 +47,7 @@ public class ReplaySnapshotCapTests
     public void Unlimited_cap_minus_one_lets_every_fingerprint_snapshot()
     {
         var table = new FingerprintTable(Hour, maxInstrumented: 500, hookBurst: 500);
-        var cap = new GlobalSnapshotCap(-1);
+        var cap = new PerSecondCap(-1);
         for (var i = 0; i < 500; i++) table.OnEscape("f" + i, false, T0, cap);
         var outcomes = Enumerable.Range(0, 500).Select(i => table.OnEscape("f" + i, true, T0.AddSeconds(1), cap)).ToList();
         Assert.All(outcomes, o => Assert.Equal(EscapeOutcome.Snapshot, o));
@@ -57,7 +57,7 @@ public class ReplaySnapshotCapTests
     public void Many_fingerprints_at_once_snapshot_only_as_many_as_the_cap_gives_the_rest_stay_hooked()
     {
         var table = new FingerprintTable(Hour, hookBurst: 100);
-        var cap = new GlobalSnapshotCap(10);
+        var cap = new PerSecondCap(10);
         for (var i = 0; i < 100; i++) table.OnEscape("f" + i, false, T0, cap);
         var outcomes = Enumerable.Range(0, 100).Select(i => table.OnEscape("f" + i, true, T0.AddSeconds(1), cap)).ToList();
         Assert.Equal(10, outcomes.Count(o => o == EscapeOutcome.Snapshot));
@@ -70,7 +70,7 @@ public class ReplaySnapshotCapTests
     [Fact]
     public void Service_cap_zero_sends_nothing_counts_a_drop_and_keeps_its_hooks()
     {
-        var cap = new GlobalSnapshotCap(0);
+        var cap = new PerSecondCap(0);
         using var run = new ServiceRun(cap);
         run.Handle(captured: false); // first escape: hooks
         Assert.Single(run.Engine.Installed);
@@ -86,7 +86,7 @@ public class ReplaySnapshotCapTests
     [Fact]
     public void Service_cap_reached_drops_and_once_the_cap_resets_the_next_occurrence_is_the_snapshot()
     {
-        var cap = new GlobalSnapshotCap(1);
+        var cap = new PerSecondCap(1);
         using var run = new ServiceRun(cap);
         run.Handle(captured: false);
         Assert.All(run.Engine.Installed, l => Assert.Single(run.Table.ArmedActions(l.ProbeId)));
@@ -113,7 +113,7 @@ public class ReplaySnapshotCapTests
     [Fact]
     public void Service_unlimited_cap_takes_the_snapshot_at_once()
     {
-        using var run = new ServiceRun(new GlobalSnapshotCap(-1));
+        using var run = new ServiceRun(new PerSecondCap(-1));
         run.Handle(captured: false);
         run.Handle(captured: true);
         Assert.Single(run.Sink.Snapshots);
@@ -124,7 +124,7 @@ public class ReplaySnapshotCapTests
     {
         private static readonly MethodBase Thrower = typeof(ServiceRun).GetMethod(nameof(Fail), BindingFlags.NonPublic | BindingFlags.Static)!;
 
-        public ServiceRun(GlobalSnapshotCap cap)
+        public ServiceRun(PerSecondCap cap)
         {
             var settings = AgentSettings.FromEnvironment(new Dictionary<string, string?> { ["DEEP_IN_APP_EXCLUDE"] = "Deep.Agent.Tests" });
             Table = new ProbeTable(cap);

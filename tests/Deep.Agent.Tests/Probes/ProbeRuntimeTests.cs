@@ -171,7 +171,7 @@ public class ProbeRuntimeTests
     public void A_throwing_action_never_reaches_the_application_and_the_other_actions_still_run()
     {
         var errors = new List<string>();
-        var table = new ProbeTable(new GlobalSnapshotCap(100), onActionFailed: (_, m) => errors.Add(m));
+        var table = new ProbeTable(new PerSecondCap(100), onActionFailed: (_, m) => errors.Add(m));
         ProbeRuntime.Activate(table);
         try
         {
@@ -198,7 +198,7 @@ public class ProbeRuntimeTests
     public void A_throwing_condition_means_do_not_fire_and_is_reported_once()
     {
         var errors = new List<string>();
-        var table = new ProbeTable(new GlobalSnapshotCap(100), onActionFailed: (_, m) => errors.Add(m));
+        var table = new ProbeTable(new PerSecondCap(100), onActionFailed: (_, m) => errors.Add(m));
         ProbeRuntime.Activate(table);
         try
         {

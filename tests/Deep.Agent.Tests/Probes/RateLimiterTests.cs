@@ -98,7 +98,7 @@ public class RateLimiterTests
     [Fact]
     public void The_global_cap_allows_so_many_snapshots_per_second_then_reopens()
     {
-        var cap = new GlobalSnapshotCap(3);
+        var cap = new PerSecondCap(3);
         Assert.True(cap.TryTake());
         Assert.True(cap.TryTake());
         Assert.True(cap.TryTake());
@@ -111,7 +111,7 @@ public class RateLimiterTests
     [Fact]
     public void A_negative_global_cap_means_no_cap()
     {
-        var cap = new GlobalSnapshotCap(-1);
+        var cap = new PerSecondCap(-1);
         for (var i = 0; i < 10_000; i++) Assert.True(cap.TryTake());
     }
 }
