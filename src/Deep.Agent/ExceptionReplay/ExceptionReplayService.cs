@@ -146,6 +146,9 @@ internal sealed class ExceptionReplayService : IDisposable
 
     internal FingerprintTable Table => _table;
 
+    /// <summary>The detector the process's exceptions go through (tests).</summary>
+    internal EscapeDetector Detector => _detector;
+
     /// <summary>The values hooked frames attached to exceptions (tests).</summary>
     internal CaptureStore Store => _store;
 
@@ -201,7 +204,8 @@ internal sealed class ExceptionReplayService : IDisposable
         return (_nextExpiryCheck < _nextBudgetReport ? _nextExpiryCheck : _nextBudgetReport) - now;
     }
 
-    private void ReportNotAnalyzed()
+    /// <summary>Writes how many analyses the budget refused since the last report, when any (every <see cref="BudgetReport"/>).</summary>
+    internal void ReportNotAnalyzed()
     {
         var count = _detector.TakeNotAnalyzed();
         if (count == 0) return;

@@ -6,6 +6,7 @@ using Deep.Agent.Capture;
 using Deep.Agent.ExceptionReplay;
 using Deep.Agent.Instrumentation;
 using Deep.Agent.Settings;
+using Deep.Agent.Tests.Diagnostics;
 
 namespace Deep.Agent.Tests.ExceptionReplay;
 
@@ -310,6 +311,21 @@ public class ExceptionReplaySettingsTests
         Assert.True(ExceptionReplayService.IsHooked);
         service.Dispose();
         Assert.False(ExceptionReplayService.IsHooked);
+    }
+
+    [Fact]
+    public void What_the_budget_refused_is_written_to_the_log_with_the_setting_to_change()
+    {
+        using var log = new SelfLogRecorder();
+        var settings = From(("DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND", "0"));
+        using var service = ExceptionReplayService.StartWith(Collected.Context(new Collected(), settings), new RecordingEngine(), ProbeRuntime.Table)!;
+        for (var i = 0; i < 3; i++) service.Detector.OnHostSawEscape(new InvalidOperationException("refused " + i));
+        service.ReportNotAnalyzed();
+        var line = Assert.Single(log.Messages, m => m.Contains("were not examined", StringComparison.Ordinal));
+        // At least these three: while the service is on, re-raises of tests running alongside are refused too.
+        var count = long.Parse(line.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(count >= 3, line);
+        Assert.Contains("budget of 0 a second, DEEP_EXCEPTION_REPLAY_ANALYSES_PER_SECOND", line, StringComparison.Ordinal);
     }
 
     private sealed class RecordingEngine : IInstrumentationEngine
