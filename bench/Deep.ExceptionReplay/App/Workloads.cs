@@ -147,6 +147,7 @@ internal static class Workloads
         var cpu0 = process.TotalProcessorTime;
         long thread0 = ThreadCpu.Nanoseconds();
         var replay0 = AgentThreadTicks();
+        var jit0 = JitThreadTicks();
         var clock = Stopwatch.StartNew();
         long done = FloodFor(seconds, rate);
         var wall = clock.Elapsed;
@@ -160,6 +161,9 @@ internal static class Workloads
         report("flood_app_thread_cpu_us_per_escape", threadNs / 1000.0 / done);
         var replay = AgentThreadTicks();
         if (replay0 >= 0 && replay >= 0) report("flood_replay_thread_ms", (replay - replay0) * 10.0);
+        // A lower bound: the runtime ends that thread after a few idle seconds and starts a new one when needed.
+        var jit = JitThreadTicks();
+        if (jit0 >= 0 && jit >= jit0) report("flood_jit_thread_ms", (jit - jit0) * 10.0);
     }
 
     // rate escapes a second for so many seconds, going round the 1000 fingerprints; returns how many.
@@ -177,22 +181,36 @@ internal static class Workloads
     }
 
     // utime + stime of the agent's deep-replay thread, in clock ticks; -1 when there is none (replay off).
-    private static long AgentThreadTicks()
+    private static long AgentThreadTicks() => ThreadTicks("deep-replay");
+
+    // The runtime's tiered-compilation thread: the JIT promoting hot code to tier 1 in the background (-1: none now).
+    private static long JitThreadTicks() => ThreadTicks(".NET Tiered Com");
+
+    // utime + stime of the threads named so (Linux: /proc/self/task/*/comm, 15 characters), in clock ticks; -1 when none.
+    private static long ThreadTicks(string name)
     {
+        long ticks = -1;
         try
         {
             foreach (var task in Directory.GetDirectories("/proc/self/task"))
             {
-                if (File.ReadAllText(Path.Combine(task, "comm")).Trim() != "deep-replay") continue;
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(task, "comm")).Trim() != name) continue;
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    ticks = Math.Max(ticks, 0) + long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (IOException)
+                {
+                    // the thread ended meanwhile
+                }
             }
         }
         catch (IOException)
         {
         }
-        return -1;
+        return ticks;
     }
 }
 
