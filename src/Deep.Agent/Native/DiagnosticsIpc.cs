@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Deep.Agent.Native;
 
@@ -163,19 +162,6 @@ internal static class DiagnosticsIpc
         {
             return new AttachResult(AttachOutcome.Failed, 0, $"the diagnostics connection failed: {e.Message}");
         }
-    }
-
-    /// <summary>The client data the profiler reads on attach: <c>key=value</c> lines, UTF-8.</summary>
-    public static byte[] EncodeClientData(IEnumerable<KeyValuePair<string, string>> entries)
-    {
-        var text = new StringBuilder();
-        foreach (var (key, value) in entries)
-        {
-            if (key.Contains('=', StringComparison.Ordinal) || key.Contains('\n', StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal))
-                throw new ArgumentException($"attach setting '{key}' cannot be passed: keys have no '=' and values no newline");
-            text.Append(key).Append('=').Append(value).Append('\n');
-        }
-        return Encoding.UTF8.GetBytes(text.ToString());
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 using Deep.Agent.Native;
 
 namespace Deep.Agent.Tests.Native;
@@ -55,16 +54,6 @@ public sealed class DiagnosticsIpcTests
         Assert.False(DiagnosticsIpc.TryDecodeResponse(wrongMagic, out _));
         Assert.False(DiagnosticsIpc.TryDecodeResponse(notServerSet, out _));
         Assert.False(DiagnosticsIpc.TryDecodeResponse(shortRead, out _));
-    }
-
-    [Fact]
-    public void Client_data_is_key_value_lines_and_refuses_what_would_break_them()
-    {
-        var bytes = DiagnosticsIpc.EncodeClientData([new("agent", "/x/Deep.Agent.dll"), new("DEEP_SERVICE_URL", "http://h:1")]);
-
-        Assert.Equal("agent=/x/Deep.Agent.dll\nDEEP_SERVICE_URL=http://h:1\n", Encoding.UTF8.GetString(bytes));
-        Assert.Throws<ArgumentException>(() => DiagnosticsIpc.EncodeClientData([new("a", "two\nlines")]));
-        Assert.Throws<ArgumentException>(() => DiagnosticsIpc.EncodeClientData([new("a=b", "c")]));
     }
 
     [Theory]

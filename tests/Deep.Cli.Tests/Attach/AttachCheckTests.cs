@@ -24,6 +24,17 @@ public sealed class AttachCheckTests : IDisposable
     }
 
     [Fact]
+    public void Client_data_is_key_value_lines_and_a_value_with_a_line_break_is_refused_by_name()
+    {
+        var bytes = AttachCommand.EncodeClientData([new("agent", "/x/Deep.Agent.dll"), new("DEEP_SERVICE_URL", "http://h:1")]);
+
+        Assert.Equal("agent=/x/Deep.Agent.dll\nDEEP_SERVICE_URL=http://h:1\n", System.Text.Encoding.UTF8.GetString(bytes));
+        var e = Assert.Throws<CliException>(() => AttachCommand.EncodeClientData([new("DEEP_SERVICE_NAME", "two\nlines")]));
+        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Contains("DEEP_SERVICE_NAME", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_pid_without_a_proc_entry_is_no_such_process()
     {
         var e = Assert.Throws<CliException>(() => AttachCommand.Check(77, _proc));

@@ -28,19 +28,11 @@ public sealed class AttachRuntimeTests
         Assert.Contains($", .NET {major}.0.", output, StringComparison.Ordinal);
         Assert.Contains("agent started with the profiler engine", output, StringComparison.Ordinal);
         var id = await server.Api.CreateAsync("Shapes.cs", Repo.Line("tests/TestApps/Deep.TestApp/Shapes.cs", "async-after-await"));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        IReadOnlyList<Snapshot> snapshots = [];
-        while (snapshots.Count == 0 && DateTime.UtcNow < deadline)
-        {
-            app.Call("async 4");
-            snapshots = await server.Api.SnapshotsAsync(id);
-            await Task.Delay(200);
-        }
+        var snapshot = await server.FirstSnapshotAsync(id, () => app.Call("async 4"), () => app.Log);
 
-        Assert.True(snapshots.Count > 0, "no snapshot arrived; the app said:\n" + app.Log);
         // SumAsync(4) on AsyncOrders("async-4"): total = 40, label = "async-4#4", before the line runs.
-        Assert.Equal("40", snapshots[0].Value("total"));
-        Assert.Equal("async-4#4", snapshots[0].Value("label"));
-        Assert.Equal("4", snapshots[0].Value("count"));
+        Assert.Equal("40", snapshot.Value("total"));
+        Assert.Equal("async-4#4", snapshot.Value("label"));
+        Assert.Equal("4", snapshot.Value("count"));
     }
 }
